@@ -1,0 +1,39 @@
+# lotusar — two commands: `make demo` and `make test` (README.md).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+OUT ?= out/demo
+PYTEST_ARGS ?=
+
+.PHONY: setup system web demo test bench clean
+
+# Python environment with the pinned dependencies (requirements.lock) and lotusar itself.
+setup: $(VENV)/.installed
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+# Debian packages the real-part tests use (PostgreSQL/PostGIS, headless Chromium, Node for the
+# web map's npm packages). Best effort: tests that need them skip cleanly when they are absent.
+system:
+	-bash scripts/install-system-deps.sh
+
+# Web map assets from the npm registry, served locally (no CDN).
+web:
+	-bash scripts/install-web-deps.sh
+
+demo: setup web
+	$(BIN)/lotusar scenario run typhoon --out $(OUT)
+
+test: setup system web
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+bench: setup
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

@@ -1,0 +1,3 @@
+from lotusar.cli import main
+
+main()

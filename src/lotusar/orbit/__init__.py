@@ -1,0 +1,1 @@
+"""lotusar.orbit"""
