@@ -1,0 +1,184 @@
+"""Derived products of the applications: polygons, per-region statistics, PNG maps, STAC items.
+
+I/O-facing helpers (they format results for files); the classification itself lives in
+:mod:`lotusar.apps.flood`, :mod:`lotusar.apps.ships` and :mod:`lotusar.apps.change`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from lotusar.apps.rasterio_io import Raster, footprint_lonlat, pixel_area_m2
+from lotusar.fileio import atomic_path, write_text_atomic
+
+__all__ = ["class_polygons", "region_statistics", "save_class_png", "write_stac_item", "FLOOD_COLOURS"]
+
+FLOOD_COLOURS = {
+    0: (235, 225, 200, 255),
+    1: (30, 100, 230, 255),
+    2: (10, 30, 110, 255),
+    3: (40, 180, 120, 255),
+    255: (0, 0, 0, 0),
+}
+
+
+def class_polygons(classes: np.ndarray, raster: Raster, class_names: dict[int, str],
+                   values: tuple[int, ...], confidence: np.ndarray | None = None) -> list[dict]:
+    """One GeoJSON polygon per 4-connected object of the given classes.
+
+    Coordinates are lon/lat (RFC 7946) when the raster is georeferenced, else pixel
+    (col, row). Properties: ``class``, ``class_name``, ``pixels``, ``area_m2`` (when
+    georeferenced) and ``mean_confidence`` (when a confidence layer is given).
+    """
+    from affine import Affine
+    from rasterio import features
+    from rasterio.warp import transform_geom
+    from scipy import ndimage as ndi
+
+    cls = np.asarray(classes)
+    four = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]])
+    gid = np.zeros(cls.shape, np.int32)
+    cls_of: list[int] = [0]
+    for v in values:
+        lab, n = ndi.label(cls == v, four)
+        if n:
+            gid[lab > 0] = lab[lab > 0] + (len(cls_of) - 1)
+            cls_of.extend([int(v)] * n)
+    n = len(cls_of) - 1
+    if n == 0:
+        return []
+    idx = np.arange(1, n + 1)
+    pixels = ndi.sum(np.ones(cls.shape), gid, idx)
+    area = pixel_area_m2(raster) if raster.georeferenced else None
+    areas = ndi.sum(np.broadcast_to(np.asarray(area, dtype=np.float64), cls.shape), gid, idx) if area is not None else None
+    confs = ndi.mean(np.nan_to_num(confidence), gid, idx) if confidence is not None else None
+    transform = raster.transform if raster.georeferenced else Affine.identity()
+    reproject = raster.georeferenced and raster.crs.to_epsg() != 4326
+    out = []
+    for geom, value in features.shapes(gid, mask=gid > 0, transform=transform, connectivity=4):
+        k = int(value)
+        v = cls_of[k]
+        props = {"class": v, "class_name": class_names.get(v, str(v)), "pixels": int(pixels[k - 1])}
+        if areas is not None:
+            props["area_m2"] = float(areas[k - 1])
+        if confs is not None:
+            props["mean_confidence"] = float(confs[k - 1])
+        if reproject:
+            geom = transform_geom(raster.crs, "EPSG:4326", geom)
+        out.append({"type": "Feature", "geometry": geom, "properties": props})
+    return out
+
+
+def region_statistics(classes: np.ndarray, raster: Raster, class_names: dict[int, str],
+                      regions: dict | None = None) -> list[dict]:
+    """Area (km²) and share of each class in each region (whole scene when no regions given).
+
+    ``regions`` is a GeoJSON FeatureCollection in lon/lat; a feature's ``name`` (or ``id``)
+    property labels its row.
+    """
+    area = pixel_area_m2(raster) if raster.georeferenced else np.nan
+    area = np.broadcast_to(np.asarray(area, dtype=np.float64), classes.shape)
+    zones: list[tuple[str, np.ndarray]] = []
+    if regions:
+        from rasterio import features
+        from rasterio.warp import transform_geom
+
+        for i, feat in enumerate(regions.get("features", [])):
+            props = feat.get("properties") or {}
+            name = str(props.get("name", props.get("id", feat.get("id", f"region-{i + 1}"))))
+            geom = feat["geometry"]
+            if raster.crs is not None and raster.crs.to_epsg() != 4326:
+                geom = transform_geom("EPSG:4326", raster.crs, geom)
+            m = features.rasterize([(geom, 1)], out_shape=classes.shape, transform=raster.transform,
+                                   dtype=np.uint8).astype(bool)
+            zones.append((name, m))
+    else:
+        zones.append(("scene", np.ones(classes.shape, bool)))
+    rows = []
+    for name, zm in zones:
+        valid = zm & (classes != 255)
+        row = {"region": name, "valid_km2": float(area[valid].sum() / 1e6), "pixels_valid": int(valid.sum())}
+        for k, cname in class_names.items():
+            if k == 255:
+                continue
+            m = zm & (classes == k)
+            key = cname.replace(" ", "_")
+            row[f"{key}_km2"] = float(area[m].sum() / 1e6)
+            row[f"{key}_fraction"] = float(m.sum() / valid.sum()) if valid.sum() else 0.0
+        rows.append(row)
+    return rows
+
+
+def save_class_png(path: str | Path, classes: np.ndarray, background: np.ndarray | None, title: str,
+                   colours: dict[int, tuple] = FLOOD_COLOURS, names: dict[int, str] | None = None) -> Path:
+    """PNG map: grey backscatter under the coloured classes, with a legend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    h, w = classes.shape
+    fig, ax = plt.subplots(figsize=(8, 8 * h / max(w, 1) + 0.6), dpi=100)
+    if background is not None:
+        lo, hi = np.nanpercentile(background, [2, 98])
+        ax.imshow(background, cmap="gray", vmin=lo, vmax=hi, interpolation="nearest")
+    rgba = np.zeros((h, w, 4), np.float32)
+    for k, c in colours.items():
+        if k in (0, 255) and background is not None:
+            continue
+        rgba[classes == k] = np.array(c, np.float32) / 255.0
+    ax.imshow(rgba, interpolation="nearest")
+    if names:
+        ax.legend(handles=[Patch(color=np.array(colours[k]) / 255, label=n) for k, n in names.items()
+                           if k != 255 and k in colours], loc="lower right", fontsize=8)
+    ax.set_title(title)
+    ax.axis("off")
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+    return Path(path)
+
+
+def write_stac_item(path: str | Path, item_id: str, raster: Raster | None, assets: dict[str, dict],
+                    properties: dict, when: datetime | None = None) -> Path:
+    """Write a STAC 1.x Item (pystac) describing the outputs; asset hrefs are relative to the item."""
+    import pystac
+
+    if raster is not None and raster.georeferenced:
+        bbox, geom = footprint_lonlat(raster)
+    else:
+        bbox, geom = None, None
+    if when is None:
+        tag = (raster.tags.get("TIFFTAG_DATETIME") or raster.tags.get("acquisition_time")) if raster else None
+        when = _parse_when(tag) or datetime.now(timezone.utc)
+    item = pystac.Item(id=item_id, geometry=geom, bbox=bbox, datetime=when, properties=dict(properties))
+    item_dir = Path(path).resolve().parent
+    for key, a in assets.items():
+        href = Path(a["href"]).resolve()
+        try:
+            rel = href.relative_to(item_dir).as_posix()
+        except ValueError:
+            rel = str(href)
+        item.add_asset(key, pystac.Asset(href=rel, media_type=a.get("type"), roles=a.get("roles"),
+                                         title=a.get("title")))
+    d = item.to_dict(include_self_link=False)
+    from lotusar.cliutil import to_json
+
+    write_text_atomic(path, to_json(d) + "\n")
+    return Path(path)
+
+
+def _parse_when(tag: str | None):
+    if not tag:
+        return None
+    for fmt in ("%Y:%m:%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ"):
+        try:
+            return datetime.strptime(tag, fmt).replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+    return None
