@@ -1,0 +1,111 @@
+"""Orbit state vectors for SAR: sampling, interpolation, Earth-fixed (ITRS) geometry.
+
+A SAR acquisition carries its orbit as state vectors (time, ITRS position, velocity) at a
+regular step (1 s here); every later step (focusing, truth positions, geocoding) uses the
+same vectors through cubic Hermite interpolation, whose error for a LEO orbit at 1 s spacing is
+~ r w^4 h^4 / 384 ~ 1e-7 m (w = mean motion) — far below a wavelength.
+
+The vectors come from the orbit stage (``lotusar.orbit.propagate.itrs_state``) when it is
+installed, otherwise from SGP4 (TEME) rotated to the Earth-fixed frame by GMST (IAU 1982;
+polar motion and UT1-UTC neglected, < 10 m — irrelevant here because simulator and focuser
+share the same vectors).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lotusar.errors import ValidationError
+
+EARTH_ROTATION_RAD_S = 7.292115146706979e-5
+
+
+@dataclass(frozen=True)
+class StateVectors:
+    """Orbit samples: ``time_s`` (seconds since ``epoch_utc``), ITRS ``position_m``, ``velocity_m_s`` (N, 3)."""
+
+    epoch_utc: np.datetime64
+    time_s: np.ndarray
+    position_m: np.ndarray
+    velocity_m_s: np.ndarray
+
+    def __post_init__(self):
+        t = np.asarray(self.time_s, float)
+        if t.ndim != 1 or t.size < 4 or np.any(np.diff(t) <= 0):
+            raise ValidationError("state vectors need >= 4 strictly increasing times")
+        if np.shape(self.position_m) != (t.size, 3) or np.shape(self.velocity_m_s) != (t.size, 3):
+            raise ValidationError("state vector position/velocity must be (N, 3)")
+
+    def interpolate(self, t_s) -> tuple[np.ndarray, np.ndarray]:
+        """ITRS position and velocity at ``t_s`` (seconds since epoch) by cubic Hermite."""
+        t_s = np.asarray(t_s, float)
+        t = self.time_s
+        if np.any(t_s < t[0] - 1e-6) or np.any(t_s > t[-1] + 1e-6):
+            raise ValidationError(f"time outside the state vectors [{t[0]:.3f}, {t[-1]:.3f}] s")
+        i = np.clip(np.searchsorted(t, t_s, side="right") - 1, 0, t.size - 2)
+        h = (t[i + 1] - t[i])[..., None]
+        s = ((t_s - t[i]) / (t[i + 1] - t[i]))[..., None]
+        p0, p1 = self.position_m[i], self.position_m[i + 1]
+        m0, m1 = self.velocity_m_s[i] * h, self.velocity_m_s[i + 1] * h
+        s2, s3 = s * s, s * s * s
+        pos = (2 * s3 - 3 * s2 + 1) * p0 + (s3 - 2 * s2 + s) * m0 + (-2 * s3 + 3 * s2) * p1 + (s3 - s2) * m1
+        vel = ((6 * s2 - 6 * s) * p0 + (3 * s2 - 4 * s + 1) * m0 + (-6 * s2 + 6 * s) * p1 + (3 * s2 - 2 * s) * m1) / h
+        return pos, vel
+
+
+def _gmst_rad(jd_ut1: np.ndarray) -> np.ndarray:
+    """Greenwich mean sidereal time (IAU 1982, Vallado eq. 3-47)."""
+    tut1 = (jd_ut1 - 2451545.0) / 36525.0
+    sec = 67310.54841 + (876600.0 * 3600 + 8640184.812866) * tut1 + 0.093104 * tut1**2 - 6.2e-6 * tut1**3
+    return np.mod(np.deg2rad(sec / 240.0), 2 * np.pi)
+
+
+def sgp4_itrs(line1: str, line2: str, times_utc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """SGP4 TEME state rotated to the Earth-fixed frame (m, m/s) at datetime64 ``times_utc``."""
+    from sgp4.api import Satrec
+
+    sat = Satrec.twoline2rv(line1, line2)
+    t = np.asarray(times_utc, "datetime64[ns]")
+    jd_full = (t - np.datetime64("2000-01-01T12:00:00", "ns")) / np.timedelta64(1, "D") + 2451545.0
+    jd = np.floor(jd_full - 0.5) + 0.5
+    fr = jd_full - jd
+    err, r_km, v_km_s = sat.sgp4_array(jd, fr)
+    if np.any(err != 0):
+        raise ValidationError(f"SGP4 propagation failed (error codes {sorted(set(err.tolist()))})")
+    theta = _gmst_rad(jd_full)
+    c, s = np.cos(theta), np.sin(theta)
+    r = np.asarray(r_km) * 1e3
+    v = np.asarray(v_km_s) * 1e3
+    r_e = np.stack([c * r[:, 0] + s * r[:, 1], -s * r[:, 0] + c * r[:, 1], r[:, 2]], axis=-1)
+    v_rot = np.stack([c * v[:, 0] + s * v[:, 1], -s * v[:, 0] + c * v[:, 1], v[:, 2]], axis=-1)
+    omega = np.array([0.0, 0.0, EARTH_ROTATION_RAD_S])
+    v_e = v_rot - np.cross(omega, r_e)
+    return r_e, v_e
+
+
+def itrs_states(mode, times_utc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ITRS position/velocity of the mode's satellite: orbit stage when present, else SGP4."""
+    try:
+        from lotusar.fleet import load_fleet
+        from lotusar.orbit.propagate import itrs_state
+
+        sat = load_fleet().satellite(mode.satellite)
+        r, v = itrs_state(sat, np.asarray(times_utc, "datetime64[ns]"))
+        r, v = np.asarray(r, float), np.asarray(v, float)
+        if r.shape == (len(times_utc), 3) and np.all(np.isfinite(r)):
+            return r, v
+    except Exception:  # orbit stage not installed / satellite unknown: local SGP4
+        pass
+    return sgp4_itrs(mode.tle_line1, mode.tle_line2, times_utc)
+
+
+def orbit_state_vectors(mode, start_utc: np.datetime64, duration_s: float, step_s: float = 1.0) -> StateVectors:
+    """State vectors covering [start - 3 step, start + duration + 3 step] for ``mode``'s orbit."""
+    n = int(np.ceil(duration_s / step_s)) + 7
+    rel = (np.arange(n) - 3) * step_s
+    start = np.datetime64(start_utc, "ns")
+    times = start + (rel * 1e9).astype("int64").astype("timedelta64[ns]")
+    r, v = itrs_states(mode, times)
+    return StateVectors(epoch_utc=start, time_s=rel, position_m=r, velocity_m_s=v)

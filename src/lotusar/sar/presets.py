@@ -1,0 +1,209 @@
+"""SAR sensor/mode presets: the parameters the simulator and the focuser need.
+
+A :class:`SarMode` is one radar mode of one satellite: carrier, chirp, sampling, PRF, antenna,
+pointing (look angle, squint), noise and quantisation, plus the orbit that carries it (a TLE
+propagated through :mod:`lotusar.sar.orbit`). The LOTUSat-1 presets take the mode envelope
+(carrier, bandwidth, PRF range, swath) from the fleet file (``lotusar.fleet.load_fleet()``) and
+fill the sensor values the fleet file leaves out with the values below; every value that is
+not public is marked ``ASSUMPTION`` in :data:`ASSUMPTIONS`.
+
+Sources: ASNARO-2 (NEC): X band 9.65 GHz, spotlight 1 m / 10 km, stripmap 2 m / 12 km,
+ScanSAR 16 m / 50 km, ~504 km sun-synchronous orbit. Sentinel-1 stripmap S3 values are read
+from a public S3 SLC annotation (S1A_S3_SLC__1SDV_20210401T152855): radarFrequency
+5.405 GHz, rangeSamplingRate 66.728 MHz, txPulseLength 44.17 us, txPulseRampRate
+1.3449e12 Hz/s, PRF 1924.96 Hz, Hamming 0.75 window; antenna 12.3 m x 0.821 m (ESA).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+
+from lotusar.errors import NotFoundError, ValidationError
+
+SPEED_OF_LIGHT_M_S = 299_792_458.0
+
+# ASNARO-2 (LOTUSat-1 stand-in) and Sentinel-1A elements, verbatim from CelesTrak (see
+# ../shared/data/tle-fleet-sar-history); used when the fleet file cannot be loaded.
+ASNARO2_TLE = (
+    "1 43152U 18007A   22298.08260215  .00001542  00000+0  69772-4 0  9994",
+    "2 43152  97.4255 302.4939 0001769  88.8270 356.6907 15.22399995264894",
+)
+SENTINEL1A_TLE = (
+    "1 39634U 14016A   24226.81913507  .00001028  00000+0  22781-3 0  9990",
+    "2 39634  98.1813 233.0820 0001390  90.7885 269.3474 14.59204314551992",
+)
+
+
+@dataclass(frozen=True)
+class SarMode:
+    """One SAR mode (all values SI, units in the names).
+
+    ``chirp_rate_hz_s`` follows from bandwidth / pulse length (up-chirp, positive).
+    ``look_side`` is "right" or "left"; ``squint_deg`` > 0 points the beam forward.
+    """
+
+    name: str
+    satellite: str
+    carrier_hz: float
+    range_bandwidth_hz: float
+    range_sampling_rate_hz: float
+    pulse_length_s: float
+    prf_hz: float
+    antenna_length_m: float
+    antenna_height_m: float
+    look_angle_deg: float
+    squint_deg: float = 0.0
+    look_side: str = "right"
+    nesz_db: float = -20.0
+    quantisation_bits: int = 8
+    window: str = "none"
+    window_coefficient: float = 0.75
+    acquisition_mode: str = "stripmap"
+    swath_km: float = 12.0
+    tle_line1: str = ASNARO2_TLE[0]
+    tle_line2: str = ASNARO2_TLE[1]
+    reference_time_utc: str = "2022-10-25T02:10:00Z"
+    burst_count: int = 1
+    assumptions: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def wavelength_m(self) -> float:
+        return SPEED_OF_LIGHT_M_S / self.carrier_hz
+
+    @property
+    def chirp_rate_hz_s(self) -> float:
+        return self.range_bandwidth_hz / self.pulse_length_s
+
+    @property
+    def slant_range_spacing_m(self) -> float:
+        return SPEED_OF_LIGHT_M_S / (2.0 * self.range_sampling_rate_hz)
+
+    @property
+    def theory_slant_range_resolution_m(self) -> float:
+        """0.886 c / (2 B): -3 dB width of an unweighted (rect-spectrum) range IRF."""
+        return 0.886 * SPEED_OF_LIGHT_M_S / (2.0 * self.range_bandwidth_hz)
+
+    def replace(self, **changes) -> "SarMode":
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["assumptions"] = list(self.assumptions)
+        d["wavelength_m"] = self.wavelength_m
+        d["chirp_rate_hz_s"] = self.chirp_rate_hz_s
+        d["slant_range_spacing_m"] = self.slant_range_spacing_m
+        d["theory_slant_range_resolution_m"] = self.theory_slant_range_resolution_m
+        d["theory_azimuth_resolution_m"] = 0.5 * self.antenna_length_m
+        return d
+
+
+# LOTUSat-1 sensor values the fleet file does not carry (per mode). ASSUMPTION unless noted.
+_LOTUSAT1_SENSOR = {
+    "stripmap": dict(
+        range_bandwidth_hz=1.5e8, range_sampling_rate_hz=1.8e8, pulse_length_s=8.0e-6, prf_hz=4500.0,
+        antenna_length_m=4.0, antenna_height_m=1.2, look_angle_deg=30.0, nesz_db=-20.0, swath_km=12.0,
+    ),
+    "spotlight": dict(
+        range_bandwidth_hz=3.0e8, range_sampling_rate_hz=3.6e8, pulse_length_s=8.0e-6, prf_hz=5000.0,
+        antenna_length_m=4.0, antenna_height_m=1.2, look_angle_deg=30.0, nesz_db=-18.0, swath_km=10.0,
+    ),
+    "scansar": dict(
+        range_bandwidth_hz=3.75e7, range_sampling_rate_hz=4.5e7, pulse_length_s=2.0e-5, prf_hz=3000.0,
+        antenna_length_m=4.0, antenna_height_m=1.2, look_angle_deg=35.0, nesz_db=-22.0, swath_km=50.0,
+        burst_count=4,
+    ),
+}
+
+_LOTUSAT1_ASSUMPTIONS = (
+    "carrier 9.65 GHz: ASNARO-2 public (NEC)",
+    "range bandwidth from published resolution: B = c/(2 res_ground sin(incidence))",
+    "pulse length, range sampling rate (1.2 x B), PRF, antenna 4.0 m x 1.2 m, look angle, NESZ: ASSUMPTION",
+    "orbit: ASNARO-2 (NORAD 43152) elements as LOTUSat-1 stand-in",
+)
+
+
+def _lotusat1(mode: str) -> SarMode:
+    values = dict(_LOTUSAT1_SENSOR[mode])
+    carrier = 9.65e9
+    tle = ASNARO2_TLE
+    source_note = "built-in values"
+    try:  # the fleet file is the source of the mode envelope when it loads
+        from lotusar.fleet import load_fleet
+
+        sat = load_fleet().satellite("LOTUSat-1")
+        fm = sat.sar_mode(mode)
+        carrier = fm.carrier_hz
+        values["range_bandwidth_hz"] = fm.range_bandwidth_hz
+        values["swath_km"] = fm.swath_km
+        for key in ("pulse_length_s", "range_sampling_rate_hz", "prf_hz", "antenna_length_m", "antenna_height_m",
+                    "look_angle_deg", "nesz_db", "quantisation_bits"):
+            v = getattr(fm, key, None)
+            if v is not None:
+                values[key] = v
+        if getattr(fm, "squint_deg", None) is not None:
+            values["squint_deg"] = fm.squint_deg
+        if fm.burst_count is not None:
+            values["burst_count"] = fm.burst_count
+        if values["range_sampling_rate_hz"] < 1.05 * values["range_bandwidth_hz"]:
+            values["range_sampling_rate_hz"] = 1.2 * values["range_bandwidth_hz"]
+        source_note = "fleet file LOTUSat-1 mode envelope"
+    except Exception:  # fleet stage absent or without this mode: built-in values
+        pass
+    return SarMode(
+        name=f"lotusat1-{mode}", satellite="LOTUSat-1", carrier_hz=carrier, acquisition_mode=mode,
+        tle_line1=tle[0], tle_line2=tle[1], assumptions=_LOTUSAT1_ASSUMPTIONS + (f"envelope from {source_note}",),
+        **values,
+    )
+
+
+def _sentinel1_stripmap() -> SarMode:
+    pulse = 4.417243291154830e-05
+    ramp = 1.344932774550966e12
+    return SarMode(
+        name="sentinel1-stripmap", satellite="Sentinel-1A", carrier_hz=5.405000454334350e9,
+        range_bandwidth_hz=pulse * ramp, range_sampling_rate_hz=6.672839509333333e7, pulse_length_s=pulse,
+        prf_hz=1.924956266475204e3, antenna_length_m=12.3, antenna_height_m=0.821, look_angle_deg=28.6,
+        nesz_db=-22.0, quantisation_bits=8, window="hamming", window_coefficient=0.75, swath_km=80.0,
+        tle_line1=SENTINEL1A_TLE[0], tle_line2=SENTINEL1A_TLE[1], reference_time_utc="2024-08-13T20:00:00Z",
+        assumptions=("S3 beam values from public annotation S1A_S3_SLC__1SDV_20210401T152855",
+                     "look angle 28.6 deg for S3 mid-swath incidence 32.0 deg; NESZ -22 dB (ESA spec)",
+                     "FDBAQ replaced by 8-bit uniform quantisation in simulation"),
+    )
+
+
+_BUILDERS = {
+    "lotusat1-stripmap": lambda: _lotusat1("stripmap"),
+    "lotusat1-spotlight": lambda: _lotusat1("spotlight"),
+    "lotusat1-scansar": lambda: _lotusat1("scansar"),
+    "sentinel1-stripmap": _sentinel1_stripmap,
+}
+
+
+def list_presets() -> list[str]:
+    return list(_BUILDERS)
+
+
+def get_preset(name: str) -> SarMode:
+    """The :class:`SarMode` called ``name`` (NotFoundError naming the known presets)."""
+    try:
+        builder = _BUILDERS[name]
+    except KeyError:
+        raise NotFoundError(f"unknown SAR preset {name!r} (known: {', '.join(_BUILDERS)})") from None
+    mode = builder()
+    validate_mode(mode)
+    return mode
+
+
+def validate_mode(mode: SarMode) -> None:
+    """Raise ValidationError for physically inconsistent sensor values."""
+    if mode.range_sampling_rate_hz < mode.range_bandwidth_hz:
+        raise ValidationError(f"{mode.name}: range sampling rate {mode.range_sampling_rate_hz:g} Hz < bandwidth")
+    doppler_bw = 0.886 * 2 * 7600.0 / mode.antenna_length_m
+    if mode.acquisition_mode == "stripmap" and mode.prf_hz < 1.05 * doppler_bw:
+        raise ValidationError(f"{mode.name}: PRF {mode.prf_hz:g} Hz below the azimuth Doppler bandwidth {doppler_bw:.0f} Hz")
+    if mode.look_side not in ("left", "right"):
+        raise ValidationError(f"{mode.name}: look_side must be left or right")
+    if not math.isfinite(mode.squint_deg) or abs(mode.squint_deg) > 30:
+        raise ValidationError(f"{mode.name}: squint {mode.squint_deg} deg outside [-30, 30]")
