@@ -1,0 +1,634 @@
+"""SPOT5 daily photograph selection: exact CP-SAT solver with decomposition and a warm start.
+
+The problem (Bensana, Lemaître & Verfaillie 1999; Vasquez & Hao 2001): choose a subset of
+candidate photographs and, for each, a camera value from its domain, so that no forbidden
+binary/ternary tuple is taken (a tuple only binds when all its photographs are selected) and,
+on multi-orbit instances, the recorder units of the chosen values sum to at most the
+capacity; maximise the summed weights. It is a logic-constrained multiple-choice knapsack.
+
+How it is solved (every step keeps the optimum):
+
+1. *Value dominance.* Value ``a`` of photograph ``i`` is dropped when another value ``b``
+   uses no more recorder units and every forbidden tuple containing ``(i, b)`` also exists
+   with ``(i, a)``: any solution using ``a`` stays feasible (and as good) with ``b``.
+2. *Component decomposition.* The constraint graph (photographs linked by a constraint)
+   falls apart into independent components. Without a capacity each component is solved on
+   its own. With a capacity, every component except the largest is compressed into its
+   exact *profit curve* ``f_c(u)`` = best profit using at most ``u`` units (parametric
+   CP-SAT solves, each proven optimal); the master problem keeps the largest component in
+   full and picks one breakpoint per compressed component (a multiple-choice knapsack).
+   When every component compresses, the master is an exact dynamic programme.
+3. *Lexicographic weight levels.* When the weights below some threshold sum to less than the
+   gcd of the weights above it (SPOT5 multi-orbit: 1000/2000 vs 1/2/5), maximising the high
+   level first is exact. CP-SAT first maximises the high level, then the full objective
+   under ``high >= H*``, each warm-started.
+4. *Warm start.* A constructive greedy (weight per recorder unit) followed by
+   ejection-chain local search gives the hint and the first incumbent; the solve is anytime.
+
+The model is the standard one: one Boolean per (photograph, value), at most one per
+photograph, one clause per forbidden tuple, capacity as a linear constraint.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lotusar.planning.spot5_io import Spot5Instance
+
+
+# --------------------------------------------------------------------------- literals
+@dataclass
+class _Lits:
+    """Flattened (photograph, value) literals of an instance."""
+
+    var: np.ndarray  # photograph of each literal
+    val: np.ndarray  # camera value
+    units: np.ndarray  # recorder units
+    weight: np.ndarray  # weight of the photograph
+    first: np.ndarray  # first literal of each photograph (size n + 1)
+    pairs: np.ndarray  # [m, 2] forbidden literal pairs
+    triples: np.ndarray  # [k, 3] forbidden literal triples
+    alive: np.ndarray  # bool, literal not removed by dominance
+
+
+def _literals(inst: Spot5Instance) -> _Lits:
+    sizes = np.array([d.size for d in inst.domains], dtype=np.int64)
+    first = np.zeros(inst.n + 1, dtype=np.int64)
+    np.cumsum(sizes, out=first[1:])
+    var = np.repeat(np.arange(inst.n), sizes)
+    val = np.concatenate(inst.domains) if inst.n else np.zeros(0, np.int64)
+    units = np.concatenate(inst.consumption_units) if inst.n else np.zeros(0, np.int64)
+    weight = inst.weights[var]
+    lit_of = {}
+    for i, d in enumerate(inst.domains):
+        for j, v in enumerate(d.tolist()):
+            lit_of[i, v] = first[i] + j
+    pairs, triples = [], []
+    for vs, tup in inst.constraints:
+        vl = vs.tolist()
+        for t in tup.tolist():
+            ls = [lit_of[a, b] for a, b in zip(vl, t)]
+            if len(ls) == 2:
+                pairs.append(ls)
+            elif len(ls) == 3:
+                triples.append(ls)
+            else:  # unary nogood: the value is simply forbidden
+                pairs.append([ls[0], ls[0]])
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    triples = np.asarray(triples, dtype=np.int64).reshape(-1, 3)
+    alive = np.ones(var.size, dtype=bool)
+    # unary nogoods (stored as a self-pair) kill the literal outright
+    self_pair = pairs[:, 0] == pairs[:, 1]
+    alive[pairs[self_pair, 0]] = False
+    pairs = pairs[~self_pair]
+    return _Lits(var, val, units, weight, first, pairs, triples, alive)
+
+
+def _dominance(lits: _Lits) -> int:
+    """Drop dominated values (see module docstring); returns how many were dropped."""
+    n_lits = lits.var.size
+    # signature of each literal: set of (other literals) tuples it is forbidden with
+    sig: list[set] = [set() for _ in range(n_lits)]
+    for a, b in lits.pairs.tolist():
+        sig[a].add((b,))
+        sig[b].add((a,))
+    for a, b, c in lits.triples.tolist():
+        sig[a].add(tuple(sorted((b, c))))
+        sig[b].add(tuple(sorted((a, c))))
+        sig[c].add(tuple(sorted((a, b))))
+    dropped = 0
+    for i in range(lits.first.size - 1):
+        lo, hi = int(lits.first[i]), int(lits.first[i + 1])
+        if hi - lo < 2:
+            continue
+        for a in range(lo, hi):
+            if not lits.alive[a]:
+                continue
+            for b in range(lo, hi):
+                if b == a or not lits.alive[b] or lits.units[b] > lits.units[a]:
+                    continue
+                # b at least as good as a; break ties by index so exactly one survives
+                if sig[b] <= sig[a] and (sig[b] != sig[a] or lits.units[b] < lits.units[a] or b < a):
+                    lits.alive[a] = False
+                    dropped += 1
+                    break
+    keep_p = lits.alive[lits.pairs].all(axis=1) if lits.pairs.size else np.zeros(0, bool)
+    keep_t = lits.alive[lits.triples].all(axis=1) if lits.triples.size else np.zeros(0, bool)
+    lits.pairs = lits.pairs[keep_p]
+    lits.triples = lits.triples[keep_t]
+    return dropped
+
+
+def components(inst: Spot5Instance) -> tuple[int, np.ndarray]:
+    """Connected components of the constraint graph: (count, label per photograph)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    rows, cols = [], []
+    for vs, _ in inst.constraints:
+        for a in vs[1:]:
+            rows.append(vs[0])
+            cols.append(a)
+    g = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(inst.n, inst.n))
+    return connected_components(g, directed=False)
+
+
+# --------------------------------------------------------------------------- checker
+def evaluate_assignment(inst: Spot5Instance, values) -> tuple[int, list[str]]:
+    """Profit of an assignment (0 = not selected) and the list of violated constraints."""
+    x = np.asarray(values, dtype=np.int64)
+    problems: list[str] = []
+    if x.shape != (inst.n,):
+        return 0, [f"assignment has {x.size} values, instance has {inst.n} photographs"]
+    for i in np.flatnonzero(x):
+        if x[i] not in inst.domains[i]:
+            problems.append(f"photograph {i}: value {x[i]} not in its domain")
+    for k, (vs, tup) in enumerate(inst.constraints):
+        cur = x[vs]
+        if (cur != 0).all() and (tup == cur).all(axis=1).any():
+            problems.append(f"constraint {k} on {vs.tolist()}: forbidden tuple {cur.tolist()}")
+    cap = inst.capacity_units
+    if cap is not None:
+        used = 0
+        for i in np.flatnonzero(x):
+            j = np.flatnonzero(inst.domains[i] == x[i])
+            if j.size:
+                used += int(inst.consumption_units[i][j[0]])
+        if used > cap:
+            problems.append(f"recorder: {used} units > capacity {cap}")
+    return int(inst.weights[x != 0].sum()), problems
+
+
+# --------------------------------------------------------------------------- heuristic
+class _Heuristic:
+    """Greedy construction + ejection local search on literals (warm start for CP-SAT)."""
+
+    def __init__(self, lits: _Lits, subset: np.ndarray, cap: int | None, rng: np.random.Generator):
+        self.l = lits
+        self.cap = cap
+        self.rng = rng
+        self.lits = np.flatnonzero(lits.alive & np.isin(lits.var, subset))
+        in_sub = np.zeros(lits.var.size, bool)
+        in_sub[self.lits] = True
+        self.nb: dict[int, list[int]] = {int(a): [] for a in self.lits}
+        self.tri: dict[int, list[tuple[int, int]]] = {int(a): [] for a in self.lits}
+        for a, b in lits.pairs.tolist():
+            if in_sub[a]:
+                self.nb[a].append(b)
+                self.nb[b].append(a)
+        for a, b, c in lits.triples.tolist():
+            if in_sub[a]:
+                self.tri[a].append((b, c))
+                self.tri[b].append((a, c))
+                self.tri[c].append((a, b))
+        self.sel: dict[int, int] = {}  # photograph -> literal
+
+    def _on(self, lit: int) -> bool:
+        return self.sel.get(int(self.l.var[lit]), -1) == lit
+
+    def blockers(self, lit: int) -> set[int]:
+        """Selected literals to remove so that ``lit`` can be added (ignoring capacity)."""
+        out = set()
+        for b in self.nb[lit]:
+            if self._on(b):
+                out.add(b)
+        for b, c in self.tri[lit]:
+            if self._on(b) and self._on(c) and b not in out and c not in out:
+                out.add(b if self.l.weight[b] <= self.l.weight[c] else c)
+        return out
+
+    def used(self) -> int:
+        return int(sum(self.l.units[x] for x in self.sel.values()))
+
+    def profit(self) -> int:
+        return int(sum(self.l.weight[x] for x in self.sel.values()))
+
+    def greedy(self, noise: float = 0.0) -> None:
+        lw = self.l.weight[self.lits].astype(float)
+        lu = self.l.units[self.lits].astype(float)
+        score = lw / np.maximum(lu, 0.5) if self.cap is not None else lw
+        score = score * (1.0 + noise * self.rng.random(score.size))
+        used = self.used()
+        for a in self.lits[np.argsort(-score, kind="stable")].tolist():
+            v = int(self.l.var[a])
+            if v in self.sel:
+                continue
+            u = int(self.l.units[a])
+            if self.cap is not None and used + u > self.cap:
+                continue
+            if not self.blockers(a):
+                self.sel[v] = a
+                used += u
+
+    def improve(self, deadline: float) -> None:
+        """First-improvement ejection moves: add a literal, drop its blockers, refill greedily."""
+        improved = True
+        order = self.lits.copy()
+        while improved and time.perf_counter() < deadline:
+            improved = False
+            self.rng.shuffle(order)
+            used = self.used()
+            for a in order.tolist():
+                if time.perf_counter() >= deadline:
+                    break
+                v = int(self.l.var[a])
+                cur = self.sel.get(v, -1)
+                if cur == a:
+                    continue
+                out = self.blockers(a)
+                if cur >= 0:
+                    out.add(cur)
+                gain = int(self.l.weight[a]) - int(sum(self.l.weight[b] for b in out))
+                du = int(self.l.units[a]) - int(sum(self.l.units[b] for b in out))
+                if self.cap is not None and used + du > self.cap:
+                    continue
+                if gain > 0 or (gain == 0 and du < 0):
+                    for b in out:
+                        del self.sel[int(self.l.var[b])]
+                    self.sel[v] = a
+                    self.greedy()
+                    used = self.used()
+                    improved = True
+
+    def run(self, budget_s: float) -> dict[int, int]:
+        deadline = time.perf_counter() + budget_s
+        self.greedy()
+        self.improve(deadline)
+        best, best_p = dict(self.sel), self.profit()
+        stale = 0
+        while time.perf_counter() < deadline and stale < 30:  # iterated local search
+            stale += 1
+            keep = {v: a for v, a in best.items() if self.rng.random() > 0.15}
+            self.sel = keep
+            self.greedy(noise=0.3)
+            self.improve(deadline)
+            p = self.profit()
+            if p > best_p:
+                best, best_p = dict(self.sel), p
+                stale = 0
+        self.sel = best
+        return best
+
+
+# --------------------------------------------------------------------------- CP-SAT model
+class _Model:
+    """CP-SAT model of a subset of photographs (Booleans per alive literal)."""
+
+    def __init__(self, lits: _Lits, subset: np.ndarray):
+        from ortools.sat.python import cp_model
+
+        self.cp = cp_model
+        self.m = cp_model.CpModel()
+        self.l = lits
+        in_sub = np.zeros(lits.var.size, bool)
+        sub_lits = np.flatnonzero(lits.alive & np.isin(lits.var, subset))
+        in_sub[sub_lits] = True
+        self.lit_ids = sub_lits
+        self.x = {int(a): self.m.NewBoolVar(f"x{int(lits.var[a])}_{int(lits.val[a])}") for a in sub_lits}
+        for i in np.unique(lits.var[sub_lits]).tolist():
+            group = [self.x[a] for a in range(int(lits.first[i]), int(lits.first[i + 1])) if a in self.x]
+            if len(group) > 1:
+                self.m.AddAtMostOne(group)
+        for a, b in lits.pairs[in_sub[lits.pairs[:, 0]]].tolist() if lits.pairs.size else []:
+            self.m.AddBoolOr([self.x[a].Not(), self.x[b].Not()])
+        for a, b, c in lits.triples[in_sub[lits.triples[:, 0]]].tolist() if lits.triples.size else []:
+            self.m.AddBoolOr([self.x[a].Not(), self.x[b].Not(), self.x[c].Not()])
+
+    def units_expr(self):
+        return sum(int(self.l.units[a]) * v for a, v in self.x.items() if self.l.units[a])
+
+    def weight_expr(self, scale: int = 1, mask=None):
+        terms = [(int(self.l.weight[a]) // scale) * v for a, v in self.x.items() if mask is None or mask(a)]
+        return sum(terms) if terms else 0
+
+    def hint(self, sel: dict[int, int]) -> None:
+        self.m.ClearHints()
+        on = set(sel.values())
+        for a, v in self.x.items():
+            self.m.AddHint(v, a in on)
+
+    def solver(self, time_s: float, workers: int, seed: int = 0):
+        s = self.cp.CpSolver()
+        s.parameters.max_time_in_seconds = max(0.01, float(time_s))
+        s.parameters.num_workers = int(workers)
+        s.parameters.random_seed = int(seed)
+        return s
+
+    def read(self, s) -> dict[int, int]:
+        return {int(self.l.var[a]): a for a, v in self.x.items() if s.BooleanValue(v)}
+
+
+# --------------------------------------------------------------------------- solver
+@dataclass
+class Spot5Result:
+    """Outcome of :func:`solve_spot5`."""
+
+    profit: int
+    optimal: bool
+    values: np.ndarray  # camera value per photograph, 0 = not selected
+    time_s: float
+    stats: dict = field(default_factory=dict)
+
+    def assignment(self) -> dict[str, int]:
+        """``{"<photograph id>": value}`` for the selected photographs only."""
+        return {str(i): int(v) for i, v in enumerate(self.values.tolist()) if v}
+
+
+def weight_levels(weights: np.ndarray) -> int | None:
+    """Threshold T such that sum(w < T) < gcd(w >= T) (maximise the high level first), or None."""
+    ws = np.unique(weights[weights > 0])
+    best = None
+    for t in ws[1:].tolist():
+        low = int(weights[weights < t].sum())
+        g = int(np.gcd.reduce(ws[ws >= t]))
+        if low > 0 and low < g:
+            best = t if best is None else max(best, t)
+            break
+    return best
+
+
+def _values_from(lits: _Lits, n: int, sel: dict[int, int]) -> np.ndarray:
+    x = np.zeros(n, dtype=np.int64)
+    for v, a in sel.items():
+        x[v] = lits.val[a]
+    return x
+
+
+def _profit_curve(lits: _Lits, subset: np.ndarray, cap: int, deadline: float, workers: int):
+    """Exact curve of a component: list of (units, profit, selection), or None if out of time.
+
+    Each solve maximises ``profit * (U + 1) - units`` under ``units <= u`` so that a breakpoint
+    is the cheapest way to its profit; then ``u`` drops below it.
+    """
+    mdl = _Model(lits, subset)
+    uexpr = mdl.units_expr()
+    u_top = int(sum(int(lits.units[lits.first[i]:lits.first[i + 1]].max()) for i in subset))
+    u = min(cap, u_top)
+    big = u + 1
+    has_units = not isinstance(uexpr, int)
+    mdl.m.Maximize(mdl.weight_expr() * big - (uexpr if has_units else 0))
+    pts = []
+    while u >= 0:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return None
+        model = mdl.m.clone()
+        if has_units:
+            model.Add(uexpr <= u)
+        s = mdl.solver(left, workers)
+        st = s.Solve(model)
+        if st != mdl.cp.OPTIMAL:
+            return None
+        sel = mdl.read(s)
+        used = int(sum(int(lits.units[a]) for a in sel.values()))
+        prof = int(sum(int(lits.weight[a]) for a in sel.values()))
+        pts.append((used, prof, sel))
+        if used == 0 or not has_units:
+            break
+        u = used - 1
+    pts.reverse()  # increasing units
+    return pts
+
+
+def solve_spot5(
+    inst: Spot5Instance,
+    time_limit_s: float = 60.0,
+    workers: int = 2,
+    seed: int = 0,
+    on_progress=None,
+) -> Spot5Result:
+    """Solve a SPOT5 instance (see module docstring); anytime within ``time_limit_s``."""
+    t0 = time.perf_counter()
+    deadline = t0 + float(time_limit_s)
+    rng = np.random.default_rng(seed)
+    lits = _literals(inst)
+    dropped = _dominance(lits)
+    cap = inst.capacity_units
+    ncomp, label = components(inst)
+    comp_vars = [np.flatnonzero(label == c) for c in range(ncomp)]
+    comp_units = np.array(
+        [sum(int(lits.units[lits.first[i]:lits.first[i + 1]][lits.alive[lits.first[i]:lits.first[i + 1]]].max(initial=0)) for i in cv) for cv in comp_vars]
+    )
+    stats = {"photographs": inst.n, "components": int(ncomp), "dominated_values": dropped,
+             "largest_component": int(max((cv.size for cv in comp_vars), default=0))}
+    best_sel: dict[int, int] = {}
+    proven = True
+
+    def remaining():
+        return deadline - time.perf_counter()
+
+    # --- heuristic incumbent over the whole instance (first valid answer, hint source)
+    heur = _Heuristic(lits, np.arange(inst.n), cap, rng)
+    h_sel = heur.run(min(2.0, 0.08 * time_limit_s))
+    stats["heuristic_profit"] = heur.profit()
+    stats["heuristic_s"] = round(time.perf_counter() - t0, 3)
+
+    free = [c for c in range(ncomp) if cap is None or comp_units[c] == 0]
+    coupled = [c for c in range(ncomp) if c not in set(free)]
+    # --- independent components: solve each to optimality, small first
+    free.sort(key=lambda c: comp_vars[c].size)
+    for k, c in enumerate(free):
+        cv = comp_vars[c]
+        mdl = _Model(lits, cv)
+        mdl.m.Maximize(mdl.weight_expr())
+        mdl.hint({v: a for v, a in h_sel.items() if label[v] == c})
+        share = remaining() * cv.size / max(1, sum(comp_vars[d].size for d in free[k:]) + sum(comp_vars[d].size for d in coupled))
+        s = mdl.solver(max(share, 0.05), workers, seed)
+        st = s.Solve(mdl.m)
+        if st in (mdl.cp.OPTIMAL, mdl.cp.FEASIBLE):
+            sol = mdl.read(s)
+            heur_part = {v: a for v, a in h_sel.items() if label[v] == c}
+            if sum(lits.weight[a] for a in sol.values()) >= sum(lits.weight[a] for a in heur_part.values()):
+                best_sel.update(sol)
+            else:
+                best_sel.update(heur_part)
+            proven &= st == mdl.cp.OPTIMAL
+        else:
+            best_sel.update({v: a for v, a in h_sel.items() if label[v] == c})
+            proven = False
+    if coupled:
+        master_sel, master_opt = _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label,
+                                                deadline, workers, seed, stats)
+        best_sel.update(master_sel)
+        proven &= master_opt
+    values = _values_from(lits, inst.n, best_sel)
+    profit, problems = evaluate_assignment(inst, values)
+    if problems:  # never hand back an invalid plan: fall back on the heuristic
+        values = _values_from(lits, inst.n, h_sel)
+        profit, problems = evaluate_assignment(inst, values)
+        proven = False
+        if problems:
+            raise RuntimeError(f"SPOT5 solver produced an infeasible assignment: {problems[0]}")
+    return Spot5Result(profit=profit, optimal=bool(proven), values=values,
+                       time_s=time.perf_counter() - t0, stats=stats)
+
+
+def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, workers, seed, stats):
+    """Capacity-coupled components: profit curves for all but the largest, then the master."""
+    coupled = sorted(coupled, key=lambda c: comp_vars[c].size)
+    big = coupled[-1]
+    curves: dict[int, list] = {}
+    t_curve = time.perf_counter()
+    curve_deadline = time.perf_counter() + 0.35 * (deadline - time.perf_counter())
+    for c in coupled:
+        if c == big and len(coupled) > 1 and comp_vars[c].size > 120:
+            continue
+        if comp_vars[c].size > 250:
+            continue
+        pts = _profit_curve(lits, comp_vars[c], cap, curve_deadline, workers)
+        if pts is not None:
+            curves[c] = pts
+    if big not in curves and len(coupled) == 1:
+        pass
+    stats["curves"] = len(curves)
+    stats["curve_s"] = round(time.perf_counter() - t_curve, 3)
+    full = [c for c in coupled if c not in curves]
+    if not full:  # every component compressed: exact multiple-choice knapsack by DP
+        sel = _mckp_dp([curves[c] for c in coupled], cap)
+        stats["master"] = "dp"
+        return sel, True
+    # try the largest as a curve too when it is cheap (left as full otherwise)
+    subset = np.concatenate([comp_vars[c] for c in full])
+    mdl = _Model(lits, subset)
+    cp = mdl.cp
+    choice = {}
+    units_terms = [mdl.units_expr()]
+    prof_terms = []
+    for c, pts in curves.items():
+        bs = [mdl.m.NewBoolVar(f"c{c}_{k}") for k in range(len(pts))]
+        mdl.m.AddExactlyOne(bs)
+        choice[c] = bs
+        units_terms += [pts[k][0] * bs[k] for k in range(len(pts)) if pts[k][0]]
+        prof_terms.append((pts, bs))
+    units_all = sum(units_terms)
+    mdl.m.Add(units_all <= cap)
+
+    thr = weight_levels(inst.weights)
+    g = int(np.gcd.reduce(np.unique(inst.weights[inst.weights >= thr]))) if thr else 1
+
+    def curve_profit(scale_high: bool):
+        terms = []
+        for pts, bs in prof_terms:
+            for (u, p, _), b in zip(pts, bs):
+                val = (p - p % g) // g if scale_high else p
+                if val:
+                    terms.append(val * b)
+        return sum(terms) if terms else 0
+
+    # hint: heuristic restricted to full comps; curve choice = best breakpoint within its units
+    def hint_from(sel_all: dict[int, int]):
+        mdl.m.ClearHints()
+        on = set(sel_all.values())
+        for a, v in mdl.x.items():
+            mdl.m.AddHint(v, a in on)
+        for c, pts in curves.items():
+            part_units = sum(int(lits.units[a]) for v, a in sel_all.items() if label[v] == c)
+            k = max(i for i, p in enumerate(pts) if p[0] <= part_units) if any(p[0] <= part_units for p in pts) else 0
+            for i, b in enumerate(choice[c]):
+                mdl.m.AddHint(b, i == k)
+
+    def extract(s):
+        sel = mdl.read(s)
+        for c, bs in choice.items():
+            for k, b in enumerate(bs):
+                if s.BooleanValue(b):
+                    sel.update(curves[c][k][2])
+        return sel
+
+    def value(sel):
+        return int(sum(int(lits.weight[a]) for a in sel.values()))
+
+    hint_from(h_sel)
+    best = {v: a for v, a in h_sel.items() if label[v] in set(coupled)}
+    optimal = False
+    if thr is not None:
+        stats["levels"] = {"threshold": int(thr), "gcd_high": g}
+        high_mask = lambda a: lits.weight[a] >= thr  # noqa: E731
+        mdl.m.Maximize(mdl.weight_expr(g, high_mask) + curve_profit(True))
+        s = mdl.solver(0.4 * (deadline - time.perf_counter()), workers, seed)
+        st = s.Solve(mdl.m)
+        if st in (cp.OPTIMAL, cp.FEASIBLE):
+            h_star = int(round(s.ObjectiveValue()))
+            stage1 = extract(s)
+            if value(stage1) > value(best):
+                best = stage1
+            stats["high_level"] = h_star * g
+            stats["high_level_optimal"] = st == cp.OPTIMAL
+            mdl.m.Add(mdl.weight_expr(g, high_mask) + curve_profit(True) >= h_star)
+            hint_from(stage1)
+            high_opt = st == cp.OPTIMAL
+        else:
+            high_opt = False
+    else:
+        high_opt = True
+    mdl.m.Maximize(mdl.weight_expr() + curve_profit(False))
+    s = mdl.solver(deadline - time.perf_counter(), workers, seed + 1)
+    st = s.Solve(mdl.m)
+    if st in (cp.OPTIMAL, cp.FEASIBLE):
+        sol = extract(s)
+        if value(sol) >= value(best):
+            best = sol
+        optimal = st == cp.OPTIMAL and high_opt
+    stats["master"] = "cp-sat"
+    return best, optimal
+
+
+def _mckp_dp(curves: list[list], cap: int) -> dict[int, int]:
+    """Exact multiple-choice knapsack over profit curves (one breakpoint per component)."""
+    neg = -(2**62)
+    f = np.full(cap + 1, neg, dtype=np.int64)
+    f[0] = 0
+    choice = []
+    for pts in curves:
+        g = np.full(cap + 1, neg, dtype=np.int64)
+        arg = np.full(cap + 1, -1, dtype=np.int64)
+        for k, (u, p, _) in enumerate(pts):
+            if u > cap:
+                continue
+            cand = np.full(cap + 1, neg, dtype=np.int64)
+            cand[u:] = np.where(f[: cap + 1 - u] > neg, f[: cap + 1 - u] + p, neg)
+            better = cand > g
+            g[better] = cand[better]
+            arg[better] = k
+        choice.append(arg)
+        f = g
+    u = int(np.argmax(f))
+    sel: dict[int, int] = {}
+    for pts, arg in zip(reversed(curves), reversed(choice)):
+        k = int(arg[u])
+        sel.update(pts[k][2])
+        u -= pts[k][0]
+    return sel
+
+
+def solve_spot5_plain(inst: Spot5Instance, time_limit_s: float = 60.0, workers: int = 2, seed: int = 0,
+                      on_solution=None) -> Spot5Result:
+    """The straightforward CP-SAT model (no preprocessing, no hint): the benchmark's peer."""
+    t0 = time.perf_counter()
+    lits = _literals(inst)
+    mdl = _Model(lits, np.arange(inst.n))
+    if inst.capacity_units is not None:
+        ue = mdl.units_expr()
+        if not isinstance(ue, int):
+            mdl.m.Add(ue <= inst.capacity_units)
+    mdl.m.Maximize(mdl.weight_expr())
+    s = mdl.solver(time_limit_s, workers, seed)
+    cb = None
+    if on_solution is not None:
+        class _CB(mdl.cp.CpSolverSolutionCallback):
+            def on_solution_callback(self):
+                on_solution(time.perf_counter() - t0, int(round(self.ObjectiveValue())))
+        cb = _CB()
+    st = s.Solve(mdl.m, cb) if cb else s.Solve(mdl.m)
+    sel = mdl.read(s) if st in (mdl.cp.OPTIMAL, mdl.cp.FEASIBLE) else {}
+    values = _values_from(lits, inst.n, sel)
+    profit, _ = evaluate_assignment(inst, values)
+    return Spot5Result(profit, st == mdl.cp.OPTIMAL, values, time.perf_counter() - t0, {})
+
+
+__all__ = ["Spot5Result", "solve_spot5", "solve_spot5_plain", "evaluate_assignment", "components", "weight_levels"]
+_ = math
