@@ -75,6 +75,11 @@ class TimeScales:
     ut1_fraction: np.ndarray
     tt_fraction: np.ndarray
 
+    def take(self, idx) -> "TimeScales":
+        """The scales of a subset of the times."""
+        return TimeScales(self.jd_utc_whole[idx], self.jd_utc_fraction[idx], self.jd_whole[idx],
+                          self.ut1_fraction[idx], self.tt_fraction[idx])
+
     @property
     def jd_tt(self) -> np.ndarray:
         return self.jd_whole + self.tt_fraction
