@@ -1,0 +1,105 @@
+"""XYZ (Web Mercator) PNG tiles of Cloud-Optimized GeoTIFFs with rio-tiler.
+
+``render_tile(path, z, x, y)`` reads the window of tile (z, x, y) from the COG (its internal
+overviews make this a few small reads at any zoom), then renders a PNG:
+
+- a paletted band (flood classes) keeps the file's colour table; values listed in
+  ``transparent`` (default for flood maps: class 0, dry land) are drawn transparent;
+- any other band is linearly stretched between ``rescale=(lo, hi)`` or, by default, the 2nd and
+  98th percentiles of the file's lowest-resolution overview (computed once per file version);
+- nodata / masked pixels are transparent (PNG alpha).
+
+Reference: OGC Two Dimensional Tile Matrix Set (WebMercatorQuad); rio-tiler / TiTiler.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from lotusar.errors import NotFoundError, ValidationError
+
+TILE_SIZE = 256
+
+_GDAL_ENV = {"GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR", "GDAL_CACHEMAX": "256", "VSI_CACHE": "TRUE"}
+for _k, _v in _GDAL_ENV.items():
+    os.environ.setdefault(_k, _v)
+
+
+def check_tile_index(z: int, x: int, y: int) -> None:
+    if not 0 <= z <= 24:
+        raise ValidationError(f"zoom {z} outside 0..24")
+    n = 1 << z
+    if not (0 <= x < n and 0 <= y < n):
+        raise ValidationError(f"tile {z}/{x}/{y} outside the tile matrix (0..{n - 1})")
+
+
+@lru_cache(maxsize=512)
+def _default_range(path: str, mtime_ns: int, band: int) -> tuple[float, float]:
+    from rio_tiler.io import Reader
+
+    with Reader(path) as src:
+        img = src.preview(indexes=band, max_size=512)
+    data = img.array[0]
+    valid = data.compressed() if np.ma.isMaskedArray(data) else data.ravel()
+    valid = valid[np.isfinite(valid)]
+    if valid.size == 0:
+        return 0.0, 1.0
+    lo, hi = np.percentile(valid, [2, 98])
+    if hi <= lo:
+        hi = lo + 1.0
+    return float(lo), float(hi)
+
+
+_info_lock = threading.Lock()
+
+
+@lru_cache(maxsize=512)
+def raster_info(path: str, mtime_ns: int) -> dict:
+    """Bounds (WGS84), zoom range, colormap and dtype of a COG (cached per file version)."""
+    from rio_tiler.io import Reader
+
+    with Reader(path) as src:
+        return {
+            "bounds": [float(v) for v in src.get_geographic_bounds(src.tms.rasterio_geographic_crs)],
+            "minzoom": int(src.minzoom),
+            "maxzoom": int(src.maxzoom),
+            "colormap": src.colormap,
+            "dtype": src.dataset.dtypes[0],
+            "count": src.dataset.count,
+        }
+
+
+def render_tile(path: str | os.PathLike, z: int, x: int, y: int, *, band: int = 1,
+                rescale: tuple[float, float] | None = None, transparent: tuple[int, ...] = ()) -> bytes | None:
+    """PNG bytes of tile z/x/y of the COG at ``path``; None when the tile is outside the image."""
+    from rio_tiler.errors import TileOutsideBounds
+    from rio_tiler.io import Reader
+
+    check_tile_index(z, x, y)
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise NotFoundError(f"asset file {p.name} is missing") from None
+    info = raster_info(str(p), st.st_mtime_ns)
+    if not 1 <= band <= info["count"]:
+        raise ValidationError(f"band {band} not in 1..{info['count']}")
+    try:
+        with Reader(str(p)) as src:
+            img = src.tile(x, y, z, tilesize=TILE_SIZE, indexes=band)
+    except TileOutsideBounds:
+        return None
+    cmap = info["colormap"]
+    if cmap:
+        cm = {int(k): tuple(v) for k, v in cmap.items()}
+        for v in transparent:
+            cm[int(v)] = (0, 0, 0, 0)
+        return img.render(img_format="PNG", colormap=cm)
+    lo, hi = rescale if rescale is not None else _default_range(str(p), st.st_mtime_ns, band)
+    img.rescale(in_range=((lo, hi),))
+    return img.render(img_format="PNG")
