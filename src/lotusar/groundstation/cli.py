@@ -1,7 +1,175 @@
-"""`lotusar groundstation` commands (parse and delegate only)."""
+"""`lotusar gs` commands (parse and delegate only)."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
 
 import typer
 
 app = typer.Typer(no_args_is_help=True)
+
+_DEFAULT_PROFILE = {"packets": "ccsds-packets", "aos-cadus": "lotusat-xband", "tm-frames": "ccsds-tm", "soft-symbols": "lotusat-xband"}
+
+
+def _read_input(path: Path) -> bytes:
+    from lotusar.errors import ValidationError
+
+    if not path.exists():
+        raise FileNotFoundError(2, "No such file or directory", str(path))
+    if path.is_dir():
+        raise ValidationError(f"{path}: is a directory, expected a file")
+    return path.read_bytes()
+
+
+@app.command("level0")
+def level0_cmd(
+    input: Path = typer.Argument(..., help="input file"),
+    input_format: str = typer.Option(..., "--input-format", help="packets | tm-frames | aos-cadus | soft-symbols"),
+    profile: Optional[str] = typer.Option(None, "--profile", help="built-in profile name or YAML path"),
+    out: Path = typer.Option(..., "--out", help="output directory for apid<NNNNN>.pkt and report.json"),
+    json_out: bool = typer.Option(False, "--json", help="print the quality report as JSON"),
+) -> None:
+    """Level-0: per-APID, time-ordered, duplicate-free packet files + quality report."""
+    from lotusar.errors import ValidationError
+    from lotusar.groundstation.level0 import INPUT_FORMATS, level0, write_level0
+    from lotusar.groundstation.profile import load_profile
+
+    if input_format not in INPUT_FORMATS:
+        raise ValidationError(f"--input-format must be one of {', '.join(INPUT_FORMATS)}, not {input_format!r}")
+    prof = load_profile(profile or _DEFAULT_PROFILE[input_format])
+    if input_format != "packets" and prof.frame is None:
+        raise ValidationError(f"profile {prof.name!r} describes bare packets; use --input-format packets")
+    if prof.kind == "beacon":
+        raise ValidationError(f"profile {prof.name!r} is a beacon profile; use `lotusar gs beacon`")
+    if out.exists() and not out.is_dir():
+        raise ValidationError(f"--out {out} exists and is not a directory")
+    data = _read_input(input)
+    res = level0(data, input_format, prof)
+    res.report["input"] = str(input)
+    write_level0(res, out)
+    if json_out:
+        from lotusar.cliutil import print_json
+
+        print_json(res.report)
+    else:
+        from lotusar.cliutil import print_table
+
+        rows = [{"apid": a, "packets": n, "gaps": len(res.report["sequence_gaps"].get(a, []))} for a, n in res.report["packets_per_apid"].items()]
+        print_table(rows, title=f"Level-0 {input.name}: {len(res.report['defects'])} defects, {res.report['frames_total']} frames")
+
+
+@app.command("beacon")
+def beacon_cmd(
+    input: Path = typer.Argument(..., help="KISS file, WAV audio or soft symbols (float32)"),
+    input_format: str = typer.Option(..., "--input-format", help="kiss | wav | soft-symbols"),
+    profile: str = typer.Option(..., "--profile", help="beacon profile (picodragon, qb50-se01, ao73, or a YAML path)"),
+    json_out: bool = typer.Option(False, "--json", help="one JSON object per decoded frame"),
+    include_rejected: bool = typer.Option(False, "--include-rejected", help="also print rejected fragments"),
+) -> None:
+    """Decode small-satellite beacons (AX.25/KISS, AFSK 1200 / G3RUH 9600 audio, AO-40 FEC)."""
+    from lotusar.groundstation.beacon import decode_beacons
+    from lotusar.groundstation.profile import load_profile
+
+    prof = load_profile(profile)
+    data = _read_input(input)
+    frames = decode_beacons(data, input_format, prof, source=str(input))
+    shown = [f for f in frames if include_rejected or f.get("status") == "ok"]
+    if json_out:
+        from lotusar.cliutil import print_json
+
+        print_json(shown)
+    else:
+        from lotusar.cliutil import print_table
+
+        cols = sorted({k for f in shown for k in f if not isinstance(f[k], (dict, list))}, key=lambda c: (c != "index", c))
+        print_table(shown, cols[:10], title=f"{input.name}: {sum(f.get('status') == 'ok' for f in frames)} frames decoded")
+
+
+@app.command("decode")
+def decode_cmd(
+    input: Path = typer.Argument(..., help="packets / frames / soft symbols"),
+    defs: Path = typer.Option(..., "--defs", help="telemetry dictionary: a CSV/YAML file or a folder of CSV files"),
+    input_format: str = typer.Option("packets", "--input-format", help="packets | tm-frames | aos-cadus | soft-symbols"),
+    profile: Optional[str] = typer.Option(None, "--profile"),
+    apid: Optional[int] = typer.Option(None, "--apid", help="only this APID"),
+    out: Optional[Path] = typer.Option(None, "--out", help="write the table (.parquet or .csv)"),
+    json_out: bool = typer.Option(False, "--json", help="print rows as JSON"),
+    limit: int = typer.Option(0, "--limit", help="print at most this many rows (0: all)"),
+) -> None:
+    """Decode telemetry packets into typed, calibrated values using a packet dictionary."""
+    from lotusar.groundstation.level0 import level0
+    from lotusar.groundstation.profile import load_profile
+    from lotusar.groundstation.telemetry import decode_packets, load_dictionary, write_table
+
+    prof = load_profile(profile or _DEFAULT_PROFILE.get(input_format, "ccsds-packets"))
+    dictionary = load_dictionary(defs)
+    res = level0(_read_input(input), input_format, prof)
+    pk = [p for a in sorted(res.packets) for p in res.packets[a] if apid is None or a == apid]
+    tables = decode_packets(pk, dictionary)
+    if out is not None:
+        write_table(tables, out)
+    if json_out:
+        from lotusar.cliutil import print_json
+
+        rows = []
+        for name, df in tables.items():
+            recs = df.to_dict(orient="records")
+            for r in recs:
+                r["packet"] = name
+            rows.extend(recs)
+        print_json(rows[:limit] if limit else rows)
+    else:
+        from lotusar.cliutil import print_table
+
+        print_table([{"packet": k, "apid": int(v["apid"].iloc[0]) if len(v) else "", "rows": len(v), "fields": len(v.columns)} for k, v in tables.items()], title="decoded telemetry")
+
+
+@app.command("linkbudget")
+def linkbudget_cmd(
+    satellite: str = typer.Option(..., "--satellite"),
+    station: str = typer.Option(..., "--station"),
+    start: str = typer.Option(..., "--start", help="UTC start of the search window"),
+    end: str = typer.Option(..., "--end", help="UTC end of the search window"),
+    link: str = typer.Option("xband", "--link", help="xband | uhf | a profile name"),
+    pass_index: int = typer.Option(0, "--pass", help="which pass in the window (0 = first)"),
+    step_s: float = typer.Option(1.0, "--step-s"),
+    png: Optional[Path] = typer.Option(None, "--png", help="write Eb/N0, margin and elevation curves"),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Link budget per second over a pass: EIRP, FSPL, atmosphere, G/T, Eb/N0, margin, data volume."""
+    from lotusar.groundstation.linkbudget import link_budget_for_pass, plot_link_budget
+    from lotusar.timeutil import parse_window
+
+    t0, t1 = parse_window(start, end)
+    lb = link_budget_for_pass(satellite, station, t0, t1, link=link, pass_index=pass_index, step_s=step_s)
+    if png is not None:
+        plot_link_budget(lb, png)
+    summary = lb.summary()
+    if json_out:
+        from lotusar.cliutil import print_json
+
+        print_json({**summary, "series": lb.series()})
+    else:
+        from lotusar.cliutil import print_table
+
+        print_table([summary], list(summary.keys())[:9], title=f"{link} link budget {satellite} → {station}")
+
+
+@app.command("profiles")
+def profiles_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
+    """List the built-in link and beacon profiles."""
+    from lotusar.groundstation.profile import builtin_profiles, load_profile
+
+    rows = []
+    for n in builtin_profiles():
+        p = load_profile(n)
+        rows.append({"name": n, "kind": p.kind, "description": p.description})
+    if json_out:
+        from lotusar.cliutil import print_json
+
+        print_json(rows)
+    else:
+        from lotusar.cliutil import print_table
+
+        print_table(rows, ["name", "kind", "description"], title="ground-station profiles")

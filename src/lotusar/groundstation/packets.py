@@ -221,7 +221,7 @@ def parse_stream(
     return packets, defects, n
 
 
-def learn_apids(data: bytes | np.ndarray, limits: ParseLimits | None = None, min_count: int = 2) -> frozenset[int]:
+def learn_apids(data: bytes | np.ndarray, limits: ParseLimits | None = None, min_count: int = 1) -> frozenset[int]:
     """APIDs that start strong header chains at least ``min_count`` times (a mission's APID set).
 
     Used when no APID list is configured, so that random bytes rarely pass as packets.
