@@ -1,7 +1,353 @@
-"""`lotusar orbit` commands (parse and delegate only)."""
+"""`lotusar orbit` commands (parse and delegate only).
+
+Satellites come from ``--tle FILE`` (TLE or OMM KVN/XML/JSON; ``--norad-id`` picks one) or
+from the fleet (``--fleet FILE``, default the embedded one; ``--satellite NAME``). Stations
+come from ``--lat/--lon/--alt-m`` or from the fleet (``--station NAME``).
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
 
 import typer
 
 app = typer.Typer(no_args_is_help=True)
+
+_TLE = typer.Option(None, "--tle", help="TLE or OMM (KVN/XML/JSON) file; default: the fleet's elements.")
+_FLEET = typer.Option(None, "--fleet", help="Fleet TOML (default: the embedded fleet).")
+_SAT = typer.Option(None, "--satellite", "-s", help="Fleet satellite name or NORAD id (repeatable).")
+_NORAD = typer.Option(None, "--norad-id", help="NORAD catalogue number(s) to take from --tle (repeatable).")
+_STATION = typer.Option(None, "--station", help="Fleet station name (repeatable).")
+_LAT = typer.Option(None, "--lat", help="Site geodetic latitude (deg, WGS84).")
+_LON = typer.Option(None, "--lon", help="Site longitude (deg, east positive).")
+_ALT = typer.Option(0.0, "--alt-m", help="Site height above the WGS84 ellipsoid (m).")
+_START = typer.Option(None, "--start", help="Window start, ISO 8601 UTC (default: near the elements' epoch).")
+_END = typer.Option(None, "--end", help="Window end, ISO 8601 UTC (default: start + 24 h).")
+_JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
+
+def _warn(msgs):
+    import sys
+
+    for m in msgs:
+        sys.stderr.write(f"lotusar: warning: {m}\n")
+
+
+def _satellites(tle, fleet_path, names, norad_ids):
+    """List of satellite objects (fleet Satellites or lists of ElementSets) + the fleet (or None)."""
+    from lotusar.fleet import load_fleet
+    from lotusar.orbit.elements import group_by_satellite, read_elements, select_satellite
+
+    if tle is not None:
+        sets = read_elements(tle)
+        if norad_ids:
+            return [select_satellite(sets, n) for n in norad_ids], None
+        if names:
+            groups = group_by_satellite(sets)
+            out = []
+            for nm in names:
+                hit = [g for g in groups.values() if any((e.name or "").casefold() == nm.casefold() for e in g)]
+                if not hit:
+                    from lotusar.errors import NotFoundError
+
+                    raise NotFoundError(f"satellite {nm!r} not in {tle}")
+                out.extend(hit)
+            return out, None
+        return list(group_by_satellite(sets).values()), None
+    fleet = load_fleet(fleet_path)
+    if norad_ids:
+        names = list(names or []) + [str(n) for n in norad_ids]
+    sats = [fleet.satellite(n) for n in names] if names else list(fleet.satellites)
+    return sats, fleet
+
+
+def _sites(lat, lon, alt_m, stations, fleet_path, fleet, min_el):
+    from lotusar.orbit.passes import Site
+
+    if lat is not None or lon is not None:
+        if lat is None or lon is None:
+            from lotusar.errors import ValidationError
+
+            raise ValidationError("give both --lat and --lon")
+        if not (-90 <= lat <= 90) or not (-180 <= lon <= 360):
+            from lotusar.errors import ValidationError
+
+            raise ValidationError(f"site out of range: lat {lat}, lon {lon}")
+        return [Site("site", float(lat), float(lon), float(alt_m), float(min_el or 0.0))]
+    if fleet is None:
+        from lotusar.fleet import load_fleet
+
+        fleet = load_fleet(fleet_path)
+    sts = [fleet.station(n) for n in stations] if stations else list(fleet.stations)
+    return [Site.of(s) for s in sts]
+
+
+def _window(start, end, sats, fleet, hours: float = 24.0):
+    import numpy as np
+
+    from lotusar.timeutil import iso_utc, parse_window
+
+    if start is None:
+        if fleet is not None and fleet.reference_epoch:
+            start = fleet.reference_epoch
+        else:
+            from lotusar.orbit.propagate import element_sets_of
+
+            epochs = [element_sets_of(s)[-1].epoch for s in sats]
+            start = iso_utc(max(epochs).astype("datetime64[m]").astype("datetime64[ns]"), 0)
+    if end is None:
+        from lotusar.timeutil import parse_utc
+
+        end = parse_utc(start) + __import__("datetime").timedelta(hours=hours)
+    t0, t1 = parse_window(start, end)
+    return t0, t1
+
+
+def _stale(sats, t0, t1):
+    import warnings
+
+    from lotusar.orbit.elements import check_element_age
+    from lotusar.orbit.propagate import element_sets_of
+
+    msgs = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for s in sats:
+            sets = [e for e in element_sets_of(s) if hasattr(e, "epoch")]
+            msgs += check_element_age(sets, t0, t1)
+    _warn(msgs)
+
+
+@app.command("passes")
+def passes_cmd(
+    tle: Optional[Path] = _TLE, fleet: Optional[Path] = _FLEET, satellite: Optional[list[str]] = _SAT,
+    norad_id: Optional[list[int]] = _NORAD, station: Optional[list[str]] = _STATION,
+    lat: Optional[float] = _LAT, lon: Optional[float] = _LON, alt_m: float = _ALT,
+    min_elevation_deg: Optional[float] = typer.Option(None, "--min-elevation-deg", help="Elevation mask (deg); default: the station's own (0 for --lat/--lon)."),
+    start: Optional[str] = _START, end: Optional[str] = _END,
+    refraction: bool = typer.Option(False, "--refraction", help="Apparent (refracted) elevations instead of geometric."),
+    include_partial: bool = typer.Option(False, "--include-partial", help="Also passes cut by the window edges (clipped, flagged)."),
+    json_out: bool = _JSON,
+) -> None:
+    """Station passes (AOS, TCA, LOS, max elevation, azimuths, sunlit) of satellites over sites."""
+    from lotusar.cliutil import print_json, print_table
+    from lotusar.orbit.passes import find_passes
+
+    sats, fl = _satellites(tle, fleet, satellite, norad_id)
+    sites = _sites(lat, lon, alt_m, station, fleet, fl, min_elevation_deg)
+    t0, t1 = _window(start, end, sats, fl)
+    _stale(sats, t0, t1)
+    res = find_passes(sats, sites, t0, t1, min_elevation_deg=min_elevation_deg, refraction=refraction,
+                      include_partial=include_partial)
+    rows = [p.to_dict() for p in res]
+    if json_out:
+        print_json(rows)
+    else:
+        print_table(rows, ["name", "norad_id", "station", "aos", "tca", "los", "max_elevation_deg",
+                           "aos_azimuth_deg", "los_azimuth_deg", "duration_s", "sunlit"],
+                    title=f"{len(rows)} passes {t0:%Y-%m-%d %H:%M} – {t1:%Y-%m-%d %H:%M} UTC")
+
+
+def _one_sat(tle, fleet, satellite, norad_id):
+    from lotusar.errors import ValidationError
+
+    sats, fl = _satellites(tle, fleet, [satellite] if satellite else None, [norad_id] if norad_id is not None else None)
+    if len(sats) != 1:
+        raise ValidationError(f"choose one satellite (--norad-id or --satellite); the input holds {len(sats)}")
+    return sats[0], fl
+
+
+@app.command("doppler")
+def doppler_cmd(
+    tle: Optional[Path] = _TLE, fleet: Optional[Path] = _FLEET,
+    satellite: Optional[str] = typer.Option(None, "--satellite", "-s", help="Fleet satellite name or NORAD id."),
+    norad_id: Optional[int] = typer.Option(None, "--norad-id", help="NORAD id to take from --tle."),
+    station: Optional[list[str]] = _STATION, lat: Optional[float] = _LAT, lon: Optional[float] = _LON, alt_m: float = _ALT,
+    carrier_hz: Optional[float] = typer.Option(None, "--carrier-hz", help="Carrier (Hz); default: the satellite's first downlink radio."),
+    start: Optional[str] = _START, end: Optional[str] = _END,
+    step_s: float = typer.Option(1.0, "--step-s", help="Sample step (s)."),
+    min_elevation_deg: Optional[float] = typer.Option(None, "--min-elevation-deg", help="Keep only samples above this elevation."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the antenna track (.csv or .json)."),
+    json_out: bool = _JSON,
+) -> None:
+    """Range, range rate, Doppler and Doppler rate (antenna track) of one satellite from one site."""
+    from lotusar.cliutil import print_json, print_table
+    from lotusar.errors import ValidationError
+    from lotusar.orbit.doppler import antenna_track, records
+
+    sat, fl = _one_sat(tle, fleet, satellite, norad_id)
+    sites = _sites(lat, lon, alt_m, station[:1] if station else None, fleet, fl, None)
+    if len(sites) != 1:
+        sites = sites[:1]
+    if carrier_hz is None:
+        radios = getattr(sat, "radios", None)
+        if not radios:
+            raise ValidationError("give --carrier-hz (no radio known for this satellite)")
+        carrier_hz = radios[0].frequency_hz
+    t0, t1 = _window(start, end, [sat], fl, hours=0.5)
+    if step_s <= 0:
+        raise ValidationError(f"--step-s must be positive, got {step_s}")
+    if (t1 - t0).total_seconds() / step_s > 5_000_000:
+        raise ValidationError("too many samples; use a larger --step-s or a shorter window")
+    _stale([sat], t0, t1)
+    series = antenna_track(sat, sites[0], t0, t1, step_s=step_s, carrier_hz=carrier_hz, min_elevation_deg=min_elevation_deg)
+    if out is not None:
+        from lotusar.orbit.io import write_track_csv, write_track_json
+
+        (write_track_json if out.suffix.lower() == ".json" else write_track_csv)(out, series)
+    rows = records(series)
+    if json_out:
+        print_json(rows)
+    else:
+        print_table(rows[:: max(1, len(rows) // 40)], ["time", "azimuth_deg", "elevation_deg", "range_m", "range_rate_m_s",
+                                                       "doppler_hz", "doppler_rate_hz_s"],
+                    title=f"Doppler at {carrier_hz / 1e6:.3f} MHz ({len(rows)} samples{', written to ' + str(out) if out else ''})")
+
+
+@app.command("access")
+def access_cmd(
+    tle: Optional[Path] = _TLE, fleet: Optional[Path] = _FLEET,
+    satellite: Optional[str] = typer.Option(None, "--satellite", "-s", help="Fleet satellite name or NORAD id."),
+    norad_id: Optional[int] = typer.Option(None, "--norad-id", help="NORAD id to take from --tle."),
+    aoi: Path = typer.Option(..., "--aoi", help="Area of interest (GeoJSON Polygon/MultiPolygon)."),
+    mode: Optional[str] = typer.Option(None, "--mode", help="Fleet SAR mode (spotlight/stripmap/scansar)."),
+    incidence_min_deg: Optional[float] = typer.Option(None, "--incidence-min-deg"),
+    incidence_max_deg: Optional[float] = typer.Option(None, "--incidence-max-deg"),
+    swath_km: Optional[float] = typer.Option(None, "--swath-km", help="Swath width for the full/partial test."),
+    look: str = typer.Option("both", "--look", help="left, right or both."),
+    start: Optional[str] = _START, end: Optional[str] = _END,
+    json_out: bool = _JSON,
+) -> None:
+    """SAR imaging opportunities over an AOI: time, look side, direction, incidence range, coverage."""
+    from lotusar.cliutil import print_json, print_table
+    from lotusar.errors import ValidationError
+    from lotusar.orbit.access import sar_opportunities
+    from lotusar.orbit.io import read_aoi
+
+    if look not in ("left", "right", "both"):
+        raise ValidationError(f"--look must be left, right or both, got {look!r}")
+    sat, fl = _one_sat(tle, fleet, satellite, norad_id)
+    polygon = read_aoi(aoi)
+    if mode is not None:
+        if not hasattr(sat, "sar_mode"):
+            raise ValidationError("--mode needs a fleet satellite (--satellite), not --tle")
+        window = sat.sar_mode(mode)
+        if incidence_min_deg is not None or incidence_max_deg is not None:
+            window = window.model_copy(update={k: v for k, v in (("incidence_min_deg", incidence_min_deg),
+                                                                   ("incidence_max_deg", incidence_max_deg)) if v is not None})
+    else:
+        if incidence_min_deg is None or incidence_max_deg is None:
+            if hasattr(sat, "sar_payload") and sat.sar_payload() is not None:
+                mode = "stripmap" if "stripmap" in sat.sar_payload().modes else next(iter(sat.sar_payload().modes))
+                window = sat.sar_mode(mode)
+            else:
+                raise ValidationError("give --incidence-min-deg and --incidence-max-deg (or --mode)")
+        else:
+            window = (incidence_min_deg, incidence_max_deg)
+    t0, t1 = _window(start, end, [sat], fl, hours=24.0 * 7)
+    _stale([sat], t0, t1)
+    res = sar_opportunities(sat, polygon, window, t0, t1, look=look, swath_km=swath_km, mode_name=mode)
+    rows = [o.to_dict() for o in res]
+    if json_out:
+        print_json(rows)
+    else:
+        print_table(rows, ["name", "start", "end", "look_side", "direction", "incidence_min_deg", "incidence_max_deg",
+                           "incidence_centroid_deg", "coverage"], title=f"{len(rows)} SAR opportunities")
+
+
+@app.command("propagate")
+def propagate_cmd(
+    tle: Optional[Path] = _TLE, fleet: Optional[Path] = _FLEET,
+    satellite: Optional[str] = typer.Option(None, "--satellite", "-s"),
+    norad_id: Optional[int] = typer.Option(None, "--norad-id"),
+    start: Optional[str] = _START, end: Optional[str] = _END,
+    step_s: float = typer.Option(60.0, "--step-s"),
+    frame: str = typer.Option("itrs", "--frame", help="teme, itrs, gcrs or geodetic."),
+    json_out: bool = _JSON,
+) -> None:
+    """Satellite states on a time grid in TEME, ITRS, GCRS (m, m/s) or WGS84 geodetic."""
+    import numpy as np
+
+    from lotusar.cliutil import print_json, print_table
+    from lotusar.errors import ValidationError
+    from lotusar.orbit import frames
+    from lotusar.orbit.propagate import teme_states, time_grid
+    from lotusar.timeutil import iso_utc
+
+    if frame not in ("teme", "itrs", "gcrs", "geodetic"):
+        raise ValidationError(f"--frame must be teme, itrs, gcrs or geodetic, got {frame!r}")
+    sat, fl = _one_sat(tle, fleet, satellite, norad_id)
+    t0, t1 = _window(start, end, [sat], fl, hours=1.5)
+    if step_s <= 0:
+        raise ValidationError(f"--step-s must be positive, got {step_s}")
+    t = time_grid(t0, t1, step_s)
+    sc = frames.time_scales(t)
+    r, v, e = teme_states(sat, t, sc)
+    if frame in ("itrs", "geodetic"):
+        r, v = frames.teme_to_itrs(r, v, sc)
+    elif frame == "gcrs":
+        r, v = frames.teme_to_gcrs(r, v, t)
+    rows = []
+    if frame == "geodetic":
+        lat, lon, h = frames.itrs_to_geodetic(r)
+        for i in range(t.size):
+            rows.append({"time": iso_utc(t[i]), "lat_deg": lat[i], "lon_deg": lon[i], "height_m": h[i], "sgp4_error": int(e[i])})
+    else:
+        for i in range(t.size):
+            rows.append({"time": iso_utc(t[i]), "x_m": r[i, 0], "y_m": r[i, 1], "z_m": r[i, 2],
+                         "vx_m_s": v[i, 0], "vy_m_s": v[i, 1], "vz_m_s": v[i, 2], "sgp4_error": int(e[i])})
+    if json_out:
+        print_json(rows)
+    else:
+        print_table(rows, title=f"{frame.upper()} states")
+    _ = np
+
+
+@app.command("elements")
+def elements_cmd(
+    file: Path = typer.Argument(..., help="TLE or OMM file."),
+    json_out: bool = _JSON,
+) -> None:
+    """List (and validate) the element sets in a TLE/OMM file."""
+    from lotusar.cliutil import print_json, print_table
+    from lotusar.orbit.elements import read_elements
+    from lotusar.timeutil import iso_utc
+
+    sets = read_elements(file)
+    rows = [{"norad_id": e.norad_id, "name": e.name, "epoch": iso_utc(e.epoch), "mean_motion_rev_day": e.mean_motion_rev_day,
+             "inclination_deg": e.inclination_deg, "eccentricity": e.eccentricity, "period_min": e.period_s / 60.0}
+            for e in sets]
+    if json_out:
+        print_json(rows)
+    else:
+        print_table(rows, title=f"{len(rows)} element sets in {file}")
+
+
+@app.command("quicklook")
+def quicklook_cmd(
+    tle: Optional[Path] = _TLE, fleet: Optional[Path] = _FLEET, satellite: Optional[list[str]] = _SAT,
+    norad_id: Optional[list[int]] = _NORAD, station: Optional[list[str]] = _STATION,
+    lat: Optional[float] = _LAT, lon: Optional[float] = _LON, alt_m: float = _ALT,
+    min_elevation_deg: Optional[float] = typer.Option(None, "--min-elevation-deg"),
+    start: Optional[str] = _START, end: Optional[str] = _END,
+    out: Path = typer.Option(Path("out/orbit"), "--out", help="Output folder for the PNGs."),
+    json_out: bool = _JSON,
+) -> None:
+    """Ground-track map with station visibility circles and a pass polar plot (PNG)."""
+    from lotusar.cliutil import print_json
+    from lotusar.orbit.passes import find_passes
+    from lotusar.orbit.quicklook import ground_track_png, pass_polar_png
+
+    sats, fl = _satellites(tle, fleet, satellite, norad_id)
+    sites = _sites(lat, lon, alt_m, station, fleet, fl, min_elevation_deg)
+    t0, t1 = _window(start, end, sats, fl, hours=3.0)
+    _stale(sats, t0, t1)
+    res = find_passes(sats, sites, t0, t1, min_elevation_deg=min_elevation_deg)
+    gt = ground_track_png(out / "ground_track.png", sats, sites, t0, t1, passes=res)
+    pp = pass_polar_png(out / "pass_polar.png", sats, sites, res)
+    files = {"ground_track": str(gt), "pass_polar": str(pp), "passes": len(res)}
+    if json_out:
+        print_json(files)
+    else:
+        typer.echo(f"wrote {gt} and {pp} ({len(res)} passes)")
