@@ -138,11 +138,11 @@ def linkbudget_cmd(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Link budget per second over a pass: EIRP, FSPL, atmosphere, G/T, Eb/N0, margin, data volume."""
-    from lotusar.groundstation.linkbudget import link_budget_for_pass, plot_link_budget
+    from lotusar.groundstation.linkbudget import link_budget_over_pass, plot_link_budget
     from lotusar.timeutil import parse_window
 
     t0, t1 = parse_window(start, end)
-    lb = link_budget_for_pass(satellite, station, t0, t1, link=link, pass_index=pass_index, step_s=step_s)
+    lb = link_budget_over_pass(satellite, station, t0, t1, link=link, pass_index=pass_index, step_s=step_s)
     if png is not None:
         plot_link_budget(lb, png)
     summary = lb.summary()
