@@ -62,18 +62,28 @@ def crc16_x25(data: bytes | np.ndarray) -> int:
     return crc ^ 0xFFFF
 
 
-def crc16_generic(data: bytes, poly: int, init: int, refin: bool, refout: bool, xorout: int) -> int:
-    """Bitwise reference CRC-16 in the Rocksoft/RevEng parameter model (for known-answer tests)."""
+def crc_generic(data: bytes, width: int, poly: int, init: int, refin: bool, refout: bool, xorout: int) -> int:
+    """Bitwise reference CRC of any width in the Rocksoft/RevEng parameter model (known answers).
+
+    CRC-32C (Castagnoli) is the CSP packet CRC used by many CubeSats.
+    """
+    top = 1 << (width - 1)
+    mask = (1 << width) - 1
     crc = init
     for b in bytes(data):
         if refin:
             b = int(f"{b:08b}"[::-1], 2)
-        crc ^= b << 8
+        crc ^= b << (width - 8)
         for _ in range(8):
-            crc = ((crc << 1) ^ poly) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
+            crc = ((crc << 1) ^ poly) & mask if crc & top else (crc << 1) & mask
     if refout:
-        crc = int(f"{crc:016b}"[::-1], 2)
+        crc = int(f"{crc:0{width}b}"[::-1], 2)
     return crc ^ xorout
+
+
+def crc16_generic(data: bytes, poly: int, init: int, refin: bool, refout: bool, xorout: int) -> int:
+    """16-bit :func:`crc_generic`."""
+    return crc_generic(data, 16, poly, init, refin, refout, xorout)
 
 
 def fecf_ok(frames: np.ndarray) -> np.ndarray:

@@ -344,21 +344,38 @@ def _finish(packets, defects, stats, profile: Profile, input_format: str) -> Lev
     return Level0Result(files, _report(per, gaps, extra, stats, defects, input_format, profile.name), per)
 
 
-def _packet_limits(data: bytes | np.ndarray, profile: Profile) -> ParseLimits:
-    lim = profile.limits
+def _packet_limits(data: bytes | np.ndarray, lim: ParseLimits) -> ParseLimits:
+    """The profile's packet rules with the APIDs learned from the stream when unset."""
+    from dataclasses import replace
+
     if lim.apids is None:
         learned = learn_apids(data, lim)
         if learned:
-            lim = ParseLimits(lim.min_len, lim.max_len, learned, lim.checksum, lim.strong_chain)
+            lim = replace(lim, apids=learned)
     return lim
 
 
 def level0_from_packets(data: bytes, profile: Profile) -> Level0Result:
-    """Level-0 from a stream of concatenated Space Packets."""
-    defects: list[Defect] = []
-    lim = _packet_limits(data, profile)
-    pk, dfs, _ = parse_stream(data, lim)
-    defects.extend(dfs)
+    """Level-0 from a stream of concatenated Space Packets.
+
+    A stream whose first header is not CCSDS version 0 (synthetic or legacy files) is also
+    parsed with that version; the reading that puts more bytes into whole packets wins.
+    """
+    from dataclasses import replace
+
+    base = profile.limits
+    options = [base]
+    if data and base.version is not None and (data[0] >> 5) != base.version:
+        options.append(replace(base, version=data[0] >> 5))
+    best = None
+    for lim0 in options:
+        lim = _packet_limits(data, lim0)
+        pk, dfs, _ = parse_stream(data, lim)
+        cover = sum(p.length for p in pk)
+        if best is None or cover > best[0]:
+            best = (cover, pk, dfs)
+    _, pk, dfs = best
+    defects: list[Defect] = list(dfs)
     return _finish(pk, defects, None, profile, "packets")
 
 

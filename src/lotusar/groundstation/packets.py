@@ -63,6 +63,7 @@ class ParseLimits:
     apids: frozenset[int] | None = None  # allowed APIDs (None: any); 2047 always allowed
     checksum: str | None = None  # None or "sum16" (16-bit sum of all preceding bytes, big-endian)
     strong_chain: int = 3  # headers that must chain for a resync point
+    version: int | None = 0  # packet version number (CCSDS: 0); None accepts any
 
 
 def header_fields(pkt: bytes | np.ndarray) -> dict:
@@ -113,7 +114,7 @@ def _plausible(buf: np.ndarray, limits: ParseLimits) -> tuple[np.ndarray, np.nda
         return ok, ok.copy(), ends
     b0 = buf[:m].astype(np.int64)
     ln = (buf[4 : 4 + m].astype(np.int64) << 8 | buf[5 : 5 + m]) + 7
-    p = (b0 >> 5) == 0
+    p = ((b0 >> 5) == limits.version) if limits.version is not None else np.ones(m, dtype=bool)
     # an all-zero header (APID 0, count 0, 7 bytes) is zero fill, not a packet
     p &= (buf[:m] | buf[1 : 1 + m] | buf[2 : 2 + m] | buf[3 : 3 + m] | buf[4 : 4 + m] | buf[5 : 5 + m]) != 0
     p &= (ln >= limits.min_len) & (ln <= limits.max_len)
@@ -209,7 +210,7 @@ def parse_stream(
             nxt = next_anchor
         later_real = np.searchsorted(inner, o + 1) < inner.size
         if nxt >= n or not later_real:
-            tail_header = (n - o < HEADER_LEN) and (buf[o] >> 5) == 0
+            tail_header = (n - o < HEADER_LEN) and (limits.version is None or (buf[o] >> 5) == limits.version)
             if (ok[o] and e > n) or tail_header:
                 if not end_is_final:
                     return packets, defects, o
