@@ -107,6 +107,8 @@ def frame_sync(
     p = int(cand[0]) if cand.size else -1
     if p > 0:
         defects.append(Defect(0, "sync_search", f"{p} bits before the first sync marker skipped"))
+    elif p < 0 and total_bits:
+        defects.append(Defect(0, "no_sync", f"no sync marker in {total_bits} bits; nothing decoded"))
     while p >= 0 and p + period <= total_bits:
         positions.append(p)
         inverted.append(bool(dist[p] >= 16))
