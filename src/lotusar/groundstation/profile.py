@@ -89,6 +89,8 @@ def _int(v: Any) -> int:
 
 def profile_from_dict(d: dict, src: str = "profile") -> Profile:
     """Build a :class:`Profile` from a mapping (the YAML content)."""
+    if not isinstance(d, dict) or "name" not in d:
+        raise InputFormatError(f"{src}: a profile is a mapping with at least 'name'")
     try:
         frame = None
         if d.get("frame"):
@@ -133,7 +135,7 @@ def profile_from_dict(d: dict, src: str = "profile") -> Profile:
             time=pk.get("time"),
             raw=d,
         )
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
         if isinstance(e, ValidationError):
             raise
         raise InputFormatError(f"{src}: bad profile field: {e}") from None
