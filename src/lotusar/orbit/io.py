@@ -40,10 +40,10 @@ def aoi_from_geojson(obj, source: str = "<geojson>"):
             geom = shape(g)
         except Exception as e:  # shapely raises several types for malformed coordinates
             raise InputFormatError(f"{source}: feature {i}: field 'coordinates': {e}") from None
-        if geom.is_empty or geom.area <= 0:
-            raise ValidationError(f"{source}: feature {i}: polygon is empty or has zero area")
         if not geom.is_valid:
             raise ValidationError(f"{source}: feature {i}: invalid polygon ({explain_validity(geom)})")
+        if geom.is_empty or geom.area <= 0:
+            raise ValidationError(f"{source}: feature {i}: polygon is empty or has zero area")
         minx, miny, maxx, maxy = geom.bounds
         if miny < -90 or maxy > 90 or minx < -180 or maxx > 180:
             raise ValidationError(f"{source}: feature {i}: coordinates outside lon [-180, 180] / lat [-90, 90]")
