@@ -115,7 +115,8 @@ def bbox_of_geometry(geometry: Mapping[str, Any]) -> list[float]:
 def _geotiff_info(path: Path) -> dict[str, Any]:
     """Footprint (WGS84), projection fields and band info of a GeoTIFF (rasterio)."""
     import rasterio
-    from rasterio.warp import transform_geom
+    import numpy as np
+    from rasterio.warp import transform
 
     try:
         with rasterio.open(path) as ds:
@@ -123,10 +124,14 @@ def _geotiff_info(path: Path) -> dict[str, Any]:
                 raise InputFormatError(f"{path}: GeoTIFF has no CRS; cannot derive a footprint")
             w, s, e, n = ds.bounds
             ring = [[w, s], [e, s], [e, n], [w, n], [w, s]]
-            geom = {"type": "Polygon", "coordinates": [ring]}
-            if not ds.crs.to_epsg() == 4326:
-                geom = transform_geom(ds.crs, "EPSG:4326", geom, densify_pts=21)
-            geom = json.loads(json.dumps(geom))  # tuples → lists
+            if ds.crs.to_epsg() != 4326:
+                # densify each edge (21 points) so the WGS84 footprint follows the projected edges
+                t = np.linspace(0.0, 1.0, 21)[:-1]
+                xs = np.concatenate([w + (e - w) * t, np.full(20, e), e - (e - w) * t, np.full(20, w), [w]])
+                ys = np.concatenate([np.full(20, s), s + (n - s) * t, np.full(20, n), n - (n - s) * t, [s]])
+                lon, lat = transform(ds.crs, "EPSG:4326", xs.tolist(), ys.tolist())
+                ring = [[round(float(x), 9), round(float(y), 9)] for x, y in zip(lon, lat)]
+            geom = {"type": "Polygon", "coordinates": [[[float(x), float(y)] for x, y in ring]]}
             info: dict[str, Any] = {
                 "geometry": geom,
                 "proj:epsg": ds.crs.to_epsg(),
