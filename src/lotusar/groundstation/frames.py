@@ -86,7 +86,9 @@ class FrameHeaders:
 
 def decode_headers(frames: np.ndarray, cfg: FrameConfig) -> FrameHeaders:
     """Primary header fields of frames (N, length) uint8."""
-    f = np.atleast_2d(frames).astype(np.int64)
+    full = np.atleast_2d(frames)
+    hl = 6 + (2 if cfg.fhec else 0) + cfg.insert_zone + 2
+    f = full[:, :hl].astype(np.int64)  # only the header bytes
     b0, b1, b2, b3, b4, b5 = (f[:, i] for i in range(6))
     n = f.shape[0]
     if cfg.kind == "tm":

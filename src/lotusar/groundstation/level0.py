@@ -201,6 +201,10 @@ def _reassemble_segment(f, off, idx, hdr, zs, ze, vcid, limits, defects, followe
         k = int(np.searchsorted(starts, pos, side="right") - 1)
         return int(off[idx[max(k, 0)]])
 
+    def in_offs(pos: np.ndarray) -> np.ndarray:
+        k = np.maximum(np.searchsorted(starts, pos, side="right") - 1, 0)
+        return off[idx[k]]
+
     if anchors.size == 0:
         if zone.size:
             defects.append(Defect(int(off[idx[0]]), "packet_lost_in_gap" if (after_gap or followed_by_gap) else "partial_packet",
@@ -213,9 +217,11 @@ def _reassemble_segment(f, off, idx, hdr, zs, ze, vcid, limits, defects, followe
     pk, dfs, rest = parse_stream(zone[first:], limits, base_offset=0, anchors=anchors - first, end_is_final=False)
     for d in dfs:
         defects.append(Defect(in_off(d.offset + first), d.kind, f"VC {vcid}: {d.detail}"))
-    for p in pk:
-        p.offset = in_off(p.offset + first)
-        p.vcid = vcid
+    if pk:
+        mapped = in_offs(np.fromiter((p.offset for p in pk), dtype=np.int64, count=len(pk)) + first).tolist()
+        for p, m in zip(pk, mapped):
+            p.offset = m
+            p.vcid = vcid
     left = zone.size - first - rest
     if left > 0:
         if followed_by_gap:
@@ -277,15 +283,18 @@ def assemble_level0(packets: list[Packet], defects: list[Defect], time_cfg: dict
     dup_total = 0
     for apid in sorted(per):
         lst = per[apid]
-        seen: set[tuple[int, bytes]] = set()
+        seen: dict[int, list[bytes]] = {}
         kept: list[Packet] = []
         for p in lst:
-            key = (p.seq_count, hashlib.blake2b(p.data, digest_size=16).digest())
-            if key in seen:
+            prev = seen.get(p.seq_count)
+            if prev is not None and p.data in prev:
                 dup_total += 1
                 defects.append(Defect(p.offset, "duplicate_packet", f"APID {apid} sequence count {p.seq_count} received again; duplicate dropped"))
                 continue
-            seen.add(key)
+            if prev is None:
+                seen[p.seq_count] = [p.data]
+            else:
+                prev.append(p.data)
             kept.append(p)
         if time_cfg:
             tt = [packet_time(p.data, time_cfg) for p in kept]
@@ -369,8 +378,10 @@ def level0_from_packets(data: bytes, profile: Profile) -> Level0Result:
         options.append(replace(base, version=data[0] >> 5))
     best = None
     for lim0 in options:
-        lim = _packet_limits(data, lim0)
-        pk, dfs, _ = parse_stream(data, lim)
+        pk, dfs, _ = parse_stream(data, lim0)
+        if dfs:  # damaged: learn the stream's APIDs so that resynchronisation is stricter
+            lim = _packet_limits(data, lim0)
+            pk, dfs, _ = parse_stream(data, lim)
         cover = sum(p.length for p in pk)
         if best is None or cover > best[0]:
             best = (cover, pk, dfs)

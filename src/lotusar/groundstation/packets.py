@@ -152,6 +152,29 @@ def _chains(ok: np.ndarray, ends: np.ndarray, n: int, depth: int, end_ok: bool =
     return chain
 
 
+def _sum16(raw: bytes, o: int, e: int) -> bool:
+    return (sum(raw[o : e - 2]) & 0xFFFF) == ((raw[e - 2] << 8) | raw[e - 1])
+
+
+def _header_end(raw: bytes, o: int, n: int, limits: ParseLimits, structural: bool = False) -> int:
+    """End offset of a plausible header at ``o`` (scalar twin of :func:`_plausible`), else -1."""
+    if n - o < HEADER_LEN:
+        return -1
+    b0 = raw[o]
+    if limits.version is not None and (b0 >> 5) != limits.version:
+        return -1
+    ln = ((raw[o + 4] << 8) | raw[o + 5]) + 7
+    if ln < limits.min_len or ln > limits.max_len:
+        return -1
+    if not (b0 | raw[o + 1] | raw[o + 2] | raw[o + 3] | raw[o + 4] | raw[o + 5]):
+        return -1
+    if limits.apids is not None:
+        apid = ((b0 & 7) << 8) | raw[o + 1]
+        if apid != IDLE_APID and apid not in limits.apids:
+            return -1
+    return o + ln
+
+
 def parse_stream(
     data: bytes | np.ndarray,
     limits: ParseLimits | None = None,
@@ -171,21 +194,33 @@ def parse_stream(
     buf = np.frombuffer(bytes(data), dtype=np.uint8) if not isinstance(data, np.ndarray) else data
     raw = buf.tobytes()
     n = buf.size
-    ok, ok_struct, ends = _plausible(buf, limits)
-    strong = np.flatnonzero(_chains(ok, ends, n, limits.strong_chain))
-    weak_chain = _chains(ok, ends, n, 1, last=ok_struct)
-    inner = np.flatnonzero(_chains(ok, ends, n, 2, end_ok=False))
-    anc = np.asarray(anchors if anchors is not None else [], dtype=np.int64)
+    arrays = None
+
+    def need_arrays():
+        ok, ok_struct, ends = _plausible(buf, limits)
+        return (ok, ok_struct, ends, np.flatnonzero(_chains(ok, ends, n, limits.strong_chain)),
+                _chains(ok, ends, n, 1, last=ok_struct), np.flatnonzero(_chains(ok, ends, n, 2, end_ok=False)))
+
+    anc = np.asarray(anchors if anchors is not None else [], dtype=np.int64).tolist()
     packets: list[Packet] = []
     defects: list[Defect] = []
     o = 0
     ai = 0
+    n_anc = len(anc)
     while o < n:
-        while ai < anc.size and anc[ai] < o:
+        while ai < n_anc and anc[ai] < o:
             ai += 1
-        next_anchor = int(anc[ai]) if ai < anc.size else None
-        e = int(ends[o])
-        accept = bool(weak_chain[o])
+        next_anchor = anc[ai] if ai < n_anc else None
+        # fast path (no arrays): a plausible header followed by a plausible header or the end
+        e = _header_end(raw, o, n, limits)
+        accept = e > 0 and e <= n and (e == n or _header_end(raw, e, n, limits, structural=True) > 0) and (
+            limits.checksum != "sum16" or _sum16(raw, o, e))
+        if not accept:
+            if arrays is None:
+                arrays = need_arrays()
+            ok, ok_struct, ends, strong, weak_chain, inner = arrays
+            e = int(ends[o])
+            accept = bool(weak_chain[o])
         if accept and next_anchor is not None and o < next_anchor < e:
             defects.append(Defect(base_offset + o, "fhp_mismatch", f"packet at byte {o} of the zone runs across the first-header pointer at {next_anchor}; dropped"))
             o = next_anchor

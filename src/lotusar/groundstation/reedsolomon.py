@@ -381,13 +381,37 @@ def decode_codeblocks(codeblocks: np.ndarray, depth: int, dual: bool = True) -> 
     return data, corrected, uncorrectable
 
 
-def codeblocks_valid(codeblocks: np.ndarray, depth: int, dual: bool = True) -> np.ndarray:
-    """Fast check: True per codeblock when all its codewords have zero syndromes."""
+def _valid_rows(cb: np.ndarray, depth: int, tab: np.ndarray) -> np.ndarray:
+    n = cb.shape[0]
+    cw = np.ascontiguousarray(deinterleave(cb, depth))
+    acc = _xor_gather(tab, cw)
+    return ~acc.reshape(n, depth * 4).any(axis=1)
+
+
+def codeblocks_valid(codeblocks: np.ndarray, depth: int, dual: bool = True, workers: int | None = None) -> np.ndarray:
+    """Fast check: True per codeblock when all its codewords have zero syndromes.
+
+    The codewords are made contiguous (deinterleaved) and their syndromes accumulated by one
+    table gather per byte position over all rows; large batches are split over threads
+    (NumPy's ``take`` and XOR release the GIL), ``workers`` defaulting to the CPU count.
+    """
     cb = np.atleast_2d(np.asarray(codeblocks, dtype=np.uint8))
     n, total = cb.shape
-    cw = np.ascontiguousarray(deinterleave(cb, depth))
-    length = cw.shape[1]
+    if total % depth:
+        raise ValidationError(f"interleaving depth {depth} does not divide codeblock length {total}")
+    length = total // depth
     _check_len(length)
     tab = _syndrome_table(dual)[:length][::-1]
-    acc = _xor_gather(tab, cw)
-    return ~(acc.reshape(n, depth * 4).any(axis=1))
+    if workers is None:
+        import os
+
+        workers = os.cpu_count() or 1
+    workers = max(1, min(int(workers), n // 1024 or 1))
+    if workers == 1:
+        return _valid_rows(cb, depth, tab)
+    from concurrent.futures import ThreadPoolExecutor
+
+    bounds = np.linspace(0, n, workers + 1).astype(int)
+    with ThreadPoolExecutor(workers) as ex:
+        parts = list(ex.map(lambda k: _valid_rows(cb[bounds[k] : bounds[k + 1]], depth, tab), range(workers)))
+    return np.concatenate(parts)
