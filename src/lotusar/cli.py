@@ -32,10 +32,12 @@ def _mount() -> None:
     from lotusar.orbit.cli import app as orbit_app
     from lotusar.planning.cli import app as plan_app
     from lotusar.sar.cli import app as sar_app
+    from lotusar.sar.readers.cli import register as real_data_register
     from lotusar.scenario.cli import app as scenario_app
     from lotusar.service.cli import register_top_level as service_top
 
     geo_register(sar_app)  # `lotusar sar calibrate|multilook|despeckle|geocode|ard`
+    real_data_register(sar_app)  # `lotusar sar s1-decode|read-raw|doppler|focus-real|gotcha`
     app.add_typer(fleet_app, name="fleet", help="Satellites, payloads and ground stations.")
     app.add_typer(orbit_app, name="orbit", help="Elements, propagation, passes, Doppler, SAR access.")
     app.add_typer(plan_app, name="plan", help="Tasking requests, acquisition/downlink planning, SPOT5.")
