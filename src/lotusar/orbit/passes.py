@@ -279,8 +279,9 @@ def find_passes(satellites, stations, start, end, min_elevation_deg: float | Non
 
             t_aos = crossing(a_int, np.zeros(si.size), a_hi, True)
             t_los = crossing(l_int, l_lo, np.ones(si.size), False)
-            tr_a = ja < 0
-            tr_l = jl >= N
+            # an SGP4 failure (decay) ends the known track: such an end is not an AOS/LOS
+            tr_a = (ja < 0) | ~valid[si, np.maximum(ja, 0)]
+            tr_l = (jl >= N) | ~valid[si, np.minimum(jl, N - 1)]
             span = (t1n - t0n).astype(np.int64) / _NS
             t_aos = np.where(tr_a, 0.0, t_aos)
             t_los = np.where(tr_l, span, t_los)
@@ -350,24 +351,31 @@ def _finalise(evs, sats, sites, masks, t0n, refraction) -> list[Pass]:
     sat_i = ev[:, 0].astype(np.int64)
     st_i = ev[:, 1].astype(np.int64)
     mask = np.asarray(masks, float)[st_i]
-    dt_s = 0.5
+    dt_s = 1.0
     secs = np.stack((ev[:, 2], ev[:, 3] - dt_s, ev[:, 3], ev[:, 3] + dt_s, ev[:, 4]), axis=1)
 
     def to_t(x):
         return t0n + np.round(x * _NS).astype(np.int64).astype("timedelta64[ns]")
 
     new = ev[:, 2:5].copy()
-    for _ in range(2):
+    for _ in range(4):
         secs = np.stack((new[:, 0], new[:, 1] - dt_s, new[:, 1], new[:, 1] + dt_s, new[:, 2]), axis=1)
         _, el, _, rate, _ = _exact(sats, sat_i, sites, st_i, to_t(secs), refraction)
         # Newton steps (clamped): crossings on el − mask, culmination on the elevation rate
         with np.errstate(divide="ignore", invalid="ignore"):
-            da = np.clip(np.nan_to_num(-(el[:, 0] - mask) / rate[:, 0]), -5, 5)
-            dl = np.clip(np.nan_to_num(-(el[:, 4] - mask) / rate[:, 4]), -5, 5)
-            curv = (rate[:, 3] - rate[:, 1]) / (2 * dt_s)
-            dc = np.clip(np.nan_to_num(np.where(curv < 0, -rate[:, 2] / curv, 0.0)), -dt_s, dt_s)
-        new = np.stack((np.where(trunc[:, 0], new[:, 0], new[:, 0] + da), new[:, 1] + dc,
-                        np.where(trunc[:, 1], new[:, 2], new[:, 2] + dl)), axis=1)
+            da = np.clip(np.nan_to_num(-(el[:, 0] - mask) / rate[:, 0]), -30, 30)
+            dl = np.clip(np.nan_to_num(-(el[:, 4] - mask) / rate[:, 4]), -30, 30)
+            # culmination from exact elevations (a parabola through t−δ, t, t+δ): SGP4's velocity
+            # is not the exact derivative of its position (SDP4 long-period terms, ~1 m/s), so the
+            # analytic rate would bias a flat deep-space culmination by seconds
+            g1 = (el[:, 3] - el[:, 1]) / (2 * dt_s)
+            curv = (el[:, 3] - 2 * el[:, 2] + el[:, 1]) / dt_s**2
+            dc = np.clip(np.nan_to_num(np.where(curv < 0, -g1 / curv, 0.0)), -60, 60)
+        da = np.where(trunc[:, 0], 0.0, da)
+        dl = np.where(trunc[:, 1], 0.0, dl)
+        new = np.stack((new[:, 0] + da, new[:, 1] + dc, new[:, 2] + dl), axis=1)
+        if max(np.abs(da).max(), np.abs(dl).max(), np.abs(dc).max()) < 1e-4:
+            break
     times = to_t(new)
     az, el, rng, _, lit = _exact(sats, sat_i, sites, st_i, times, refraction)
     key = np.lexsort((sat_i, st_i, times[:, 0].astype(np.int64)))
