@@ -196,7 +196,7 @@ def _datetime_from_tags(tags: Mapping[str, str]) -> tuple[str | None, str | None
     """(datetime, start, end) from GeoTIFF tags written by lotusar or GDAL."""
     start = tags.get("ACQUISITION_START") or tags.get("start_datetime")
     end = tags.get("ACQUISITION_STOP") or tags.get("end_datetime")
-    dt = tags.get("datetime") or tags.get("ACQUISITION_TIME")
+    dt = tags.get("datetime") or tags.get("ACQUISITION_TIME") or tags.get("acquisition_time")
     if not dt and tags.get("TIFFTAG_DATETIME"):
         s = tags["TIFFTAG_DATETIME"]  # "YYYY:MM:DD HH:MM:SS"
         dt = s[:10].replace(":", "-") + "T" + s[11:] + "Z"
