@@ -520,3 +520,40 @@ def serve(host: str = "127.0.0.1", port: int = 8000, config: ServiceConfig | Non
 
     app = create_app(config)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, timeout_keep_alive=30)
+
+
+class BackgroundServer:
+    """Run the API with uvicorn in a daemon thread on 127.0.0.1 (tests, benchmarks)."""
+
+    def __init__(self, config: ServiceConfig, port: int | None = None, host: str = "127.0.0.1"):
+        import socket
+        import threading
+
+        import uvicorn
+
+        if port is None:
+            with socket.socket() as s:
+                s.bind((host, 0))
+                port = s.getsockname()[1]
+        self.port = port
+        self.url = f"http://{host}:{port}"
+        self.app = create_app(config)
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host=host, port=port, log_level="error", access_log=False,
+                                                    timeout_keep_alive=30, backlog=512))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self):
+        import time
+
+        self.thread.start()
+        t0 = time.monotonic()
+        while not self.server.started:
+            if time.monotonic() - t0 > 20 or not self.thread.is_alive():
+                raise RuntimeError("API server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.app.state.catalog.close()

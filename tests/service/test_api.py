@@ -1,0 +1,258 @@
+"""The HTTP API on both backends: a real STAC client (pystac-client), an equivalent STAC API
+conformance check for the classes claimed, tiles, tasking, downloads and the security rules."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import httpx
+import numpy as np
+import pytest
+
+from lotusar.catalog.ingest import ingest_path
+from lotusar.catalog.items import validate_item
+from lotusar.catalog.store import open_catalog
+from lotusar.catalog.synthetic import synthetic_items
+from lotusar.service.app import BackgroundServer, ServiceConfig
+
+OP = "operator-key-0001"
+REQ_A = "requester-key-aaaa"
+REQ_B = "requester-key-bbbb"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from lotusar.service.demo import build_demo
+
+    d = tmp_path_factory.mktemp("demo")
+    return d, build_demo(d, size=512)
+
+
+def _fill(url, demo_dir):
+    cat = open_catalog(url)
+    ingest_path(cat, demo_dir / "products")
+    cat.put_items(synthetic_items(150, seed=4, region=(-10, 35, 5, 45)))
+    cat.close()
+
+
+@pytest.fixture
+def server(catalog_url, demo, monkeypatch):
+    monkeypatch.setenv("LOTUSAR_API_KEYS", f"{OP}=operator:ops,{REQ_A}=requester:alice,{REQ_B}=requester:bob")
+    d, _ = demo
+    _fill(catalog_url, d)
+    with BackgroundServer(ServiceConfig(catalog_url=catalog_url, data_roots=[str(d)], write_rate_per_s=100, write_burst=100)) as srv:
+        yield srv
+
+
+SEARCHES = [
+    dict(bbox=[-5, 38, 0, 42]),
+    dict(bbox=[-1, 39, 0, 40], datetime="2025-10-01T00:00:00Z/.."),
+    dict(intersects={"type": "Polygon", "coordinates": [[[-8, 36], [2, 37], [-3, 44], [-8, 36]]]}, datetime="2025-02-01T00:00:00Z/2025-09-01T00:00:00Z"),
+    dict(collections=["lotusar-slc"], filter={"op": "and", "args": [{"op": "=", "args": [{"property": "sar:instrument_mode"}, "SC"]},
+                                                                   {"op": "<", "args": [{"property": "view:incidence_angle"}, 35]}]}, filter_lang="cql2-json"),
+    dict(query={"sat:orbit_state": {"eq": "descending"}}, sortby="-datetime"),
+    dict(ids=["flood_20251030", "ard_20251030"]),
+]
+
+
+def _client_search(url, kw):
+    from pystac_client import Client
+
+    c = Client.open(url)
+    items = c.search(max_items=500, limit=17, **kw).item_collection()
+    return [i.to_dict(transform_hrefs=False) for i in items]
+
+
+def test_pystac_client_results_equal_on_both_backends(pg_server, demo, tmp_path, monkeypatch):
+    d, _ = demo
+    urls = [str(tmp_path / "c.sqlite"), pg_server.new_database()]
+    for u in urls:
+        _fill(u, d)
+    results = []
+    for u in urls:
+        with BackgroundServer(ServiceConfig(catalog_url=u, data_roots=[str(d)])) as srv:
+            results.append([json.loads(json.dumps(_client_search(srv.url, kw)).replace(srv.url, "BASE")) for kw in SEARCHES])
+    for kw, a, b in zip(SEARCHES, *results):
+        assert len(a) > 0, kw
+        assert a == b, kw
+    # the answers are right, not only equal: bbox search against shapely
+    from shapely.geometry import box, shape
+
+    every = synthetic_items(150, seed=4, region=(-10, 35, 5, 45))
+    want = {i["id"] for i in every if shape(i["geometry"]).intersects(box(-5, 38, 0, 42))}
+    got = {i["id"] for i in results[0][0]} - {"flood_20251030", "ard_20251030", "plan_20251031"}
+    assert got == want
+
+
+def test_stac_api_conformance(server):
+    """Equivalent of stac-api-validator for core, collections, features, item-search (+sort/filter/query)."""
+    base = server.url
+    with httpx.Client(base_url=base, timeout=30) as c:
+        land = c.get("/")
+        assert land.status_code == 200 and land.headers["content-type"].startswith("application/json")
+        L = land.json()
+        assert L["type"] == "Catalog" and L["stac_version"] and L["id"] and L["description"]
+        rels = {lk["rel"] for lk in L["links"]}
+        assert {"self", "root", "conformance", "data", "search", "service-desc"} <= rels
+        conf = c.get("/conformance").json()["conformsTo"]
+        assert conf == L["conformsTo"]
+        for cls in ("https://api.stacspec.org/v1.0.0/core", "https://api.stacspec.org/v1.0.0/item-search",
+                    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"):
+            assert cls in conf
+        oas = c.get("/openapi.json").json()
+        assert oas["openapi"].startswith("3.") and "/search" in oas["paths"]
+        assert {"get", "post"} <= set(oas["paths"]["/search"])
+        # collections
+        cols = c.get("/collections").json()["collections"]
+        assert {"lotusar-flood", "lotusar-ard", "lotusar-plan", "lotusar-slc"} <= {x["id"] for x in cols}
+        for col in cols:
+            assert col["type"] == "Collection" and col["license"] and col["extent"]["spatial"]["bbox"]
+            one = c.get(f"/collections/{col['id']}").json()
+            assert one["id"] == col["id"] and any(lk["rel"] == "items" for lk in one["links"])
+            fc = c.get(f"/collections/{col['id']}/items", params={"limit": 5})
+            assert fc.headers["content-type"].startswith("application/geo+json")
+            for f in fc.json()["features"]:
+                assert f["collection"] == col["id"]
+                validate_item(f)
+                self_href = next(lk["href"] for lk in f["links"] if lk["rel"] == "self")
+                assert httpx.get(self_href).json()["id"] == f["id"]
+        # item-search: GET and POST agree; limit respected; paging covers all exactly once
+        g = c.get("/search", params={"bbox": "-10,35,5,45", "limit": 7}).json()
+        p = c.post("/search", json={"bbox": [-10, 35, 5, 45], "limit": 7}).json()
+        assert g["type"] == "FeatureCollection" and len(g["features"]) == 7
+        assert [f["id"] for f in g["features"]] == [f["id"] for f in p["features"]]
+        seen, nxt, pages = [], next(lk for lk in g["links"] if lk["rel"] == "next"), 0
+        seen += [f["id"] for f in g["features"]]
+        while nxt and pages < 100:
+            r = httpx.get(nxt["href"]).json()
+            seen += [f["id"] for f in r["features"]]
+            nxt = next((lk for lk in r["links"] if lk["rel"] == "next"), None)
+            pages += 1
+        seen_post, body = [], {"bbox": [-10, 35, 5, 45], "limit": 11}
+        while body:
+            r = c.post("/search", json=body).json()
+            seen_post += [f["id"] for f in r["features"]]
+            nl = next((lk for lk in r["links"] if lk["rel"] == "next"), None)
+            body = nl["body"] if nl else None
+        assert len(seen) == len(set(seen)) == 150 + 3 and sorted(seen) == sorted(seen_post)
+        # datetime semantics
+        r = c.get("/search", params={"datetime": "2025-10-30T05:55:05Z", "limit": 100}).json()
+        assert {f["id"] for f in r["features"]} == {"flood_20251030", "ard_20251030"}
+        # sortby
+        r = c.get("/search", params={"sortby": "+view:incidence_angle", "collections": "lotusar-slc", "limit": 50}).json()
+        inc = [f["properties"]["view:incidence_angle"] for f in r["features"]]
+        assert inc == sorted(inc) and len(inc) == 50
+        # queryables (filter extension)
+        q = c.get("/queryables").json()
+        assert q["type"] == "object" and "sar:instrument_mode" in q["properties"]
+        # errors: 4xx with a JSON body {code, description}
+        for resp in (c.get("/search", params={"bbox": "1,2,3"}), c.get("/search", params={"datetime": "yesterday"}),
+                     c.post("/search", json={"filter": {"op": "nope", "args": []}}), c.get("/collections/none"),
+                     c.get("/collections/lotusar-slc/items/none"), c.get("/search", params={"limit": "-1"}),
+                     c.post("/search", content=b"{not json", headers={"content-type": "application/json"})):
+            assert 400 <= resp.status_code < 500, resp.text
+            e = resp.json()
+            assert set(e) == {"code", "description"} and e["description"]
+
+
+def _png_rgba(data):
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGBA"))
+
+
+def test_tiles_downloads_and_tilejson(server, demo):
+    d, paths = demo
+    with httpx.Client(base_url=server.url, timeout=30) as c:
+        tj = c.get("/tiles/flood_20251030/data/tilejson.json").json()
+        assert tj["bounds"] == pytest.approx([-0.6, 39.1, -0.2, 39.5])
+        import morecantile
+
+        wmq = morecantile.tms.get("WebMercatorQuad")
+        t = wmq.tile(-0.42, 39.3, 10)
+        r = c.get(f"/tiles/flood_20251030/data/{t.z}/{t.x}/{t.y}.png")
+        assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+        px = _png_rgba(r.content)
+        blue = np.all(px == [30, 100, 230, 255], axis=-1).mean()
+        clear = (px[..., 3] == 0).mean()
+        assert blue > 0.02 and clear > 0.2  # flood water drawn, dry land transparent
+        far = wmq.tile(100.0, -30.0, 10)
+        assert c.get(f"/tiles/flood_20251030/data/{far.z}/{far.x}/{far.y}.png").status_code == 204
+        assert c.get("/tiles/flood_20251030/data/3/99/0.png").status_code == 400
+        assert c.get("/tiles/flood_20251030/data/30/0/0.png").status_code == 400
+        ard = c.get(f"/tiles/ard_20251030/data/{t.z}/{t.x}/{t.y}.png", params={"rescale": "0,0.2"})
+        assert ard.status_code == 200 and _png_rgba(ard.content)[..., :3].std() > 5
+        dl = c.get("/collections/lotusar-flood/items/flood_20251030/assets/data")
+        assert dl.status_code == 200 and dl.content == paths["flood"].read_bytes()
+        part = c.get("/collections/lotusar-flood/items/flood_20251030/assets/data", headers={"Range": "bytes=0-15"})
+        assert part.status_code == 206 and part.content == paths["flood"].read_bytes()[:16]
+
+
+def test_security_rules(server, demo, tmp_path):
+    d, paths = demo
+    it = json.loads(paths["ard_item"].read_text())
+    it["id"] = "ard_copy"
+    with httpx.Client(base_url=server.url, timeout=30) as c:
+        # unauthorised writes are refused; a requester may not ingest
+        assert c.post("/collections/lotusar-ard/items", json=it).status_code == 401
+        assert c.post("/collections/lotusar-ard/items", json=it, headers={"Authorization": "Bearer wrong-key-123"}).status_code == 401
+        assert c.post("/collections/lotusar-ard/items", json=it, headers={"X-API-Key": REQ_A}).status_code == 403
+        r = c.post("/collections/lotusar-ard/items", json=it, headers={"Authorization": f"Bearer {OP}"})
+        assert r.status_code == 201 and r.json()["inserted"] == 1
+        assert c.get("/collections/lotusar-ard/items/ard_copy").status_code == 200
+        # no publishing of files outside the data roots, no traversal through asset keys/paths
+        outside = tmp_path / "secret.tif"
+        outside.write_bytes(b"secret")
+        evil = dict(it, id="evil", assets={"data": {"href": str(outside), "type": "image/tiff"}})
+        assert c.post("/collections/lotusar-ard/items", json=evil, headers={"Authorization": f"Bearer {OP}"}).status_code == 403
+        evil2 = dict(it, id="evil2", assets={"data": {"href": str(d / ".." / outside.parent.name / "secret.tif"), "type": "image/tiff"}})
+        assert c.post("/collections/lotusar-ard/items", json=evil2, headers={"Authorization": f"Bearer {OP}"}).status_code in (400, 403)
+        for path in ("/collections/lotusar-ard/items/ard_20251030/assets/..%2F..%2F..%2Fetc%2Fpasswd",
+                     "/collections/lotusar-ard/items/..%2F..%2Fetc/assets/data",
+                     "/tiles/..%2F..%2Fetc%2Fpasswd/data/1/0/0.png", "/map/static/..%2F..%2Fapp.py",
+                     "/map/vendor/leaflet/..%2F..%2F..%2F..%2Fapp.py"):
+            r = c.get(path)
+            assert r.status_code in (400, 403, 404) and b"root:" not in r.content and b"def create_app" not in r.content
+        # an item catalogued by a local user with a file outside the roots is not served
+        cat = server.app.state.catalog
+        cat.put_item(dict(evil, id="local_evil"))
+        r = c.get("/collections/lotusar-ard/items/local_evil/assets/data")
+        assert r.status_code == 403 and b"secret" not in r.content
+        # request size limit
+        r = c.post("/search", content=b"{" + b" " * (2 << 20) + b"}", headers={"content-type": "application/json"})
+        assert r.status_code == 413 and r.json()["code"] == "PayloadTooLarge"
+
+
+def test_rate_limit(catalog_url, tmp_path):
+    with BackgroundServer(ServiceConfig(catalog_url=catalog_url, data_roots=[str(tmp_path)], read_rate_per_s=5, read_burst=10)) as srv:
+        codes = [httpx.get(srv.url + "/conformance").status_code for _ in range(30)]
+    assert codes[:10] == [200] * 10 and 429 in codes
+
+
+def test_tasking_flow_and_map_layers(server):
+    aoi = {"type": "Polygon", "coordinates": [[[-0.5, 39.2], [-0.3, 39.2], [-0.3, 39.4], [-0.5, 39.4], [-0.5, 39.2]]]}
+    body = {"aoi": aoi, "start": "2025-11-01T00:00:00Z", "end": "2025-11-03T00:00:00Z", "priority": 2, "mode": "SM"}
+    with httpx.Client(base_url=server.url, timeout=30) as c:
+        assert c.post("/tasking/requests", json=body).status_code == 401
+        r = c.post("/tasking/requests", json=body, headers={"X-API-Key": REQ_A})
+        assert r.status_code == 201
+        t = r.json()
+        assert t["status"] in ("received", "planned") and t["owner"] == "alice"
+        bad = c.post("/tasking/requests", json={**body, "end": "2025-10-01T00:00:00Z"}, headers={"X-API-Key": REQ_A})
+        assert bad.status_code == 400 and "end" in bad.json()["description"]
+        assert c.get(f"/tasking/requests/{t['id']}", headers={"X-API-Key": REQ_B}).status_code == 404  # not bob's
+        assert c.patch(f"/tasking/requests/{t['id']}", json={"status": "planned"}, headers={"X-API-Key": REQ_A}).status_code == 403
+        acq = {"satellite": "lotusat-1", "start": "2025-11-02T05:54:00Z", "end": "2025-11-02T05:54:20Z", "geometry": aoi}
+        r = c.patch(f"/tasking/requests/{t['id']}", json={"status": "planned", "acquisitions": [acq]}, headers={"Authorization": f"Bearer {OP}"})
+        assert r.status_code == 200 and r.json()["status"] == "planned"
+        mine = c.get(f"/tasking/requests/{t['id']}", headers={"X-API-Key": REQ_A}).json()
+        assert mine["acquisitions"][0]["satellite"] == "lotusat-1" and [h["status"] for h in mine["history"]][-1] == "planned"
+        assert len(c.get("/tasking/requests", headers={"X-API-Key": REQ_B}).json()["requests"]) == 0
+        layers = c.get("/map/layers.geojson").json()
+        kinds = [f["properties"]["kind"] for f in layers["features"]]
+        assert kinds.count("ground_track") == 1 and kinds.count("station_mask") == 1 and kinds.count("acquisition") == 3
+        assert c.get("/passes").json()["type"] == "FeatureCollection"
+        plans = c.get("/plans").json()
+        assert [f["id"] for f in plans["features"]] == ["plan_20251031"]
+        assert len(c.get("/plans/plan_20251031/features", params={"kind": "acquisition"}).json()["features"]) == 2
