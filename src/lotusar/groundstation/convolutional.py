@@ -53,43 +53,71 @@ def encode(bits: np.ndarray, state: int = 0, tail: bool = False) -> np.ndarray:
     return out
 
 
+# Both generators tap the newest and the oldest register bit, so complementing either flips
+# both expected symbols: the branch metric of (msb, b, s) is (-1)^(msb+b) times that of (0, 0, s).
+assert np.array_equal(SIGN_A.reshape(2, 32, 2)[1], -SIGN_A.reshape(2, 32, 2)[0])
+assert np.array_equal(SIGN_A.reshape(2, 32, 2)[:, :, 1], -SIGN_A.reshape(2, 32, 2)[:, :, 0])
+assert np.array_equal(SIGN_B.reshape(2, 32, 2)[1], -SIGN_B.reshape(2, 32, 2)[0])
+_SA0 = SIGN_A.reshape(2, 32, 2)[0, :, 0].copy()
+_SB0 = SIGN_B.reshape(2, 32, 2)[0, :, 0].copy()
+
+
 def _viterbi_batch(sym: np.ndarray, start_known: bool, end_known: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Decode a batch of blocks sym (B, 2T) float → bits (B, T) uint8 and final metric (B,)."""
+    """Decode a batch of blocks sym (B, 2T) float → bits (B, T) uint8 and final metric (B,).
+
+    Add-compare-select as butterflies: the predecessors of states 2s and 2s+1 are s and s+32,
+    so each step works on (B, 32) halves with plain slices (no gathers), and one (B, 32) branch
+    metric serves all four transitions of a butterfly (sign symmetry of the generators).
+    """
     nb, two_t = sym.shape
     t_len = two_t // 2
-    y0 = np.ascontiguousarray(sym[:, 0::2], dtype=np.float32)
-    y1 = np.ascontiguousarray(sym[:, 1::2], dtype=np.float32)
-    pm = np.zeros((nb, N_STATES), dtype=np.float32)
+    y0 = np.ascontiguousarray(sym[:, 0::2].T, dtype=np.float32)  # (T, B)
+    y1 = np.ascontiguousarray(sym[:, 1::2].T, dtype=np.float32)
+    buf = [np.zeros((nb, N_STATES), dtype=np.float32), np.zeros((nb, N_STATES), dtype=np.float32)]
     if start_known:
-        pm[:, 1:] = -1e9
-    ns = np.arange(N_STATES)
-    p0 = ns >> 1  # predecessor with msb 0
-    p1 = p0 | 32
-    sa0, sa1 = SIGN_A[:64], SIGN_A[64:]
-    sb0, sb1 = SIGN_B[:64], SIGN_B[64:]
+        buf[0][:, 1:] = -1e9
     dec = np.empty((t_len, nb, N_STATES), dtype=bool)
+    m0 = np.empty((nb, 32), dtype=np.float32)
+    m1 = np.empty((nb, 32), dtype=np.float32)
+    bm = np.empty((nb, 32), dtype=np.float32)
+    tmp = np.empty((nb, 32), dtype=np.float32)
+    cur = 0
     for t in range(t_len):
-        a = y0[:, t : t + 1]
-        b = y1[:, t : t + 1]
-        m0 = pm[:, p0] + (a * sa0 + b * sb0)
-        m1 = pm[:, p1] + (a * sa1 + b * sb1)
-        d = m1 > m0
-        dec[t] = d
-        pm = np.where(d, m1, m0)
+        pm = buf[cur]
+        nxt = buf[1 - cur].reshape(nb, 32, 2)
+        lo = pm[:, :32]
+        hi = pm[:, 32:]
+        np.multiply(y0[t][:, None], _SA0, out=bm)
+        np.multiply(y1[t][:, None], _SB0, out=tmp)
+        bm += tmp
+        d = dec[t].reshape(nb, 32, 2)
+        # bit 0: from lo with +bm, from hi with -bm
+        np.add(lo, bm, out=m0)
+        np.subtract(hi, bm, out=m1)
+        np.greater(m1, m0, out=d[:, :, 0])
+        np.maximum(m0, m1, out=nxt[:, :, 0])
+        # bit 1: from lo with -bm, from hi with +bm
+        np.subtract(lo, bm, out=m0)
+        np.add(hi, bm, out=m1)
+        np.greater(m1, m0, out=d[:, :, 1])
+        np.maximum(m0, m1, out=nxt[:, :, 1])
+        cur = 1 - cur
         if t & 63 == 63:
-            pm -= pm.max(axis=1, keepdims=True)
+            buf[cur] -= buf[cur].max(axis=1, keepdims=True)
+    pm = buf[cur]
     if end_known:
         state = np.zeros(nb, dtype=np.intp)
     else:
         state = pm.argmax(axis=1)
     final = pm[np.arange(nb), state]
-    bits = np.empty((nb, t_len), dtype=np.uint8)
-    rows = np.arange(nb)
+    bits = np.empty((t_len, nb), dtype=np.uint8)
+    flat = dec.reshape(t_len, nb * N_STATES)
+    base = np.arange(nb) * N_STATES
     for t in range(t_len - 1, -1, -1):
-        bits[:, t] = state & 1
-        msb = dec[t, rows, state]
+        bits[t] = state & 1
+        msb = flat[t].take(base + state)
         state = (state >> 1) | (msb.astype(np.intp) << 5)
-    return bits, final
+    return np.ascontiguousarray(bits.T), final
 
 
 def viterbi_decode(symbols: np.ndarray, start_state_zero: bool = False, end_state_zero: bool = False) -> np.ndarray:

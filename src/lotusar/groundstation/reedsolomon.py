@@ -275,9 +275,13 @@ def decode(codewords: np.ndarray, dual: bool = False) -> RSResult:
     lam, deg = _berlekamp_massey(Sb)
     # Chien search over the real positions p = 0..L-1: Λ(beta^{-p}) == 0
     p = np.arange(length)
-    pw = (-(PRIM * p[:, None] * np.arange(NROOTS + 1)[None, :])) % 255  # (L, 33) log of beta^{-p j}
-    terms = MUL[lam[:, None, :], EXP_U8[pw][None, :, :].astype(np.intp)]  # (M, L, 33)
-    val = np.bitwise_xor.reduce(terms, axis=2)  # (M, L)
+    # only locators of degree ≤ 16 can be corrected; evaluate up to the largest such degree
+    dmax = int(min(deg.max(), T_CORRECT))
+    pw = (-(PRIM * p[:, None] * np.arange(dmax + 1)[None, :])) % 255  # (L, d+1) log of beta^{-p j}
+    val = np.zeros((len(bad), length), dtype=np.uint8)
+    powers = EXP_U8[pw].astype(np.intp)  # (L, d+1)
+    for j in range(dmax + 1):  # Λ(x) at every position, one coefficient at a time
+        val ^= MUL[lam[:, j][:, None], powers[None, :, j]]
     is_root = val == 0
     nroots = is_root.sum(axis=1)
     good = (deg <= T_CORRECT) & (nroots == deg) & (deg > 0)
