@@ -107,7 +107,10 @@ def normalise_satellites(satellites) -> list[_Sat]:
             continue
         if isinstance(s, (list, tuple)):
             sets = element_sets_of(list(s))
-            out.append(_Sat(sets[0].norad_id, sets[-1].name or str(sets[0].norad_id), sets))
+            if isinstance(sets[0], ElementSet):
+                out.append(_Sat(sets[0].norad_id, sets[-1].name or str(sets[0].norad_id), sets))
+            else:
+                out.append(_Sat(int(sets[0].satnum), str(sets[0].satnum), sets))
         elif hasattr(s, "element_sets"):
             out.append(_Sat(int(s.norad_id), s.name, element_sets_of(s)))
         else:
@@ -146,7 +149,7 @@ def _el_and_rate(r, v, site, up):
     return np.degrees(np.arcsin(np.clip(sin_el, -1, 1))), rate
 
 
-def _bisect(f, lo, hi, f_lo_positive, iters=18):
+def _bisect(f, lo, hi, f_lo_positive, iters=12):
     """Vectorised bisection of f(s) on [lo, hi] with sign(f(lo)) given (True = positive)."""
     lo = lo.copy()
     hi = hi.copy()
@@ -285,27 +288,34 @@ def find_passes(satellites, stations, start, end, min_elevation_deg: float | Non
             span = (t1n - t0n).astype(np.int64) / _NS
             t_aos = np.where(tr_a, 0.0, t_aos)
             t_los = np.where(tr_l, span, t_los)
-            for j in range(si.size):
-                events.append((c0 + int(si[j]), k, float(t_aos[j]), float(t_tca[j]), float(t_los[j]),
-                               bool(tr_a[j]), bool(tr_l[j]), float(el_max[ok][j])))
+            events.append(np.stack((c0 + si, np.full(si.size, k), t_aos, t_tca, t_los, tr_a, tr_l, el_max[ok]), axis=1))
             if include_partial:
                 for s_ in np.nonzero(whole)[0]:
                     j = int(np.argmax(el[s_]))
                     tt = (grid[j] - t0n).astype(np.int64) / _NS
-                    events.append((c0 + int(s_), k, 0.0, tt, span, True, True, float(el[s_, j])))
+                    events.append(np.array([[c0 + int(s_), k, 0.0, tt, span, 1.0, 1.0, float(el[s_, j])]]))
         if progress is not None:
             progress(min(c0 + chunk_size, len(sats)), len(sats))
     # one pass per (sat, station, aos, los): several maxima inside one pass keep the highest
-    best: dict = {}
-    for ev in events:
-        key = (ev[0], ev[1], round(ev[2], 3), round(ev[4], 3))
-        if key not in best or ev[7] > best[key][7]:
-            best[key] = ev
-    evs = [e for e in best.values() if include_partial or not (e[5] or e[6])]
+    if not events:
+        return []
+    E = np.concatenate(events)
+    if E.size == 0:
+        return []
+    # several maxima inside one pass (same sat, station, AOS, LOS) keep the highest
+    key = np.stack((E[:, 0], E[:, 1], np.round(E[:, 2], 3), np.round(E[:, 4], 3)), axis=1)
+    order = np.lexsort((-E[:, 7], key[:, 3], key[:, 2], key[:, 1], key[:, 0]))
+    ks = key[order]
+    first = np.ones(order.size, bool)
+    first[1:] = np.any(ks[1:] != ks[:-1], axis=1)
+    E = E[order[first]]
+    if not include_partial:
+        E = E[(E[:, 5] == 0) & (E[:, 6] == 0)]
+    evs = E
     return _finalise(evs, sats, sites, masks, t0n, refraction)
 
 
-def _exact(sats, sat_i, sites, st_i, times, refraction, with_rate=True):
+def _exact(sats, sat_i, sites, st_i, times, refraction, with_sun=True):
     """Exact SGP4 topocentric values at ``times`` (M, K): az, el (deg), range (m), el rate (deg/s), sunlit."""
     from lotusar.orbit.sun import is_sunlit, sun_position_teme_m
 
@@ -326,7 +336,8 @@ def _exact(sats, sat_i, sites, st_i, times, refraction, with_rate=True):
     r_i, v_i = frames.teme_to_itrs(rt, vt, sc_all)
     ri[order] = r_i.reshape(-1, K, 3)
     vi[order] = v_i.reshape(-1, K, 3)
-    lit[order] = is_sunlit(rt, sun_position_teme_m(sc_all)).reshape(-1, K)
+    if with_sun:
+        lit[order] = is_sunlit(rt, sun_position_teme_m(sc_all)).reshape(-1, K)
     az = np.empty((M, K))
     el = np.empty((M, K))
     rng = np.empty((M, K))
@@ -344,10 +355,10 @@ def _exact(sats, sat_i, sites, st_i, times, refraction, with_rate=True):
 
 def _finalise(evs, sats, sites, masks, t0n, refraction) -> list[Pass]:
     """Polish the events with exact SGP4 (one Newton step each) and fill in az/el/sunlight."""
-    if not evs:
+    if len(evs) == 0:
         return []
-    ev = np.array([e[:5] for e in evs], dtype=np.float64)  # sat, station, aos, tca, los (s from t0)
-    trunc = np.array([e[5:7] for e in evs], dtype=bool)
+    ev = np.asarray(evs, dtype=np.float64)[:, :5]  # sat, station, aos, tca, los (s from t0)
+    trunc = np.asarray(evs)[:, 5:7] != 0
     sat_i = ev[:, 0].astype(np.int64)
     st_i = ev[:, 1].astype(np.int64)
     mask = np.asarray(masks, float)[st_i]
@@ -358,24 +369,28 @@ def _finalise(evs, sats, sites, masks, t0n, refraction) -> list[Pass]:
         return t0n + np.round(x * _NS).astype(np.int64).astype("timedelta64[ns]")
 
     new = ev[:, 2:5].copy()
-    for _ in range(4):
-        secs = np.stack((new[:, 0], new[:, 1] - dt_s, new[:, 1], new[:, 1] + dt_s, new[:, 2]), axis=1)
-        _, el, _, rate, _ = _exact(sats, sat_i, sites, st_i, to_t(secs), refraction)
-        # Newton steps (clamped): crossings on el − mask, culmination on the elevation rate
+    active = np.arange(new.shape[0])
+    for _ in range(5):
+        if active.size == 0:
+            break
+        nw = new[active]
+        secs = np.stack((nw[:, 0], nw[:, 1] - dt_s, nw[:, 1], nw[:, 1] + dt_s, nw[:, 2]), axis=1)
+        _, el, _, rate, _ = _exact(sats, sat_i[active], sites, st_i[active], to_t(secs), refraction, with_sun=False)
+        m = mask[active]
         with np.errstate(divide="ignore", invalid="ignore"):
-            da = np.clip(np.nan_to_num(-(el[:, 0] - mask) / rate[:, 0]), -30, 30)
-            dl = np.clip(np.nan_to_num(-(el[:, 4] - mask) / rate[:, 4]), -30, 30)
+            # crossings: Newton on el − mask with the analytic rate as the slope
+            da = np.clip(np.nan_to_num(-(el[:, 0] - m) / rate[:, 0]), -30, 30)
+            dl = np.clip(np.nan_to_num(-(el[:, 4] - m) / rate[:, 4]), -30, 30)
             # culmination from exact elevations (a parabola through t−δ, t, t+δ): SGP4's velocity
             # is not the exact derivative of its position (SDP4 long-period terms, ~1 m/s), so the
             # analytic rate would bias a flat deep-space culmination by seconds
             g1 = (el[:, 3] - el[:, 1]) / (2 * dt_s)
             curv = (el[:, 3] - 2 * el[:, 2] + el[:, 1]) / dt_s**2
             dc = np.clip(np.nan_to_num(np.where(curv < 0, -g1 / curv, 0.0)), -60, 60)
-        da = np.where(trunc[:, 0], 0.0, da)
-        dl = np.where(trunc[:, 1], 0.0, dl)
-        new = np.stack((new[:, 0] + da, new[:, 1] + dc, new[:, 2] + dl), axis=1)
-        if max(np.abs(da).max(), np.abs(dl).max(), np.abs(dc).max()) < 1e-4:
-            break
+        da = np.where(trunc[active, 0], 0.0, da)
+        dl = np.where(trunc[active, 1], 0.0, dl)
+        new[active] = nw + np.stack((da, dc, dl), axis=1)
+        active = active[np.maximum(np.maximum(np.abs(da), np.abs(dl)), np.abs(dc)) >= 2e-4]
     times = to_t(new)
     az, el, rng, _, lit = _exact(sats, sat_i, sites, st_i, times, refraction)
     key = np.lexsort((sat_i, st_i, times[:, 0].astype(np.int64)))
