@@ -14,14 +14,14 @@
   L.polyline(grat, { color: "#3a506b", weight: 1, opacity: 0.7, interactive: false, className: "graticule" }).addTo(map);
 
   var fpLayer = L.geoJSON(null, {
-    style: function () { return { color: "#ff8c00", weight: 3, fillColor: "#ff8c00", fillOpacity: 0.08, className: "footprint" }; },
+    style: function () { return { color: "#ff8c00", weight: 3, fill: false, className: "footprint" }; },
     onEachFeature: function (f, layer) {
       layer.bindPopup("<b>" + f.id + "</b><br>" + f.collection + "<br>" + (f.properties.datetime || f.properties.start_datetime));
     }
   }).addTo(map);
   var tracks = L.geoJSON(null, { style: { color: "#ffd400", weight: 2, className: "ground-track" } }).addTo(map);
-  var masks = L.geoJSON(null, { style: { color: "#2ecc71", weight: 1, fillOpacity: 0.05, className: "station-mask" } }).addTo(map);
-  var acqs = L.geoJSON(null, { style: { color: "#c04cfd", weight: 2, dashArray: "4 3", fillOpacity: 0.1, className: "acquisition" } }).addTo(map);
+  var masks = L.geoJSON(null, { style: { color: "#2ecc71", weight: 1, fillOpacity: 0.03, className: "station-mask" } }).addTo(map);
+  var acqs = L.geoJSON(null, { style: { color: "#c04cfd", weight: 2, dashArray: "4 3", fillOpacity: 0.04, className: "acquisition" } }).addTo(map);
   var floodGroup = L.layerGroup().addTo(map);
 
   function timeOf(p) {
@@ -100,8 +100,10 @@
       });
       state.planFeatures = layers.features.length;
       applyTime();
-      var all = L.featureGroup([fpLayer, acqs, masks]);
-      if (all.getBounds().isValid()) map.fitBounds(all.getBounds().pad(0.2));
+      // zoom to the data products (flood maps first), not to the wide plan layers
+      var focus = floods.length ? floods : feats.filter(function (f) { return f.collection !== "lotusar-plan"; });
+      var fb = L.geoJSON({ type: "FeatureCollection", features: focus.length ? focus : feats }).getBounds();
+      if (fb.isValid()) map.fitBounds(fb.pad(0.15));
       statusEl.dataset.ready = "true";
       report();
     } catch (e) {
