@@ -423,9 +423,23 @@ def soft_symbols_from_bytes(data: bytes) -> np.ndarray:
     return np.frombuffer(data[: 4 * n], dtype="<f4")
 
 
-def level0_from_soft_symbols(symbols: np.ndarray, profile: Profile) -> Level0Result:
-    """Level-0 from soft symbols (float, positive → 1) of a convolutionally coded CADU stream."""
+def _as_profile(profile: Profile | str) -> Profile:
+    if isinstance(profile, str):
+        from lotusar.groundstation.profile import load_profile
+
+        return load_profile(profile)
+    return profile
+
+
+def level0_from_soft_symbols(symbols: np.ndarray, profile: Profile | str = "lotusat-xband") -> Level0Result:
+    """Level-0 from soft symbols (float, positive → 1) of a convolutionally coded CADU stream.
+
+    The inverse of :func:`lotusar.groundstation.encoder.encode_packets_to_soft_symbols`:
+    Viterbi (symbol-pair alignment found automatically) → ASM sync (either polarity) → CADUs.
+    """
     from lotusar.groundstation.convolutional import decode_stream_autophase
+
+    profile = _as_profile(profile)
 
     s = np.nan_to_num(np.asarray(symbols, dtype=np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
     if profile.coding is not None and profile.coding.convolutional:
@@ -444,8 +458,9 @@ def level0_from_soft_symbols(symbols: np.ndarray, profile: Profile) -> Level0Res
     return res
 
 
-def level0(data: bytes, input_format: str, profile: Profile) -> Level0Result:
+def level0(data: bytes, input_format: str, profile: Profile | str) -> Level0Result:
     """Dispatch on the input format (see module docstring)."""
+    profile = _as_profile(profile)
     if input_format not in INPUT_FORMATS:
         raise ValidationError(f"unknown input format {input_format!r}; one of {', '.join(INPUT_FORMATS)}")
     if input_format == "packets":
