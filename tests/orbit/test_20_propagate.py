@@ -120,3 +120,14 @@ def test_eclipse_geometry():
     assert not is_sunlit(np.array([[-7.0e6, 0.0, 0.0]]), sun)[0]     # behind Earth
     assert is_sunlit(np.array([[7.0e6, 0.0, 0.0]]), sun)[0]          # day side
     assert is_sunlit(np.array([[-7.0e6, 0.0, 6.5e6]]), sun)[0]       # above the shadow cylinder
+
+
+def test_sentinel1_node_local_time(shared_data):
+    """Sentinel-1A flies a dawn-dusk SSO with the ascending node at 18:00 local solar time (ESA)."""
+    from lotusar.orbit.elements import read_elements, select_satellite
+    from lotusar.orbit.propagate import node_local_time_h
+
+    sets = select_satellite(read_elements(shared_data("tle-fleet-sar-history") / "sar_iss_2026-05.tle"), 39634)
+    ltan = node_local_time_h(sets[-1], sets[-1].epoch)
+    # apparent solar time; the equation of time in late May is ~+3 min
+    assert abs(ltan - 18.0) < 0.15

@@ -18,6 +18,7 @@ def show(
     """Satellites (with element epochs and SAR modes) and ground stations of the fleet."""
     from lotusar.cliutil import print_json, print_table
     from lotusar.fleet import load_fleet
+    from lotusar.orbit.propagate import node_local_time_h
     from lotusar.timeutil import iso_utc
 
     fl = load_fleet(fleet)
@@ -35,6 +36,7 @@ def show(
                      "payloads": ", ".join(p.kind + (f" ({', '.join(p.modes)})" if p.kind == "sar" else "") for p in s.payloads),
                      "elements": f"{len(sets)} sets, {iso_utc(sets[0].epoch, 0)[:10]} … {iso_utc(sets[-1].epoch, 0)[:10]}",
                      "period_min": sets[0].period_s / 60.0, "incl_deg": sets[0].inclination_deg,
+                     "ltan_h": node_local_time_h(sets[0], sets[0].epoch),
                      "stand_in": s.elements.stand_in or ""})
         _ = sar
     print_table(rows, title=f"{fl.name}: satellites")
