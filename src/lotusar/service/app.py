@@ -514,11 +514,14 @@ def create_app(config: ServiceConfig | None = None):
     return guarded
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, config: ServiceConfig | None = None, log_level: str = "warning") -> None:
-    """Run the API with uvicorn (blocking)."""
+def serve(host: str = "127.0.0.1", port: int = 8000, config: ServiceConfig | None = None, log_level: str = "warning",
+          announce=None) -> None:
+    """Run the API with uvicorn (blocking); ``announce(url)`` is called once the app is built."""
     import uvicorn
 
     app = create_app(config)
+    if announce:
+        announce(f"http://{host}:{port}/")
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, timeout_keep_alive=30)
 
 

@@ -28,5 +28,5 @@ def register_top_level(root: typer.Typer) -> None:
         cfg = ServiceConfig(catalog_url=catalog, data_roots=list(data_root), keys_file=keys, read_rate_per_s=rate,
                             read_burst=max(2 * rate, 1), write_rate_per_s=write_rate, write_burst=max(4 * write_rate, 1),
                             max_body_bytes=max_body)
-        typer.echo(f"lotusar: serving http://{host}:{port}/ (map: /map, API docs: /docs)", err=True)
-        run(host, port, cfg, log_level=log_level)
+        run(host, port, cfg, log_level=log_level,
+            announce=lambda url: typer.echo(f"lotusar: serving {url} (map: {url}map, API docs: {url}docs)", err=True))
