@@ -138,8 +138,17 @@ def passes_cmd(
     sites = _sites(lat, lon, alt_m, station, fleet, fl, min_elevation_deg)
     t0, t1 = _window(start, end, sats, fl)
     _stale(sats, t0, t1)
-    res = find_passes(sats, sites, t0, t1, min_elevation_deg=min_elevation_deg, refraction=refraction,
-                      include_partial=include_partial)
+    if len(sats) > 200:  # long catalogue runs show progress on stderr (stdout stays clean JSON)
+        from rich.console import Console
+        from rich.progress import Progress
+
+        with Progress(console=Console(stderr=True), transient=True) as prog:
+            task = prog.add_task("passes", total=len(sats))
+            res = find_passes(sats, sites, t0, t1, min_elevation_deg=min_elevation_deg, refraction=refraction,
+                              include_partial=include_partial, progress=lambda done, total: prog.update(task, completed=done))
+    else:
+        res = find_passes(sats, sites, t0, t1, min_elevation_deg=min_elevation_deg, refraction=refraction,
+                          include_partial=include_partial)
     rows = [p.to_dict() for p in res]
     if json_out:
         print_json(rows)
