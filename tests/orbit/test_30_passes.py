@@ -53,7 +53,10 @@ def compare(sets, start, end, mask, sites=SITES):
             for k in ("aos", "tca", "los"):
                 d = abs((getattr(p, k) - _sec(r[k])).astype(np.int64)) / 1e9
                 assert d < 1.0, (es.norad_id, site.name, k, d)
-            assert abs(p.max_elevation_deg - r["max"]) < 0.01
+            d_el = p.max_elevation_deg - r["max"]
+            # near the zenith skyfield's TCA (0.5 s search tolerance) sits below the true peak;
+            # there lotusar's maximum is checked against a dense search instead (see below)
+            assert abs(d_el) < 0.01 or (p.max_elevation_deg > 85.0 and 0 < d_el < 0.1)
             n += 1
     return n
 
@@ -178,3 +181,21 @@ def test_near_zenith_culmination_is_the_true_maximum():
     _, el, _, _ = frames.topocentric(r, None, site.itrs_m, site.enu)
     assert p.max_elevation_deg >= el.max() - 2e-4
     assert abs((t[np.argmax(el)] - p.tca).astype(np.int64)) < 20e6  # 20 ms
+
+
+def test_satnogs_stations_match_skyfield(shared_data):
+    """Stations the project never designed for: 8 online SatNOGS sites with their own masks."""
+    import csv
+
+    rows = [r for r in csv.DictReader(open(shared_data("ground-stations-satnogs") / "satnogs_stations_2024-01-06.csv"))
+            if r["status"] == "Online"]
+    rng = np.random.default_rng(2024)
+    pick = [rows[i] for i in rng.choice(len(rows), 8, replace=False)]
+    sites = [Site(r["name"], float(r["lat_deg"]), float(r["lon_deg"]), float(r["altitude_m"]),
+                  float(r["min_horizon_deg"])) for r in pick]
+    sets = select_satellite(read_elements(shared_data("tle-fleet-sar-history") / "sar_iss_2026-05.tle"), 25544)
+    es = [sets[-1]]
+    t0 = str(es[0].epoch.astype("datetime64[h]"))
+    t1 = str(es[0].epoch.astype("datetime64[h]") + np.timedelta64(24, "h"))
+    for site in sites:
+        assert compare(es, t0, t1, site.min_elevation_deg, sites=[site]) >= 0
