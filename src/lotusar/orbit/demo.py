@@ -59,7 +59,8 @@ def run_orbit_demo(out_dir, start=None, fleet=None, access_days: float = 7.0, qu
                                              passes=passes),
         "pass_polar_png": pass_polar_png(out / "pass_polar.png", sats, stations, passes),
         "access_png": access_png(out / "access_quang_binh_hue.png", aoi, opps,
-                                 title="LOTUSat-1 stripmap over Quang Binh–Hue"),
+                                 title="LOTUSat-1 stripmap over Quang Binh–Hue",
+                                 incidence_window_deg=(mode.incidence_min_deg, mode.incidence_max_deg)),
         "passes_json": write_text_atomic(out / "passes.json", to_json(rows) + "\n"),
         "opportunities_json": write_text_atomic(out / "opportunities.json", to_json(orows) + "\n"),
     }

@@ -183,10 +183,11 @@ def itrs_to_geodetic(r_itrs_m):
     p = np.hypot(x, y)
     lon = np.arctan2(y, x)
     beta = np.arctan2(z, (1.0 - WGS84_F) * p)
-    for _ in range(3):
+    for it in range(2):
         sb, cb = np.sin(beta), np.cos(beta)
-        lat = np.arctan2(z + WGS84_EP2 * WGS84_B_M * sb**3, p - WGS84_E2 * WGS84_A_M * cb**3)
-        beta = np.arctan2((1.0 - WGS84_F) * np.sin(lat), np.cos(lat))
+        lat = np.arctan2(z + WGS84_EP2 * WGS84_B_M * sb * sb * sb, p - WGS84_E2 * WGS84_A_M * cb * cb * cb)
+        if it == 0:
+            beta = np.arctan2((1.0 - WGS84_F) * np.sin(lat), np.cos(lat))
     sl, cl = np.sin(lat), np.cos(lat)
     n = WGS84_A_M / np.sqrt(1.0 - WGS84_E2 * sl * sl)
     h = p * cl + z * sl - WGS84_A_M * WGS84_A_M / n

@@ -121,7 +121,7 @@ def pass_polar_png(path, satellites, stations, passes, step_s: float = 5.0, max_
     return path
 
 
-def access_png(path, aoi, opportunities, title: str = "SAR opportunities") -> Path:
+def access_png(path, aoi, opportunities, title: str = "SAR opportunities", incidence_window_deg=None) -> Path:
     """AOI outline with the incidence range of each opportunity (a simple timeline chart)."""
     import matplotlib
 
@@ -141,6 +141,9 @@ def access_png(path, aoi, opportunities, title: str = "SAR opportunities") -> Pa
     a1.set_ylabel("latitude (deg)")
     a1.set_title("area of interest")
     a1.grid(True, lw=0.4)
+    if incidence_window_deg is not None:
+        a2.axhspan(*incidence_window_deg, color="tab:blue", alpha=0.12, label="mode incidence window")
+        a2.legend(loc="upper left", fontsize=8)
     for i, o in enumerate(opportunities):
         c = "tab:green" if o.coverage == "full" else "tab:orange"
         a2.plot([i, i], [o.incidence_min_deg, o.incidence_max_deg], "-", color=c, lw=6)
