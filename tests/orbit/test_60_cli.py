@@ -93,3 +93,17 @@ def test_fleet_mode_passes_and_quicklook(run_cli, tmp_path):
     files = json.loads(proc.stdout)
     for k in ("ground_track", "pass_polar"):
         assert open(files[k], "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_passes_from_omm_json_equal_tle(run_cli, tle, tmp_path):
+    from sgp4.api import Satrec
+    from sgp4.exporter import export_omm
+
+    l1, l2 = ASNARO2.splitlines()[1:3]
+    omm = tmp_path / "a.json"
+    omm.write_text(json.dumps([export_omm(Satrec.twoline2rv(l1, l2), "ASNARO-2")]))
+    args = ["--lat", "21.0", "--lon", "105.5", "--min-elevation-deg", "5", *WINDOW, "--json"]
+    a = json.loads(run_cli("orbit", "passes", "--tle", tle, *args, check=True).stdout)
+    b = json.loads(run_cli("orbit", "passes", "--tle", omm, *args, check=True).stdout)
+    assert len(a) == len(b) > 0
+    assert [x["aos"][:19] for x in a] == [x["aos"][:19] for x in b]
