@@ -514,15 +514,36 @@ def create_app(config: ServiceConfig | None = None):
     return guarded
 
 
+def app_from_env():
+    """ASGI app factory for uvicorn worker processes (config in ``$LOTUSAR_SERVICE_CONFIG``)."""
+    from dataclasses import fields
+
+    d = json.loads(os.environ.get("LOTUSAR_SERVICE_CONFIG", "{}"))
+    return create_app(ServiceConfig(**{f.name: d[f.name] for f in fields(ServiceConfig) if f.name in d}))
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, config: ServiceConfig | None = None, log_level: str = "warning",
-          announce=None) -> None:
-    """Run the API with uvicorn (blocking); ``announce(url)`` is called once the app is built."""
+          announce=None, workers: int = 1) -> None:
+    """Run the API with uvicorn (blocking); ``announce(url)`` is called once the app is built.
+
+    ``workers > 1`` runs that many server processes on the same socket (each with its own
+    catalog connections; rate limits then apply per process).
+    """
+    from dataclasses import asdict
+
     import uvicorn
 
-    app = create_app(config)
+    cfg = config or ServiceConfig()
+    app = create_app(cfg)  # fails here, with a one-line error, on a bad catalog/keys file
     if announce:
         announce(f"http://{host}:{port}/")
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, timeout_keep_alive=30)
+    if workers > 1:
+        app.state.catalog.close()
+        os.environ["LOTUSAR_SERVICE_CONFIG"] = json.dumps(asdict(cfg))
+        uvicorn.run("lotusar.service.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level=log_level, access_log=False, timeout_keep_alive=30, backlog=2048)
+        return
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, timeout_keep_alive=30, backlog=2048)
 
 
 class BackgroundServer:

@@ -20,6 +20,7 @@ def register_top_level(root: typer.Typer) -> None:
         rate: float = typer.Option(500.0, "--rate", help="Read requests per second per client (0: unlimited)."),
         write_rate: float = typer.Option(5.0, "--write-rate", help="Write requests per second per client (0: unlimited)."),
         max_body: int = typer.Option(1 << 20, "--max-body", help="Largest request body in bytes."),
+        workers: int = typer.Option(1, "--workers", min=1, help="Server processes sharing the port."),
         log_level: str = typer.Option("warning", "--log-level"),
     ) -> None:
         """Serve the STAC API, tasking, tiles and the web map (/map)."""
@@ -28,5 +29,5 @@ def register_top_level(root: typer.Typer) -> None:
         cfg = ServiceConfig(catalog_url=catalog, data_roots=list(data_root), keys_file=keys, read_rate_per_s=rate,
                             read_burst=max(2 * rate, 1), write_rate_per_s=write_rate, write_burst=max(4 * write_rate, 1),
                             max_body_bytes=max_body)
-        run(host, port, cfg, log_level=log_level,
+        run(host, port, cfg, log_level=log_level, workers=workers,
             announce=lambda url: typer.echo(f"lotusar: serving {url} (map: {url}map, API docs: {url}docs)", err=True))
