@@ -229,11 +229,21 @@ def find_passes(satellites, stations, start, end, min_elevation_deg: float | Non
             rmax = (rate[:, :-1] > 0) & (rate[:, 1:] <= 0)
             si, ki = np.nonzero(rmax)
             if si.size:
-                # an elevation that cannot reach the mask within half a step of either sample
-                # (45° is beyond what any orbit sweeps in step ≤ period/22) is not a pass
-                keep = np.maximum(el[si, ki], el[si, ki + 1]) >= mask - 45.0
-                si, ki = si[keep], ki[keep]
+                # rigorous reachability bound: the line of sight turns at most |v|/ρ(t) rad/s and
+                # ρ(t) ≥ ρ_e − |v| |t − t_e|, so from either end of the interval the elevation
+                # can grow by at most ln(ρ_e / (ρ_e − |v| h)); maxima that cannot reach the mask
+                # from both ends are not passes and skip the refinement
                 h = h_all[ki]
+                bound = np.full(si.size, np.inf)
+                for kk in (ki, ki + 1):
+                    d = r[si, kk] - site
+                    rho = np.sqrt(np.einsum("ij,ij->i", d, d))
+                    vh = np.sqrt(np.einsum("ij,ij->i", v[si, kk], v[si, kk])) * h
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        grow = np.where(rho > vh, np.degrees(np.log(rho / np.maximum(rho - vh, 1e-9))), np.inf)
+                    bound = np.minimum(bound, el[si, kk] + grow)
+                keep = ~(bound < mask - (1.0 if refraction else 1e-6))
+                si, ki, h = si[keep], ki[keep], h[keep]
             # grazing maxima at window edges are outside every complete pass; passes entirely
             # above the mask from start to end are partial on both sides
             if include_partial:
@@ -363,19 +373,29 @@ def _finalise(evs, sats, sites, masks, t0n, refraction) -> list[Pass]:
     st_i = ev[:, 1].astype(np.int64)
     mask = np.asarray(masks, float)[st_i]
     dt_s = 1.0
-    secs = np.stack((ev[:, 2], ev[:, 3] - dt_s, ev[:, 3], ev[:, 3] + dt_s, ev[:, 4]), axis=1)
 
     def to_t(x):
         return t0n + np.round(x * _NS).astype(np.int64).astype("timedelta64[ns]")
 
     new = ev[:, 2:5].copy()
-    active = np.arange(new.shape[0])
-    for _ in range(5):
+    M = new.shape[0]
+    # the values reported are those of the last exact evaluation, at the times evaluated
+    # (within 0.2 ms of the converged roots): no extra SGP4 call just to report them
+    rep_s = np.empty((M, 3))
+    rep_az = np.empty((M, 3))
+    rep_el = np.empty((M, 3))
+    rep_rng = np.empty((M, 3))
+    rep_lit = np.empty((M, 3), bool)
+    active = np.arange(M)
+    for _ in range(6):
         if active.size == 0:
             break
         nw = new[active]
         secs = np.stack((nw[:, 0], nw[:, 1] - dt_s, nw[:, 1], nw[:, 1] + dt_s, nw[:, 2]), axis=1)
-        _, el, _, rate, _ = _exact(sats, sat_i[active], sites, st_i[active], to_t(secs), refraction, with_sun=False)
+        az, el, rng, rate, lit = _exact(sats, sat_i[active], sites, st_i[active], to_t(secs), refraction)
+        cols = [0, 2, 4]
+        rep_s[active], rep_az[active], rep_el[active] = secs[:, cols], az[:, cols], el[:, cols]
+        rep_rng[active], rep_lit[active] = rng[:, cols], lit[:, cols]
         m = mask[active]
         with np.errstate(divide="ignore", invalid="ignore"):
             # crossings: Newton on el − mask with the analytic rate as the slope
@@ -393,10 +413,9 @@ def _finalise(evs, sats, sites, masks, t0n, refraction) -> list[Pass]:
         active = active[np.maximum(np.maximum(np.abs(da), np.abs(dl)), np.abs(dc)) >= 2e-4]
     # near the zenith the elevation is cusp-like and a parabola fits badly: zoom in on the
     # exact elevation (61 samples over ±1.5 s, then ±50 ms, then ±1.7 ms → < 0.1 ms)
-    _, el_c, _, _, _ = _exact(sats, sat_i, sites, st_i, to_t(new[:, 1:2]), refraction, with_sun=False)
-    steep = np.nonzero(el_c[:, 0] > 75.0)[0]
+    steep = np.nonzero(rep_el[:, 1] > 75.0)[0]
     if steep.size:
-        centre = new[steep, 1]
+        centre = rep_s[steep, 1]
         half = 1.5
         offs = np.linspace(-1.0, 1.0, 61)
         for _ in range(3):
@@ -404,9 +423,12 @@ def _finalise(evs, sats, sites, masks, t0n, refraction) -> list[Pass]:
             _, e, _, _, _ = _exact(sats, sat_i[steep], sites, st_i[steep], to_t(x), refraction, with_sun=False)
             centre = x[np.arange(x.shape[0]), np.argmax(e, axis=1)]
             half = half / 30.0
-        new[steep, 1] = centre
+        az, el, rng, _, lit = _exact(sats, sat_i[steep], sites, st_i[steep], to_t(centre[:, None]), refraction)
+        rep_s[steep, 1], rep_az[steep, 1], rep_el[steep, 1] = centre, az[:, 0], el[:, 0]
+        rep_rng[steep, 1], rep_lit[steep, 1] = rng[:, 0], lit[:, 0]
+    new = rep_s
     times = to_t(new)
-    az, el, rng, _, lit = _exact(sats, sat_i, sites, st_i, times, refraction)
+    az, el, rng, lit = rep_az, rep_el, rep_rng, rep_lit
     key = np.lexsort((sat_i, st_i, times[:, 0].astype(np.int64)))
     out = []
     for j in key:
