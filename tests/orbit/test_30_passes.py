@@ -131,7 +131,7 @@ def test_window_errors():
         find_passes([], [SITES[0]], "2022-10-26T00:00", "2022-10-25T00:00")
 
 
-@pytest.mark.parametrize("norad", [21897, 28623, 11801, 23177, 22674, 26975, 28350])
+@pytest.mark.parametrize("norad", [21897, 28623, 11801, 23177, 22674, 26975, 28350, 28872])
 def test_deep_space_passes_against_dense_sampling(shared_data, norad):
     """HEO/GEO: count and ends of the above-mask spans from dense 5 s sampling.
 
