@@ -43,3 +43,118 @@ def flood_cmd(
     else:
         rows = [{"class": k, **v} for k, v in summary["classes"].items()]
         print_table(rows, title=f"flood map → {out}")
+
+
+@app.command("ships")
+def ships_cmd(
+    input: Path = typer.Argument(..., help="Single-band amplitude or σ⁰ raster (GeoTIFF or PNG)."),
+    out: Path = typer.Option(..., "--out", help="Output GeoJSON of detections."),
+    pixel_spacing_m: Optional[float] = typer.Option(None, "--pixel-spacing-m", help="Pixel spacing (m); "
+                                                    "default from the georeferencing, else 1 m."),
+    kind: str = typer.Option("auto", "--kind", help="amplitude | intensity | db | auto."),
+    method: str = typer.Option("ca", "--cfar", help="CFAR detector: ca (censored) | os | k."),
+    pfa: float = typer.Option(1e-9, "--pfa", help="Probability of false alarm per pixel."),
+    guard_m: float = typer.Option(100.0, "--guard-m", help="Guard window side (m)."),
+    background_m: float = typer.Option(200.0, "--background-m", help="Background window side (m)."),
+    target_m: float = typer.Option(1.0, "--target-m", help="Target window side (m)."),
+    land_mask: Optional[Path] = typer.Option(None, "--land-mask", help="Land mask raster (nonzero = land) or GeoJSON."),
+    no_auto_land: bool = typer.Option(False, "--no-auto-land", help="Do not mask land automatically."),
+    fixed: Optional[Path] = typer.Option(None, "--fixed", help="Fixed structures: GeoJSON points or CSV row,col / lon,lat."),
+    ambiguity_offset_m: Optional[float] = typer.Option(None, "--ambiguity-offset-m",
+                                                       help="Azimuth ambiguity displacement λR·PRF/2V (m)."),
+    ais: Optional[Path] = typer.Option(None, "--ais", help="AIS NMEA file to match (needs --time)."),
+    time: Optional[str] = typer.Option(None, "--time", help="Image acquisition time (UTC ISO 8601)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Detect ships (CFAR), optionally match AIS and flag dark vessels."""
+    from lotusar.apps.pipeline import run_ships
+    from lotusar.apps.ships import ShipParameters
+    from lotusar.cliutil import print_json, print_table
+    from lotusar.errors import ValidationError
+
+    if method.lower() not in ("ca", "os", "k"):
+        raise ValidationError(f"--cfar must be ca, os or k, got {method!r}")
+    if pixel_spacing_m is not None and pixel_spacing_m <= 0:
+        raise ValidationError(f"--pixel-spacing-m must be positive, got {pixel_spacing_m}")
+    if not 0 < pfa < 0.5:
+        raise ValidationError(f"--pfa must be in (0, 0.5), got {pfa}")
+    params = ShipParameters(method=method.lower(), pfa=pfa, target_m=target_m, guard_m=guard_m,
+                            background_m=background_m, auto_land=not no_auto_land, ambiguity_offset_m=ambiguity_offset_m)
+    summary = run_ships(input, out, pixel_spacing_m=pixel_spacing_m, kind=kind, land_mask=land_mask, fixed=fixed,
+                        ais=ais, image_time=time, params=params)
+    if json_out:
+        print_json(summary)
+    else:
+        print_table(summary["ships"], ["id", "row", "col", "length_m", "heading_deg", "confidence"]
+                    + (["dark", "mmsi"] if "ais" in summary else []),
+                    title=f"{summary['detections']} detections → {out}")
+
+
+@app.command("change")
+def change_cmd(
+    before: Path = typer.Argument(..., help="Reference (pre) image: σ⁰ GeoTIFF, or complex SLC with --coherence."),
+    after: Path = typer.Argument(..., help="Second (post) image on the same grid (resampled if georeferenced)."),
+    out: Path = typer.Option(..., "--out", help="Output change classes COG (0 none, 1 decrease, 2 increase, 255 no data)."),
+    db: bool = typer.Option(False, "--db", help="Inputs are in dB."),
+    method: str = typer.Option("ki", "--method", help="Automatic threshold: ki | otsu | em."),
+    coherence: bool = typer.Option(False, "--coherence", help="Coherence-loss change for SLC pairs."),
+    window_m: float = typer.Option(50.0, "--window-m", help="Multilook / coherence window (m)."),
+    band: Optional[str] = typer.Option(None, "--band", help="Band name to compare (default: first)."),
+    pixel_spacing_m: Optional[float] = typer.Option(None, "--pixel-spacing-m", help="Override pixel spacing (m)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Change detection between two co-registered acquisitions."""
+    from lotusar.apps.pipeline import run_change
+    from lotusar.cliutil import print_json, print_table
+    from lotusar.errors import ValidationError
+
+    if method.lower() not in ("ki", "otsu", "em"):
+        raise ValidationError(f"--method must be ki, otsu or em, got {method!r}")
+    if window_m <= 0:
+        raise ValidationError(f"--window-m must be positive, got {window_m}")
+    summary = run_change(before, after, out, db=db, method=method.lower(), coherence=coherence, window_m=window_m,
+                         pixel_spacing_m=pixel_spacing_m, band=band)
+    if json_out:
+        print_json(summary)
+    else:
+        print_table([{"class": k, "pixels": v} for k, v in summary["pixels"].items()],
+                    title=f"change ({summary['method']}, threshold {summary['threshold']:.3f}) → {out}")
+
+
+@app.command("ais")
+def ais_cmd(
+    nmea: Path = typer.Argument(..., help="NMEA file (!AIVDM lines; receive time in a tag block or leading field)."),
+    time: str = typer.Option(..., "--time", help="Time to extrapolate to (UTC ISO 8601)."),
+    detections: Optional[Path] = typer.Option(None, "--detections", help="Ship GeoJSON to match against."),
+    max_age_s: float = typer.Option(1800.0, "--max-age-s", help="Ignore reports older than this."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Decode AIS, dead-reckon to --time, and (with --detections) flag dark vessels."""
+    from lotusar.apps import ais as ais_mod
+    from lotusar.apps.rasterio_io import read_geojson
+    from lotusar.cliutil import print_json, print_table
+    from lotusar.timeutil import parse_utc
+
+    t = parse_utc(time)
+    reports, static = ais_mod.read_nmea(nmea, t)
+    vessels = ais_mod.vessel_states_at(reports, t, static, max_age_s=max_age_s)
+    out = {"time": t, "reports": len(reports), "vessels": [
+        {"mmsi": v.mmsi, "lat": v.lat_deg, "lon": v.lon_deg, "sog_kn": v.sog_kn, "cog_deg": v.cog_deg,
+         "extrapolated_s": v.dt_s, "gate_m": v.gate_m, "name": v.name} for v in vessels]}
+    if detections is not None:
+        import numpy as np
+
+        fc = read_geojson(detections)
+        pts = [f["geometry"]["coordinates"][:2] for f in fc["features"]
+               if f.get("geometry") and f["geometry"].get("type") == "Point" and "row" in (f.get("properties") or {})]
+        res = ais_mod.match_detections(np.array(pts, dtype=float).reshape(-1, 2), vessels)
+        out["match"] = res.as_dict()
+    if json_out:
+        print_json(out)
+    else:
+        print_table(out["vessels"], ["mmsi", "lat", "lon", "sog_kn", "cog_deg", "extrapolated_s"],
+                    title=f"{len(out['vessels'])} vessels at {time}")
+        if "match" in out:
+            m = out["match"]
+            print_table([{"matched": len(m["matches"]), "dark": len(m["dark"]), "ais_not_detected": len(m["undetected"])}],
+                        title="AIS ↔ SAR")

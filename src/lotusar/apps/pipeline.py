@@ -15,7 +15,7 @@ import numpy as np
 
 from lotusar.errors import ValidationError
 
-__all__ = ["to_db", "run_flood", "flood_outputs"]
+__all__ = ["to_db", "run_flood", "flood_outputs", "run_ships", "run_change", "read_points"]
 
 
 def to_db(data: np.ndarray, is_db: bool, path: Path | str = "input") -> np.ndarray:
@@ -116,4 +116,279 @@ def run_flood(input_path, out, *, db: bool = False, bands: str | None = None, pr
         "lotusar:open_flood_km2": flooded,
         "lotusar:thresholds_db": {k: v.threshold_db for k, v in res.models.items()},
     })
+    return summary
+
+
+def _rowcol_to_lonlat(img, rows, cols):
+    from rasterio.warp import transform as warp_transform
+
+    t = img.transform
+    xs = [t.c + t.a * (c + 0.5) + t.b * (r + 0.5) for r, c in zip(rows, cols)]
+    ys = [t.f + t.d * (c + 0.5) + t.e * (r + 0.5) for r, c in zip(rows, cols)]
+    if img.crs.to_epsg() == 4326:
+        return xs, ys
+    lon, lat = warp_transform(img.crs, "EPSG:4326", xs, ys)
+    return list(lon), list(lat)
+
+
+def _lonlat_to_rowcol(img, lons, lats):
+    from rasterio.warp import transform as warp_transform
+
+    if img.crs.to_epsg() != 4326:
+        xs, ys = warp_transform("EPSG:4326", img.crs, list(lons), list(lats))
+    else:
+        xs, ys = list(lons), list(lats)
+    inv = ~img.transform
+    cr = [inv * (x, y) for x, y in zip(xs, ys)]
+    return np.array([[r - 0.5, c - 0.5] for c, r in cr])
+
+
+def read_points(path, img) -> np.ndarray:
+    """(row, col) of fixed structures from GeoJSON points (lon/lat) or CSV ``row,col`` / ``lon,lat``."""
+    from lotusar.errors import InputFormatError
+
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"{p}: no such file")
+    if p.suffix.lower() in (".geojson", ".json"):
+        from lotusar.apps.rasterio_io import read_geojson
+
+        fc = read_geojson(p)
+        pts = [f["geometry"]["coordinates"][:2] for f in fc["features"] if f.get("geometry", {}).get("type") == "Point"]
+        if not img.georeferenced:
+            raise ValidationError(f"{p}: lon/lat points need a georeferenced image")
+        return _lonlat_to_rowcol(img, [q[0] for q in pts], [q[1] for q in pts]) if pts else np.zeros((0, 2))
+    lines = [ln.strip() for ln in p.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    if not lines:
+        return np.zeros((0, 2))
+    header = [h.strip().lower() for h in lines[0].split(",")]
+    if header[:2] not in (["row", "col"], ["lon", "lat"]):
+        raise InputFormatError(f"{p}: line 1: header must be 'row,col' or 'lon,lat', got {lines[0]!r}")
+    vals = []
+    for i, ln in enumerate(lines[1:], 2):
+        try:
+            a, b = (float(v) for v in ln.split(",")[:2])
+        except ValueError:
+            raise InputFormatError(f"{p}: line {i}: expected two numbers, got {ln!r}") from None
+        vals.append((a, b))
+    arr = np.array(vals, dtype=np.float64).reshape(-1, 2)
+    if header[:2] == ["lon", "lat"]:
+        if not img.georeferenced:
+            raise ValidationError(f"{p}: lon/lat points need a georeferenced image")
+        return _lonlat_to_rowcol(img, arr[:, 0], arr[:, 1])
+    return arr
+
+
+def run_ships(input_path, out, *, pixel_spacing_m: float | None = None, kind: str = "auto", land_mask=None,
+              fixed=None, ais=None, image_time=None, params=None, png: bool = True) -> dict:
+    """Ship detections of ``input_path`` as GeoJSON ``out`` (+ PNG, STAC item); optional AIS match."""
+    from lotusar.apps import products, ships
+    from lotusar.apps import rasterio_io as rio
+
+    img = rio.read_raster(input_path)
+    if img.data.shape[0] != 1:
+        raise ValidationError(f"{input_path}: ship detection needs one band, got {img.data.shape[0]}")
+    if pixel_spacing_m is None:
+        if not img.georeferenced:
+            pixel_spacing_m = 1.0
+            sys.stderr.write(f"lotusar: note: {input_path} is not georeferenced; assuming 1 m pixels "
+                             "(give --pixel-spacing-m)\n")
+        else:
+            pixel_spacing_m = rio.pixel_spacing_m(img)
+    band = img.data[0]
+    with_int = band
+    if kind == "auto" and np.all(np.isfinite(band)) and np.all(band == np.round(band)) and band.min() >= 0 \
+            and img.path.suffix.lower() in (".png", ".jpg", ".jpeg", ".tif", ".tiff") and band.max() <= 65535:
+        # integer-valued rasters are display or DN amplitudes
+        with_int = band.astype(np.int64)
+    lm = None
+    if land_mask is not None:
+        lp = Path(land_mask)
+        if lp.suffix.lower() in (".geojson", ".json"):
+            from rasterio import features
+            from rasterio.warp import transform_geom
+
+            fc = rio.read_geojson(lp)
+            geoms = [f["geometry"] if img.crs.to_epsg() == 4326 else transform_geom("EPSG:4326", img.crs, f["geometry"])
+                     for f in fc["features"]]
+            lm = features.rasterize([(g, 1) for g in geoms], out_shape=img.shape, transform=img.transform,
+                                    dtype=np.uint8).astype(bool) if geoms else np.zeros(img.shape, bool)
+        else:
+            lm = np.nan_to_num(rio.reproject_to(rio.read_raster(lp), img, "nearest")[0]) > 0
+    fixed_rc = read_points(fixed, img) if fixed is not None else None
+    dets, objects = ships.detect_ships(with_int, pixel_spacing_m, kind=kind, land_mask=lm, fixed_points_rc=fixed_rc,
+                                       params=params, return_mask=True)
+    feats = []
+    lons = lats = None
+    if img.georeferenced and dets:
+        lons, lats = _rowcol_to_lonlat(img, [d.row for d in dets], [d.col for d in dets])
+    for i, d in enumerate(dets):
+        props = {"id": i, **d.as_dict()}
+        geom = None
+        if lons is not None:
+            props["lon"], props["lat"] = float(lons[i]), float(lats[i])
+            geom = {"type": "Point", "coordinates": [float(lons[i]), float(lats[i])]}
+        feats.append({"type": "Feature", "geometry": geom, "properties": props})
+    match_summary = None
+    if ais is not None:
+        from lotusar.apps import ais as ais_mod
+        from lotusar.timeutil import parse_utc
+
+        if image_time is None:
+            raise ValidationError("--ais needs --time (the image acquisition time, UTC)")
+        if not img.georeferenced:
+            raise ValidationError(f"{input_path}: AIS matching needs a georeferenced image")
+        t = parse_utc(image_time) if isinstance(image_time, str) else image_time
+        reports, static = ais_mod.read_nmea(ais, t)
+        vessels = ais_mod.vessel_states_at(reports, t, static)
+        from shapely.geometry import shape
+
+        _, fp = rio.footprint_lonlat(img)
+        det_ll = np.array([[f["properties"]["lon"], f["properties"]["lat"]] for f in feats]).reshape(-1, 2)
+        res = ais_mod.match_detections(det_ll, vessels, shape(fp))
+        by_det = {m["detection"]: m for m in res.matches}
+        vmap = {v.mmsi: v for v in vessels}
+        for i, f in enumerate(feats):
+            m = by_det.get(i)
+            f["properties"]["dark"] = m is None
+            if m:
+                f["properties"].update(mmsi=m["mmsi"], ais_distance_m=m["distance_m"], ais_name=vmap[m["mmsi"]].name)
+        for mmsi in res.undetected:
+            v = vmap[mmsi]
+            feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [v.lon_deg, v.lat_deg]},
+                          "properties": {"kind": "ais-not-detected", "mmsi": mmsi, "sog_kn": v.sog_kn,
+                                         "cog_deg": v.cog_deg, "extrapolated_s": v.dt_s, "name": v.name}})
+        match_summary = {"vessels": len(vessels), "matched": len(res.matches), "dark": len(res.dark),
+                         "ais_not_detected": res.undetected, "ais_outside": res.outside}
+    rio.write_geojson(out, feats, name=Path(out).stem)
+    o = Path(out)
+    stem = o.with_suffix("")
+    outputs = {"detections": str(o), "stac": f"{stem}_item.json"}
+    if png:
+        outputs["png"] = f"{stem}.png"
+        _ship_png(outputs["png"], band, dets, f"{len(dets)} ship detections — {Path(input_path).name}")
+    assets = {"detections": {"href": o, "type": "application/geo+json", "roles": ["data"]}}
+    if png:
+        assets["thumbnail"] = {"href": outputs["png"], "type": "image/png", "roles": ["overview"]}
+    p = params or ships.ShipParameters()
+    products.write_stac_item(outputs["stac"], f"ships-{o.stem}", img if img.georeferenced else None, assets,
+                             {"lotusar:product": "ship-detections", "lotusar:source": str(input_path),
+                              "lotusar:detections": len(dets), "lotusar:cfar": p.method, "lotusar:pfa": p.pfa,
+                              "lotusar:pixel_spacing_m": pixel_spacing_m})
+    summary = {"input": str(input_path), "pixel_spacing_m": pixel_spacing_m, "detections": len(dets),
+               "outputs": outputs, "cfar": p.method, "pfa": p.pfa,
+               "ships": [{k: v for k, v in f["properties"].items() if k in ("id", "row", "col", "confidence",
+                                                                            "length_m", "heading_deg", "lon", "lat",
+                                                                            "dark", "mmsi")}
+                         for f in feats if "row" in f["properties"]]}
+    if match_summary:
+        summary["ais"] = match_summary
+    return summary
+
+
+def _ship_png(path, band, dets, title):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from lotusar.fileio import atomic_path
+
+    fig, ax = plt.subplots(figsize=(8, 8 * band.shape[0] / max(band.shape[1], 1)), dpi=100)
+    lo, hi = np.nanpercentile(band, [1, 99])
+    ax.imshow(band, cmap="gray", vmin=lo, vmax=hi)
+    if dets:
+        ax.scatter([d.col for d in dets], [d.row for d in dets], s=120, facecolors="none",
+                   edgecolors=plt.cm.autumn([d.confidence for d in dets]), linewidths=1.5)
+    ax.set_title(title)
+    ax.axis("off")
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+
+
+def _read_complex_or_real(path):
+    """(Raster, data) keeping complex samples when the file holds them."""
+    import rasterio
+
+    from lotusar.apps import rasterio_io as rio
+
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"{p}: no such file")
+    with rasterio.open(p) as ds:
+        if ds.dtypes[0].startswith("complex"):
+            data = ds.read(1)
+            r = rio.Raster(p, np.abs(data)[None].astype(np.float64), ["SLC"], ds.transform, ds.crs, ds.tags())
+            return r, data
+    r = rio.read_raster(p)
+    return r, None
+
+
+def run_change(before, after, out, *, db: bool = False, method: str = "ki", coherence: bool = False,
+               window_m: float = 50.0, pixel_spacing_m: float | None = None, band: str | None = None,
+               png: bool = True) -> dict:
+    """Change map between two co-registered images (log-ratio, or coherence for SLC pairs)."""
+    from lotusar.apps import change, products
+    from lotusar.apps import rasterio_io as rio
+    from lotusar.cliutil import to_json
+    from lotusar.fileio import write_text_atomic
+
+    rb, cb = _read_complex_or_real(before)
+    ra, ca = _read_complex_or_real(after)
+    spacing = pixel_spacing_m or rio.pixel_spacing_m(ra, default=10.0)
+    win = max(3, int(round(window_m / spacing)) | 1)
+    if coherence:
+        if cb is None or ca is None:
+            raise ValidationError("--coherence needs two complex (SLC) rasters")
+        if cb.shape != ca.shape:
+            raise ValidationError(f"SLC shapes differ: {cb.shape} vs {ca.shape}")
+        res = change.detect_change_coherence(cb, ca, win, method if method != "ki" else "otsu")
+    else:
+        def pick(r):
+            if band is None:
+                return 0
+            if band.upper() not in r.names:
+                from lotusar.errors import NotFoundError
+
+                raise NotFoundError(f"band {band!r} not in {r.path} (bands: {', '.join(r.names)})")
+            return r.names.index(band.upper())
+
+        b_data = rio.reproject_to(rb, ra)[pick(rb)]
+        a_data = ra.data[pick(ra)]
+        from lotusar.apps.speckle import db_to_linear
+
+        b_db, a_db = to_db(b_data, db, before), to_db(a_data, db, after)
+        res = change.detect_change_log_ratio(db_to_linear(b_db), db_to_linear(a_db), win, method)
+    o = Path(out)
+    stem = o.with_suffix("")
+    outputs = {"classes": str(o), "statistic": f"{stem}_statistic.tif", "polygons": f"{stem}.geojson",
+               "stats": f"{stem}_stats.json", "stac": f"{stem}_item.json"}
+    colours = {0: (230, 230, 230, 255), 1: (40, 90, 220, 255), 2: (220, 60, 40, 255), 255: (0, 0, 0, 0)}
+    rio.write_cog(o, res.classes, ra, nodata=255, descriptions=["change_class"], colormap=colours,
+                  tags={f"CLASS_{k}": v for k, v in change.CHANGE_NAMES.items()})
+    rio.write_cog(outputs["statistic"], res.statistic, ra, nodata=float("nan"),
+                  descriptions=["coherence" if coherence else "log_ratio_db"])
+    polys = products.class_polygons(res.classes, ra, change.CHANGE_NAMES, (1, 2), res.confidence)
+    rio.write_geojson(outputs["polygons"], polys, name=o.stem)
+    stats = products.region_statistics(res.classes, ra, change.CHANGE_NAMES) if ra.georeferenced else []
+    summary = {"before": str(before), "after": str(after), "window_px": win, "outputs": outputs, "regions": stats,
+               **res.summary()}
+    write_text_atomic(outputs["stats"], to_json(summary) + "\n")
+    if png:
+        outputs["png"] = f"{stem}.png"
+        products.save_class_png(outputs["png"], res.classes, ra.data[0] if not coherence else res.statistic,
+                                f"Change ({res.method}) — {Path(after).name}", colours=colours,
+                                names={k: v for k, v in change.CHANGE_NAMES.items() if k != 255})
+    assets = {"classes": {"href": o, "type": "image/tiff; application=geotiff; profile=cloud-optimized",
+                          "roles": ["data"]},
+              "statistic": {"href": outputs["statistic"], "type": "image/tiff; application=geotiff; profile=cloud-optimized",
+                            "roles": ["data"]},
+              "polygons": {"href": outputs["polygons"], "type": "application/geo+json", "roles": ["data"]},
+              "statistics": {"href": outputs["stats"], "type": "application/json", "roles": ["metadata"]}}
+    if png:
+        assets["thumbnail"] = {"href": outputs["png"], "type": "image/png", "roles": ["overview"]}
+    products.write_stac_item(outputs["stac"], f"change-{o.stem}", ra if ra.georeferenced else None, assets,
+                             {"lotusar:product": "change-map", "lotusar:method": res.method,
+                              "lotusar:threshold": res.threshold})
     return summary
