@@ -5,3 +5,21 @@ Modules: ``elements`` (TLE/OMM ingest), ``frames`` (time scales, TEME→ITRS/GCR
 ``doppler`` (range rate, Doppler, antenna tracks), ``access`` (SAR imaging opportunities),
 ``quicklook`` (PNG plots), ``demo``.
 """
+
+_EXPORTS = {
+    "ElementSet": "elements", "read_elements": "elements", "parse_elements_text": "elements", "parse_tle": "elements",
+    "teme_states": "propagate", "teme_states_many": "propagate", "itrs_state": "propagate", "gcrs_state": "propagate",
+    "geodetic_track": "propagate", "track": "propagate", "time_grid": "propagate", "sunlit": "propagate",
+    "find_passes": "passes", "Pass": "passes", "Site": "passes",
+    "doppler_series": "doppler", "antenna_track": "doppler",
+    "sar_opportunities": "access", "Opportunity": "access",
+    "read_aoi": "io",
+}
+
+
+def __getattr__(name):  # lazy: keeps `import lotusar.orbit` (and the CLI's --help) light
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(f"lotusar.orbit.{_EXPORTS[name]}"), name)
+    raise AttributeError(name)
