@@ -82,7 +82,11 @@ def otsu_threshold(values, bins: int = 256) -> float:
         mu1 = (st - s0) / w1
         sb = w0 * w1 * (mu0 - mu1) ** 2
     sb = np.where((w0 > 0) & (w1 > 0), sb, -np.inf)
-    return float(edges[1:][int(np.argmax(sb))])
+    # well-separated modes leave a plateau of (nearly) equal σ_B² across the empty gap:
+    # take its middle rather than its first bin
+    best = np.max(sb)
+    plateau = np.nonzero(sb >= best * (1 - 1e-4))[0]
+    return float(edges[1:][int(plateau[len(plateau) // 2])])
 
 
 def kittler_illingworth_threshold(values, bins: int = 256) -> float:
