@@ -450,7 +450,12 @@ def check_element_age(sets: list[ElementSet], start, end, max_age_days: float | 
     """
     msgs = []
     groups = group_by_satellite(sets)
-    t = np.array([np.datetime64(start, "ns"), np.datetime64(end, "ns")])
+    from lotusar.timeutil import parse_utc, to_datetime64
+
+    def _t(x):
+        return np.datetime64(x, "ns") if isinstance(x, np.datetime64) else to_datetime64(parse_utc(x))
+
+    t = np.array([_t(start), _t(end)])
     for norad, grp in groups.items():
         idx = nearest_epoch_index([e.epoch for e in grp], t)
         for j, ti in zip(idx, t):
