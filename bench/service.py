@@ -99,33 +99,40 @@ async def load(url: str, kind: str, clients: int, duration_s: float, seed: int =
     lat: list[float] = []
     errors = 0
     tiles = tile_paths(5000, seed)
+    import ssl
+
+    ctx = ssl.create_default_context()  # one context for all clients (httpx builds one per client otherwise)
+    clients_ = [httpx.AsyncClient(base_url=url, timeout=30, limits=httpx.Limits(max_connections=1), verify=ctx) for _ in range(clients)]
+    # warm-up: open every connection before the clock starts (connection set-up is not what we measure)
+    await asyncio.gather(*(c.get("/conformance") for c in clients_))
     stop = time.perf_counter() + duration_s
 
-    async def client(i: int) -> None:
+    async def client(i: int, c) -> None:
         nonlocal errors
         rng = random.Random(seed * 1000 + i)
-        async with httpx.AsyncClient(base_url=url, timeout=30, limits=httpx.Limits(max_connections=1)) as c:
-            while time.perf_counter() < stop:
-                t0 = time.perf_counter()
-                try:
-                    if kind == "search":
-                        r = await c.post("/search", json=search_body(rng))
-                    elif kind.startswith("tiles"):
-                        r = await c.get(rng.choice(tiles))
-                    else:
-                        r = await c.get("/conformance")
-                    ok = r.status_code in (200, 204)
-                except httpx.HTTPError:
-                    ok = False
-                lat.append(time.perf_counter() - t0)
-                if not ok:
-                    errors += 1
-                if think_s > 0:
-                    await asyncio.sleep(rng.expovariate(1.0 / think_s))
+        while time.perf_counter() < stop:
+            t0 = time.perf_counter()
+            try:
+                if kind == "search":
+                    r = await c.post("/search", json=search_body(rng))
+                elif kind.startswith("tiles"):
+                    r = await c.get(rng.choice(tiles))
+                else:
+                    r = await c.get("/conformance")
+                ok = r.status_code in (200, 204)
+            except httpx.HTTPError:
+                ok = False
+            lat.append(time.perf_counter() - t0)
+            if not ok:
+                errors += 1
+            if think_s > 0:
+                await asyncio.sleep(rng.expovariate(1.0 / think_s))
 
     t0 = time.perf_counter()
-    await asyncio.gather(*(client(i) for i in range(clients)))
+    await asyncio.gather(*(client(i, c) for i, c in enumerate(clients_)))
     wall = time.perf_counter() - t0
+    for c in clients_:
+        await c.aclose()
     a = np.array(lat) * 1000
     return {"kind": kind, "think_ms": think_s * 1000, "clients": clients, "requests": len(lat), "errors": errors, "rps": len(lat) / wall,
             "p50_ms": float(np.percentile(a, 50)), "p95_ms": float(np.percentile(a, 95)), "p99_ms": float(np.percentile(a, 99))}

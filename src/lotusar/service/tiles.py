@@ -18,6 +18,7 @@ Reference: OGC Two Dimensional Tile Matrix Set (WebMercatorQuad); rio-tiler / Ti
 from __future__ import annotations
 
 import os
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -94,17 +95,27 @@ def render_tile(path: str | os.PathLike, z: int, x: int, y: int, *, band: int = 
     return fn(str(p), st.st_mtime_ns, st.st_size, z, x, y, band, rescale, tuple(transparent))
 
 
+# Cold renders run at most ``cpu_count`` at a time per process: dozens of server threads
+# warping and encoding at once only thrash the GIL and GDAL's block cache.
+_RENDER_SLOTS = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+
+
 @lru_cache(maxsize=4096)
 def _render_cached(path: str, mtime_ns: int, size: int, z: int, x: int, y: int, band: int,
                    rescale: tuple[float, float] | None, transparent: tuple[int, ...]) -> bytes | None:
     """Rendered tiles, keyed by the file version (path, mtime, size) and the rendering options."""
+    with _RENDER_SLOTS:
+        return _render(path, mtime_ns, z, x, y, band, rescale, transparent)
+
+
+def _render(path: str, mtime_ns: int, z: int, x: int, y: int, band: int,
+            rescale: tuple[float, float] | None, transparent: tuple[int, ...]) -> bytes | None:
     from rio_tiler.errors import TileOutsideBounds
     from rio_tiler.io import Reader
 
-    p = Path(path)
     info = raster_info(path, mtime_ns)
     try:
-        with Reader(str(p)) as src:
+        with Reader(path) as src:
             img = src.tile(x, y, z, tilesize=TILE_SIZE, indexes=band)
     except TileOutsideBounds:
         return None
