@@ -194,7 +194,10 @@ def estimate_looks(intensity, valid=None, block_px: int = 16) -> float:
     if h == 0 or w == 0:
         return 1.0
     b = np.where(ok, img, np.nan)[:h, :w].reshape(h // block_px, block_px, w // block_px, block_px)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    import warnings
+
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN (land) blocks
         mean = np.nanmean(b, axis=(1, 3))
         var = np.nanvar(b, axis=(1, 3))
         enl = mean * mean / var

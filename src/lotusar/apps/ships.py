@@ -6,7 +6,8 @@ SNAP's Ocean Tools ship detection; the xView3 baseline):
 1. **Intensity.** Amplitude inputs are squared; dB inputs are converted to linear power.
 2. **Land mask.** A user mask, or an automatic one: land is extended and brighter than sea
    at a coarse scale (local median over ``land_window_m`` above ``land_ratio`` × the sea level),
-   covers at least ``min_land_area_m2`` and, unlike a large ship, is not dominated by strong
+   covers at least ``min_land_area_m2`` (``min_island_area_m2`` if it does not reach the image
+   edge, so no ship can pass for an island) and, unlike a large ship, is not dominated by strong
    scatterers (less than ``land_max_strong_fraction`` of its pixels 24 dB over sea: a
    ship is a cluster of metal dihedrals, mostly strong; land holds only scattered ones).
 3. **CFAR** (:mod:`lotusar.apps.cfar`) with windows in metres, default the order-statistic
@@ -49,7 +50,8 @@ class ShipParameters:
     min_pixels: int = 4
     land_window_m: float = 44.0
     land_ratio: float = 2.0
-    min_land_area_m2: float = 5000.0
+    min_land_area_m2: float = 5000.0  # land touching the image edge
+    min_island_area_m2: float = 100000.0  # land wholly inside: larger than any ship (400 m × 60 m ≈ 0.024 km²)
     land_max_strong_fraction: float = 0.15
     land_buffer_m: float = 30.0
     land_strong_db: float = 24.0  # "strong scatterer": 24 dB (amplitude ×16) over sea
@@ -125,7 +127,12 @@ def auto_land_mask(intensity: np.ndarray, pixel_spacing_m: float, params: ShipPa
     area = ndi.sum(np.ones(sub.shape), lab, idx) * (s * pixel_spacing_m) ** 2
     strong_amp = sea * 10 ** (p.land_strong_db / 20)
     strong = ndi.mean((sub > strong_amp).astype(float), lab, idx)
-    keep = np.r_[False, (area >= p.min_land_area_m2) & (strong < p.land_max_strong_fraction)]
+    # land continues beyond the image: a component touching the border needs only
+    # ``min_land_area_m2``; one wholly inside must be larger than any ship (``min_island_area_m2``)
+    edge_labels = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
+    touches = np.isin(idx, edge_labels)
+    big_enough = np.where(touches, area >= p.min_land_area_m2, area >= p.min_island_area_m2)
+    keep = np.r_[False, big_enough & (strong < p.land_max_strong_fraction)]
     land_sub = keep[lab]
     # buffer: the bright shoreline and its sidelobes sit just outside the coarse mask
     b = int(round(p.land_buffer_m / (s * pixel_spacing_m)))
