@@ -107,3 +107,19 @@ def test_passes_from_omm_json_equal_tle(run_cli, tle, tmp_path):
     b = json.loads(run_cli("orbit", "passes", "--tle", omm, *args, check=True).stdout)
     assert len(a) == len(b) > 0
     assert [x["aos"][:19] for x in a] == [x["aos"][:19] for x in b]
+
+
+def test_track_file_for_a_tracking_controller(run_cli, tmp_path):
+    import csv
+
+    out = tmp_path / "pico.csv"
+    proc = run_cli("orbit", "track", "--satellite", "PicoDragon", "--station", "Hoa Lac", "--out", out, "--json")
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads(proc.stdout)
+    rows = list(csv.DictReader(open(out)))
+    assert len(rows) == s["samples"] > 100 and s["carrier_hz"] == 437e6
+    el = [float(r["elevation_deg"]) for r in rows]
+    assert min(el) >= 5.0 - 1e-3  # Hoa Lac's mask
+    # 1 s steps within a pass; Doppler sign flips from + (approaching) to − (receding)
+    dop = [float(r["doppler_hz"]) for r in rows[:50]]
+    assert dop[0] > 0

@@ -360,3 +360,50 @@ def quicklook_cmd(
         print_json(files)
     else:
         typer.echo(f"wrote {gt} and {pp} ({len(res)} passes)")
+
+
+@app.command("track")
+def track_cmd(
+    tle: Optional[Path] = _TLE, fleet: Optional[Path] = _FLEET,
+    satellite: Optional[str] = typer.Option(None, "--satellite", "-s", help="Fleet satellite name or NORAD id."),
+    norad_id: Optional[int] = typer.Option(None, "--norad-id", help="NORAD id to take from --tle."),
+    station: Optional[list[str]] = _STATION, lat: Optional[float] = _LAT, lon: Optional[float] = _LON, alt_m: float = _ALT,
+    carrier_hz: Optional[float] = typer.Option(None, "--carrier-hz", help="Carrier (Hz); default: the satellite's first radio."),
+    min_elevation_deg: Optional[float] = typer.Option(None, "--min-elevation-deg", help="Mask (default: the station's)."),
+    start: Optional[str] = _START, end: Optional[str] = _END,
+    out: Path = typer.Option(..., "--out", help="Antenna track file (.csv or .json)."),
+    json_out: bool = _JSON,
+) -> None:
+    """Antenna tracks (az/el/range/Doppler at 1 s) of every pass in the window, written to one file."""
+    import numpy as np
+
+    from lotusar.cliutil import print_json
+    from lotusar.errors import ValidationError
+    from lotusar.orbit.doppler import doppler_series
+    from lotusar.orbit.io import write_track_csv, write_track_json
+    from lotusar.orbit.passes import find_passes
+    from lotusar.orbit.propagate import time_grid
+
+    sat, fl = _one_sat(tle, fleet, satellite, norad_id)
+    sites = _sites(lat, lon, alt_m, station[:1] if station else None, fleet, fl, min_elevation_deg)[:1]
+    if carrier_hz is None:
+        radios = getattr(sat, "radios", None)
+        if not radios:
+            raise ValidationError("give --carrier-hz (no radio known for this satellite)")
+        carrier_hz = radios[0].frequency_hz
+    t0, t1 = _window(start, end, [sat], fl)
+    _stale([sat], t0, t1)
+    passes = find_passes([sat], sites, t0, t1, min_elevation_deg=min_elevation_deg)
+    parts = [doppler_series(sat, sites[0], time_grid(p.aos, p.los, 1.0), carrier_hz) for p in passes]
+    if parts:
+        series = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    else:
+        series = {k: np.array([], dtype="datetime64[ns]" if k == "time" else float)
+                  for k in ("time", "azimuth_deg", "elevation_deg", "range_m", "range_rate_m_s", "doppler_hz",
+                            "range_acceleration_m_s2", "doppler_rate_hz_s")}
+    (write_track_json if out.suffix.lower() == ".json" else write_track_csv)(out, series)
+    summary = {"file": str(out), "passes": len(passes), "samples": int(len(series["time"])), "carrier_hz": carrier_hz}
+    if json_out:
+        print_json(summary)
+    else:
+        typer.echo(f"wrote {out}: {len(passes)} passes, {summary['samples']} samples at 1 s")
