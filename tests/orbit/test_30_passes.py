@@ -199,3 +199,17 @@ def test_satnogs_stations_match_skyfield(shared_data):
     t1 = str(es[0].epoch.astype("datetime64[h]") + np.timedelta64(24, "h"))
     for site in sites:
         assert compare(es, t0, t1, site.min_elevation_deg, sites=[site]) >= 0
+
+
+def test_fleet_satellite_uses_the_nearest_element_set():
+    from lotusar.fleet import load_fleet
+
+    sat = load_fleet().satellite("LOTUSat-1")
+    sets = sat.element_sets()
+    site = [Site("Hoa Lac", 21.0105, 105.529, 15.0, 5.0)]
+    a = find_passes([sat], site, "2022-12-04T00:00Z", "2022-12-05T00:00Z")
+    b = find_passes([[sets[1]]], site, "2022-12-04T00:00Z", "2022-12-05T00:00Z")
+    c = find_passes([[sets[0]]], site, "2022-12-04T00:00Z", "2022-12-05T00:00Z")
+    assert [p.aos for p in a] == [p.aos for p in b]
+    assert [p.aos for p in a] != [p.aos for p in c]  # 40-day-old elements predict other times
+    assert all(p.name == "LOTUSat-1" and p.norad_id == 43152 for p in a)
