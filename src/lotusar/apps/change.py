@@ -55,15 +55,20 @@ def log_ratio_db(before: np.ndarray, after: np.ndarray, window_px: int = 5) -> n
 
 
 def detect_change_log_ratio(before: np.ndarray, after: np.ndarray, window_px: int = 5, method: str = "ki",
-                            min_change_db: float = 1.0, min_pixels: int = 4) -> ChangeResult:
-    """Log-ratio change map with an automatic threshold on |r| (never below ``min_change_db``,
-    which keeps a scene without change from being split into two speckle classes)."""
+                            min_change_db: float = 1.0, min_pixels: int = 4, noise_sigmas: float = 3.0) -> ChangeResult:
+    """Log-ratio change map with an automatic threshold on |r|, never below ``min_change_db``
+    nor ``noise_sigmas`` × the robust spread of r, which keeps a scene without change from
+    being split into two speckle classes."""
     r = log_ratio_db(before, after, window_px)
     ok = np.isfinite(r)
     if ok.sum() < 16:
         raise ValidationError("fewer than 16 valid pixels in the image pair")
     mag = np.abs(r[ok])
-    t = max(float(threshold_by_name(mag, method)), min_change_db)
+    # speckle floor: 3 σ of the no-change log-ratio, σ from the median absolute deviation
+    # (robust while changed pixels are a minority)
+    rv = r[ok]
+    sigma = 1.4826 * float(np.median(np.abs(rv - np.median(rv))))
+    t = max(float(threshold_by_name(mag, method)), min_change_db, noise_sigmas * sigma)
     changed = ok & (np.abs(np.nan_to_num(r)) > t)
     if min_pixels > 1 and changed.any():
         lab, n = ndi.label(changed)
