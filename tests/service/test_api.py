@@ -252,7 +252,11 @@ def test_tasking_flow_and_map_layers(server):
         layers = c.get("/map/layers.geojson").json()
         kinds = [f["properties"]["kind"] for f in layers["features"]]
         assert kinds.count("ground_track") == 1 and kinds.count("station_mask") == 1 and kinds.count("acquisition") == 3
-        assert c.get("/passes").json()["type"] == "FeatureCollection"
+        ps = c.get("/passes", params={"start": "2025-10-31T00:00:00Z", "end": "2025-10-31T06:00:00Z"}).json()
+        assert ps["planned"]["type"] == "FeatureCollection"
+        for p in ps["passes"]:  # predicted by the orbit stage for the default fleet
+            assert "2025-10-31T00:00:00Z" <= p["aos"] < p["los"] <= "2025-10-31T06:00:01Z"
+        assert c.get("/passes", params={"start": "2025-10-31T00:00:00Z", "end": "2025-11-30T00:00:00Z"}).status_code == 400
         plans = c.get("/plans").json()
         assert [f["id"] for f in plans["features"]] == ["plan_20251031"]
         assert len(c.get("/plans/plan_20251031/features", params={"kind": "acquisition"}).json()["features"]) == 2

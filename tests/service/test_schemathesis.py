@@ -29,8 +29,15 @@ def _app():
     ingest_path(cat, os.path.join(d, "products"))
     cat.put_items(synthetic_items(50, seed=8))
     cat.close()
-    os.environ["LOTUSAR_API_KEYS"] = f"{OP}=operator:fuzz"
-    return create_app(ServiceConfig(catalog_url=url, data_roots=[d], read_rate_per_s=0, write_rate_per_s=0))
+    old = os.environ.get("LOTUSAR_API_KEYS")
+    os.environ["LOTUSAR_API_KEYS"] = f"{OP}=operator:fuzz"  # read once by create_app, then restored
+    try:
+        return create_app(ServiceConfig(catalog_url=url, data_roots=[d], read_rate_per_s=0, write_rate_per_s=0))
+    finally:
+        if old is None:
+            del os.environ["LOTUSAR_API_KEYS"]
+        else:
+            os.environ["LOTUSAR_API_KEYS"] = old
 
 
 APP = _app()

@@ -470,12 +470,37 @@ def create_app(config: ServiceConfig | None = None):
         it = catalog.get_item("lotusar-plan", item_id)
         return _json(tasking.plan_layers([it], resolve_local, kind), GEOJSON)
 
-    @app.get("/passes", tags=["Plans"], summary="Station passes / downlinks from the catalogued plans")
-    def passes(datetime: str | None = Query(None, max_length=100)):
-        from lotusar.catalog.query import SearchQuery, parse_datetime
+    @app.get("/passes", tags=["Plans"], summary="Station passes: predicted for the fleet (lotusar.orbit) and planned (plan files)")
+    def passes(start: str | None = Query(None, max_length=40, description="window start (RFC 3339); default now"),
+               end: str | None = Query(None, max_length=40, description="window end; default start + 24 h; at most 7 days"),
+               satellite: str | None = Query(None, max_length=100), station: str | None = Query(None, max_length=100),
+               min_elevation_deg: float | None = Query(None, ge=-5, le=90)):
+        from datetime import datetime as _dt, timedelta, timezone
 
-        its = catalog.search_all(SearchQuery(collections=["lotusar-plan"], datetime_range=parse_datetime(datetime), limit=1000), 1000)
-        return _json(tasking.plan_layers(its, resolve_local, "pass"), GEOJSON)
+        from lotusar.catalog.query import SearchQuery, _parse_instant
+
+        t0 = _parse_instant(start) if start else _dt.now(timezone.utc).timestamp()
+        t1 = _parse_instant(end) if end else t0 + 86400.0
+        if t1 <= t0:
+            raise ValidationError("passes window: end must be after start")
+        if t1 - t0 > 7 * 86400:
+            raise ValidationError("passes window longer than 7 days")
+        iso = lambda t: _dt.fromtimestamp(t, timezone.utc).isoformat().replace("+00:00", "Z")  # noqa: E731
+        predicted, source = [], "unavailable"
+        try:
+            from lotusar.fleet import load_fleet
+            from lotusar.orbit.passes import find_passes
+        except ImportError:
+            find_passes = None
+        if find_passes is not None:
+            fleet = load_fleet(None)
+            sats = [fleet.satellite(satellite)] if satellite else list(fleet.satellites)
+            sts = [fleet.station(station)] if station else list(fleet.stations)
+            predicted = [p.to_dict() for p in find_passes(sats, sts, iso(t0), iso(t1), min_elevation_deg=min_elevation_deg)]
+            source = "lotusar.orbit.passes (default fleet)"
+        its = catalog.search_all(SearchQuery(collections=["lotusar-plan"], datetime_range=(t0 - 86400.0, t1), limit=1000), 1000)
+        planned = tasking.plan_layers(its, resolve_local, "pass")
+        return _json({"start": iso(t0), "end": iso(t1), "source": source, "passes": predicted, "planned": planned})
 
     # -------------------------------------------------------------------------------- web map
     vendor = WEB_DIR / "node_modules" / "leaflet" / "dist"
