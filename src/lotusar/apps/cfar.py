@@ -38,6 +38,7 @@ __all__ = [
     "CfarWindows",
     "windows_px",
     "integral_box_sum",
+    "box_sum",
     "ring_statistics",
     "ca_threshold_factor",
     "os_threshold_factor",
@@ -78,31 +79,51 @@ def windows_px(pixel_spacing_m: float, target_m: float, guard_m: float, backgrou
 
 
 def integral_box_sum(image: np.ndarray, size: int) -> np.ndarray:
-    """Sum over a ``size``×``size`` window centred on each pixel (zero outside), via a summed-area table."""
+    """Sum over a ``size``×``size`` window centred on each pixel (zero outside), via a summed-area table.
+
+    The table is edge-padded so that the four corner look-ups are contiguous slices (views),
+    not gathers: one cumulative sum per axis and three subtractions per call.
+    """
     a = np.asarray(image, dtype=np.float64)
     h, w = a.shape
     r = size // 2
     sat = np.zeros((h + 1, w + 1))
     np.cumsum(a, axis=0, out=sat[1:, 1:])
     np.cumsum(sat[1:, 1:], axis=1, out=sat[1:, 1:])
-    y0 = np.clip(np.arange(h) - r, 0, h)
-    y1 = np.clip(np.arange(h) + r + 1, 0, h)
-    x0 = np.clip(np.arange(w) - r, 0, w)
-    x1 = np.clip(np.arange(w) + r + 1, 0, w)
-    return sat[y1][:, x1] - sat[y0][:, x1] - sat[y1][:, x0] + sat[y0][:, x0]
+    # index j of the clipped table ↔ j + r + 1 of the padded one
+    pad = np.pad(sat, r + 1, mode="edge")
+    lo, hi = 1, 2 * r + 2  # offsets of (i − r) and (i + r + 1)
+    rows = pad[hi:hi + h] - pad[lo:lo + h]
+    return rows[:, hi:hi + w] - rows[:, lo:lo + w]
 
 
-def ring_statistics(intensity: np.ndarray, valid: np.ndarray, windows: CfarWindows):
-    """(mean, second moment, count) of valid pixels in the guard–background ring."""
+def box_sum(image: np.ndarray, size: int) -> np.ndarray:
+    """Window sum (zero outside) by SciPy's separable running-sum box filter.
+
+    Same result as :func:`integral_box_sum` (to rounding) and also O(1) per pixel whatever
+    the window size, but without the (h+1)×(w+1) table allocations: ~5–10× faster in
+    practice, so it is what the detectors use (bench/apps.py compares the two).
+    """
+    a = np.asarray(image, dtype=np.float64)
+    return ndi.uniform_filter(a, size, mode="constant", cval=0.0) * float(size * size)
+
+
+def ring_statistics(intensity: np.ndarray, valid: np.ndarray, windows: CfarWindows, second_moment: bool = True):
+    """(mean, second moment or None, count) of valid pixels in the guard–background ring."""
     x = np.where(valid, intensity, 0.0)
-    v = valid.astype(np.float64)
-    n = integral_box_sum(v, windows.background_px) - integral_box_sum(v, windows.guard_px)
-    s1 = integral_box_sum(x, windows.background_px) - integral_box_sum(x, windows.guard_px)
-    s2 = integral_box_sum(x * x, windows.background_px) - integral_box_sum(x * x, windows.guard_px)
+    if valid.all():  # counts depend only on the geometry: one box pair on a ones image
+        v = np.ones(intensity.shape)
+    else:
+        v = valid.astype(np.float64)
+    n = np.rint(box_sum(v, windows.background_px) - box_sum(v, windows.guard_px))
+    s1 = box_sum(x, windows.background_px) - box_sum(x, windows.guard_px)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = s1 / n
-        m2 = s2 / n
-    mean[n < 1] = np.nan
+        mean[n < 1] = np.nan
+        if not second_moment:
+            return mean, None, n
+        x2 = x * x
+        m2 = (box_sum(x2, windows.background_px) - box_sum(x2, windows.guard_px)) / n
     m2[n < 1] = np.nan
     return mean, m2, n
 
@@ -216,8 +237,8 @@ def _target_mean(intensity, valid, windows):
     if windows.target_px == 1:
         return np.where(valid, intensity, np.nan)
     x = np.where(valid, intensity, 0.0)
-    s = integral_box_sum(x, windows.target_px)
-    n = integral_box_sum(valid.astype(np.float64), windows.target_px)
+    s = box_sum(x, windows.target_px)
+    n = box_sum(valid.astype(np.float64), windows.target_px)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = s / n
     out[~valid] = np.nan
@@ -237,7 +258,7 @@ def _prep(intensity, valid):
 def ca_cfar(intensity, windows: CfarWindows, pfa: float = 1e-6, looks: float = 1.0, valid=None):
     """CA-CFAR. Returns ``(detections bool, threshold, background_mean)``."""
     img, ok = _prep(intensity, valid)
-    mean, _, n = ring_statistics(img, ok, windows)
+    mean, _, n = ring_statistics(img, ok, windows, second_moment=False)
     alpha = ca_threshold_factor(pfa, n, looks, windows.target_px**2)
     thr = alpha * mean
     test = _target_mean(img, ok, windows)
@@ -335,14 +356,15 @@ def censored_cfar(intensity, windows: CfarWindows, method: str = "k", pfa: float
     test = _target_mean(img, ok, windows)
     for _ in range(iterations):
         # square dilation by r as a box sum (O(1) per pixel, unlike a 2r+1 structuring element)
-        censor = integral_box_sum(det.astype(np.float64), 2 * r + 1) > 0.5 if det.any() else det
+        censor = box_sum(det.astype(np.float64), 2 * r + 1) > 0.5 if det.any() else det
         v = ok & ~censor
-        mean, m2, n = ring_statistics(img, v, windows)
+        mean, m2, n = ring_statistics(img, v, windows, second_moment=(m != "ca"))
         sparse = n < min_ring_fraction * full_ring
         if sparse.any():
-            mw, m2w, nw = ring_statistics(img, v, wide)
+            mw, m2w, nw = ring_statistics(img, v, wide, second_moment=(m != "ca"))
             mean = np.where(sparse, mw, mean)
-            m2 = np.where(sparse, m2w, m2)
+            if m2 is not None:
+                m2 = np.where(sparse, m2w, m2)
             n = np.where(sparse, nw, n)
         if m == "ca":
             thr = ca_threshold_factor(pfa, n, looks, windows.target_px**2) * mean
