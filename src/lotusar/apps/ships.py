@@ -45,8 +45,8 @@ class ShipParameters:
     target_m: float = 1.0  # cell under test (≈ resolution)
     guard_m: float = 100.0  # larger than most ships' half length
     background_m: float = 200.0
-    merge_m: float = 3.0
-    min_area_m2: float = 20.0
+    merge_m: float = 0.0  # blobs are not merged: moored ships lie within metres of each other
+    min_area_m2: float = 80.0  # a 20 m × 4 m boat
     min_pixels: int = 4
     land_window_m: float = 44.0
     land_ratio: float = 2.0
