@@ -260,3 +260,39 @@ def test_tasking_flow_and_map_layers(server):
         plans = c.get("/plans").json()
         assert [f["id"] for f in plans["features"]] == ["plan_20251031"]
         assert len(c.get("/plans/plan_20251031/features", params={"kind": "acquisition"}).json()["features"]) == 2
+
+
+def test_station_mask_geometry_against_spherical_trig():
+    """Visibility circle radius λ = arccos(R cos ε/(R+h)) − ε; vertices at λ·R great-circle distance."""
+    from lotusar.service.fleetlayers import R_EARTH_M, coverage_half_angle_deg, small_circle
+
+    lam = coverage_half_angle_deg(500e3, 5.0)
+    # SMAD route: nadir angle η from sin η = R cos ε / (R + h), then λ = 90° − ε − η
+    eta = np.degrees(np.arcsin(R_EARTH_M * np.cos(np.radians(5.0)) / (R_EARTH_M + 500e3)))
+    assert lam == pytest.approx(90.0 - 5.0 - eta, abs=1e-9)
+    assert lam == pytest.approx(17.53, abs=0.01)
+    assert coverage_half_angle_deg(500e3, 90.0 - 1e-9) == pytest.approx(0.0, abs=1e-6)
+    ring = np.radians(np.array(small_circle(21.0, 105.5, lam)))
+    p1, l1 = np.radians(21.0), np.radians(105.5)
+    hav = np.sin((ring[:, 1] - p1) / 2) ** 2 + np.cos(p1) * np.cos(ring[:, 1]) * np.sin((ring[:, 0] - l1) / 2) ** 2
+    d_m = 2 * R_EARTH_M * np.arcsin(np.sqrt(hav))
+    assert np.allclose(d_m, np.radians(lam) * R_EARTH_M, rtol=1e-5)
+
+
+def test_fleet_layers_endpoint(server):
+    r = httpx.get(server.url + "/map/fleet.geojson", params={"start": "2025-10-30T05:00:00Z", "end": "2025-10-30T06:40:00Z"})
+    assert r.status_code == 200
+    feats = r.json()["features"]
+    from lotusar.fleet import load_fleet
+
+    fl = load_fleet(None)
+    names = [f["properties"]["satellite"] for f in feats if f["properties"]["kind"] == "ground_track"]
+    # satellites whose elements no longer propagate (decayed by 2025) have no track
+    assert 1 <= len(names) <= len(fl.satellites) and set(names) <= {s.name for s in fl.satellites}
+    assert sum(f["properties"]["kind"] == "station_mask" for f in feats) == len(fl.stations)
+    for f in feats:
+        if f["properties"]["kind"] == "ground_track":
+            for piece in f["geometry"]["coordinates"]:
+                lon = np.array(piece)[:, 0]
+                assert np.all(np.abs(np.diff(lon)) < 180)  # split at the antimeridian
+    assert httpx.get(server.url + "/map/fleet.geojson", params={"start": "2025-10-30T05:00:00Z", "end": "2025-11-05T00:00:00Z"}).status_code == 400

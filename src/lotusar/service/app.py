@@ -527,6 +527,19 @@ def create_app(config: ServiceConfig | None = None):
                                            "properties": {**{k: v for k, v in a.items() if k != "geometry"}, "kind": "acquisition", "request": t["id"]}})
         return _json(fc, GEOJSON)
 
+    @app.get("/map/fleet.geojson", tags=["Web map"], summary="Fleet ground tracks and station visibility masks (lotusar.orbit)")
+    def fleet_geojson(start: str = Query(..., max_length=40), end: str = Query(..., max_length=40),
+                      step_s: float = Query(30.0, ge=1.0, le=600.0)):
+        from lotusar.catalog.query import _parse_instant
+        from lotusar.service.fleetlayers import fleet_layers
+
+        t0, t1 = _parse_instant(start), _parse_instant(end)
+        if t1 <= t0:
+            raise ValidationError("fleet layers: end must be after start")
+        if t1 - t0 > 86400.0:
+            raise ValidationError("fleet layers: window longer than one day")
+        return _json(fleet_layers(start, end, step_s=step_s), GEOJSON)
+
     @app.get("/healthz", include_in_schema=False)
     def healthz():
         return _json({"ok": True, "items": catalog.count_items()})

@@ -33,8 +33,9 @@
     statusEl.dataset.floodLayers = String(state.floodLayers.length);
     statusEl.dataset.floodTiles = String(state.floodTiles);
     statusEl.dataset.planFeatures = String(state.planFeatures);
+    statusEl.dataset.fleetFeatures = String(state.fleetFeatures || 0);
     statusEl.textContent = fpLayer.getLayers().length + " footprints · " + state.floodLayers.length + " flood maps · " +
-      state.planFeatures + " plan features";
+      state.planFeatures + " plan features · " + (state.fleetFeatures || 0) + " fleet tracks/masks";
   }
   function getJSON(url, body) {
     var opt = body ? { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) } : {};
@@ -99,6 +100,16 @@
         else if (k === "acquisition") acqs.addData(f);
       });
       state.planFeatures = layers.features.length;
+      if (state.tmax !== null) {  // the fleet's ground tracks and station masks around the latest product
+        try {
+          var t0 = new Date(state.tmax - 50 * 60000).toISOString(), t1 = new Date(state.tmax + 50 * 60000).toISOString();
+          var fl = await getJSON("/map/fleet.geojson?start=" + encodeURIComponent(t0) + "&end=" + encodeURIComponent(t1));
+          fl.features.forEach(function (f) {
+            if (f.properties.kind === "ground_track") tracks.addData(f); else masks.addData(f);
+          });
+          state.fleetFeatures = fl.features.length;
+        } catch (e) { console.warn(e); state.fleetFeatures = 0; }
+      }
       applyTime();
       // zoom to the data products (flood maps first), not to the wide plan layers
       var focus = floods.length ? floods : feats.filter(function (f) { return f.collection !== "lotusar-plan"; });
