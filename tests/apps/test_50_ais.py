@@ -101,3 +101,51 @@ def test_cli_ais_match(tmp_path, run_cli):
     assert set(out["match"]["dark"]) == {i for i, k in enumerate(kinds) if k is None}
     p = run_cli("apps", "ais", tmp_path / "nope.nmea", "--time", "2026-01-01T00:00:00Z")
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_ships_cli_end_to_end_with_ais(tmp_path, run_cli):
+    """SAR image with 6 ships; 4 broadcast AIS (reports 5 min before the image, moving), one
+    AIS vessel is inside the footprint but not in the image: 2 dark, 1 not detected."""
+    import rasterio
+    from pyproj import Transformer
+    from rasterio.transform import from_origin
+
+    rng = np.random.default_rng(21)
+    n = 300
+    img = rng.exponential(0.01, (n, n)).astype("float32")
+    ships_rc = [(40, 50), (60, 220), (150, 150), (230, 60), (250, 250), (120, 270)]
+    for r, c in ships_rc:
+        img[r - 3:r + 4, c - 1:c + 2] = 3.0
+    x0, y0 = 700000.0, 1150000.0
+    path = tmp_path / "scene.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=n, height=n, count=1, dtype="float32", crs="EPSG:32648",
+                       transform=from_origin(x0, y0, 10, 10)) as ds:
+        ds.write(img, 1)
+    to_ll = Transformer.from_crs(32648, 4326, always_xy=True)
+    t_img = T0 + timedelta(minutes=30)
+    lines = []
+    for k, (r, c) in enumerate(ships_rc[:4]):
+        lon, lat = to_ll.transform(x0 + 10 * (c + 0.5), y0 - 10 * (r + 0.5))
+        sog, cog = 8.0 + k, 45.0 * k
+        lat0, lon0 = ais.dead_reckon(lat, lon, sog, cog, -300.0)  # where it was 5 min before
+        lines += ais.encode_position_report(574100000 + k, round(lat0, 6), round(lon0, 6), sog, cog,
+                                            t_img - timedelta(seconds=300))
+    lon, lat = to_ll.transform(x0 + 10 * 200, y0 - 10 * 100)  # AIS vessel not seen by the radar
+    lines += ais.encode_position_report(574199999, round(lat, 6), round(lon, 6), 0.0, 0.0, t_img)
+    nmea = tmp_path / "ais.nmea"
+    nmea.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "det.geojson"
+    p = run_cli("apps", "ships", path, "--out", out, "--ais", nmea, "--time", t_img.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "--guard-m", "150", "--background-m", "400", "--target-m", "10", "--json")
+    assert p.returncode == 0, p.stderr
+    fc = json.loads(out.read_text())
+    dets = [f["properties"] for f in fc["features"] if "row" in f["properties"]]
+    assert len(dets) == 6
+    for d in dets:
+        k = min(range(6), key=lambda i: (ships_rc[i][0] - d["row"]) ** 2 + (ships_rc[i][1] - d["col"]) ** 2)
+        if k < 4:
+            assert d["dark"] is False and d["mmsi"] == 574100000 + k
+        else:
+            assert d["dark"] is True
+    missing = [f["properties"] for f in fc["features"] if f["properties"].get("kind") == "ais-not-detected"]
+    assert [m["mmsi"] for m in missing] == [574199999]
