@@ -105,3 +105,15 @@ def test_dask_flood_batch_equals_single_process(tmp_path):
                 da = da.replace(str(tmp_path / "single").encode(), b"OUT")
                 db = db.replace(str(tmp_path / "dask").encode(), b"OUT")
             assert da == db, fa
+    # the apps stage's STAC items (no collection, relative hrefs) are catalogued as flood maps
+    from lotusar.catalog.ingest import ingest_path
+    from lotusar.catalog.store import open_catalog
+
+    cat = open_catalog(tmp_path / "cat.sqlite")
+    res = ingest_path(cat, tmp_path / "single")
+    assert res["inserted"] == 3 and cat.count_items("lotusar-flood") == 3
+    from lotusar.catalog.query import build_query
+
+    it = cat.search_all(build_query({"limit": 10}))[0]
+    assert all(a["href"].startswith(str(tmp_path / "single")) for a in it["assets"].values())
+    cat.close()
