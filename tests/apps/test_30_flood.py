@@ -177,3 +177,19 @@ def test_cli_errors_are_one_line(tmp_path, run_cli):
     p = run_cli("apps", "flood", bad, "--out", tmp_path / "o.tif")
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o.tif").exists()
+
+
+def test_scene_without_water_stays_dry():
+    """No water at all (fields and a town): the split must not cut land in two."""
+    rng = np.random.default_rng(4)
+    n = 192
+    vv = np.full((n, n), -11.0)
+    vh = np.full((n, n), -18.0)
+    vv[:, : n // 2] = -14.0  # darker bare fields
+    vh[:, : n // 2] = -21.0
+    vv[100:160, 120:180] = -4.0  # town
+    vh[100:160, 120:180] = -12.0
+    bands = {"VV": _speckle(rng, vv, (n, n)), "VH": _speckle(rng, vh, (n, n))}
+    res = flood.map_floods(bands, 10.0)
+    assert (res.classes == flood.CLASS_OPEN_FLOOD).mean() < 0.01
+    assert all(m.source == "prior" for m in res.models.values())

@@ -99,6 +99,13 @@ class FloodParameters:
     change_db: float = -3.0  # post/pre decrease that supports open flooding
     veg_increase_db: float = 3.0  # co-pol increase for double bounce
     veg_ratio_increase_db: float = 1.0  # co/cross ratio increase for double bounce
+    # Open water is darker than these C-band levels (S1 IW; calm to moderately wind-roughened
+    # water: VV ≈ −18…−25 dB, VH ≈ −25…−32 dB). A "dark class" above them is not water (dark
+    # fields vs. bright urban, say), and the band falls back to the prior water model.
+    water_ceiling_co_db: float = -15.0
+    water_ceiling_cross_db: float = -22.0
+    prior_water_co_db: tuple[float, float] = (-20.0, 4.0)  # mean, std
+    prior_water_cross_db: tuple[float, float] = (-27.0, 4.0)
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,7 @@ class BandModel:
     ashman_d: float
     tiles_selected: int
     tiles_total: int
+    source: str = "bimodal-tiles"  # or "prior" when the scene shows no usable water mode
 
 
 @dataclass
@@ -164,14 +172,28 @@ def fit_band_model(band_db: np.ndarray, name: str, pixel_spacing_m: float, param
     full &= np.isfinite(band_db) & np.isfinite(filt_db)
     raw, flt = band_db[full], filt_db[full]
     low = flt < sel.threshold
-    if low.sum() < 2 or (~low).sum() < 2:
-        raise ValidationError(f"band {name}: no two classes found (threshold {sel.threshold:.2f} dB)")
-    w, l = raw[low], raw[~low]
-    from lotusar.apps.thresholds import ashman_d
+    cross = name.upper() in CROSS_POL
+    ceiling = params.water_ceiling_cross_db if cross else params.water_ceiling_co_db
+    if sel.n_selected and low.sum() >= 2 and (~low).sum() >= 2 and raw[low].mean() <= ceiling:
+        w, l = raw[low], raw[~low]
+        cs = ClassStats(sel.threshold, float(w.mean()), float(w.std()), float(l.mean()), float(l.std()),
+                        float(low.mean()))
+        return BandModel(name, cs.threshold, cs.mean_low, max(cs.std_low, 0.1), cs.mean_high,
+                         max(cs.std_high, 0.1), cs.ashman_d, sel.n_selected, sel.n_tiles)
+    # No bimodal tile, or its dark mode is not water-dark: keep the physical prior for water
+    # and describe land by the pixels above the water ceiling (a scene without water then
+    # yields almost no water evidence instead of splitting land in two).
+    mu_w, sd_w = params.prior_water_cross_db if cross else params.prior_water_co_db
+    allraw = band_db[np.isfinite(band_db) & np.isfinite(filt_db)]
+    allflt = filt_db[np.isfinite(band_db) & np.isfinite(filt_db)]
+    land = allraw[allflt >= ceiling]
+    if land.size < 2:
+        land = allraw
+    mu_l, sd_l = float(land.mean()), max(float(land.std()), 0.1)
+    from lotusar.apps.thresholds import ashman_d as _ad
 
-    cs = ClassStats(sel.threshold, float(w.mean()), float(w.std()), float(l.mean()), float(l.std()), float(low.mean()))
-    return BandModel(name, cs.threshold, cs.mean_low, max(cs.std_low, 0.1), cs.mean_high, max(cs.std_high, 0.1),
-                     cs.ashman_d, sel.n_selected, sel.n_tiles)
+    return BandModel(name, float(ceiling), mu_w, sd_w, mu_l, sd_l, _ad(mu_w, sd_w, mu_l, sd_l), sel.n_selected,
+                     sel.n_tiles, "prior")
 
 
 def water_log_likelihood_ratio(band_db: np.ndarray, model: BandModel, clip: float = 8.0) -> np.ndarray:

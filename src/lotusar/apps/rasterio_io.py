@@ -95,10 +95,21 @@ def read_raster(path: str | Path, bands: str | list[str] | None = None) -> Raste
         if len(names) != data.shape[0]:
             raise ValidationError(f"--bands names {len(names)} band(s) but {p} has {data.shape[0]}")
     else:
-        names = [(d or "").strip().upper() or f"B{i + 1}" for i, d in enumerate(descs)]
+        names = [_polarisation_name(d) or f"B{i + 1}" for i, d in enumerate(descs)]
     if len(set(names)) != len(names):
         raise InputFormatError(f"{p}: duplicate band names {names}")
     return Raster(p, data, names, transform, crs, dict(tags))
+
+
+def _polarisation_name(description: str | None) -> str:
+    """'VV', 'gamma0_VH', 'Sigma0_HH_db' → the polarisation; other descriptions upper-cased."""
+    import re
+
+    d = (description or "").strip()
+    if not d:
+        return ""
+    hits = re.findall(r"(?<![A-Za-z])(VV|VH|HH|HV)(?![A-Za-z])", d.replace("_", " ").upper())
+    return hits[0] if len(set(hits)) == 1 else d.upper()
 
 
 def band_dict(r: Raster) -> dict[str, np.ndarray]:
