@@ -296,3 +296,27 @@ def test_fleet_layers_endpoint(server):
                 lon = np.array(piece)[:, 0]
                 assert np.all(np.abs(np.diff(lon)) < 180)  # split at the antimeridian
     assert httpx.get(server.url + "/map/fleet.geojson", params={"start": "2025-10-30T05:00:00Z", "end": "2025-11-05T00:00:00Z"}).status_code == 400
+
+
+def test_planning_stage_plan_json_is_catalogued_and_mapped(catalog_url, tmp_path, monkeypatch):
+    """A plan in the planning stage's JSON (acquisitions + downlinks) → item, map layer, downlinks."""
+    from lotusar.catalog.items import make_item
+
+    box = {"type": "Polygon", "coordinates": [[[105, 20], [106, 20], [106, 21], [105, 21], [105, 20]]]}
+    plan = {"start": "2025-11-01T00:00:00Z", "end": "2025-11-03T00:00:00Z",
+            "acquisitions": [{"request_id": "R1", "satellite": "LOTUSat-1", "start": "2025-11-01T03:00:00Z", "end": "2025-11-01T03:00:20Z",
+                              "look_side": "right", "incidence_deg": 32.0, "volume_bits": 8e9, "footprint": box}],
+            "downlinks": [{"satellite": "LOTUSat-1", "station": "Hoa Lac", "start": "2025-11-01T03:10:00Z", "end": "2025-11-01T03:18:00Z"}],
+            "unplanned": []}
+    p = tmp_path / "plan_solved.json"
+    p.write_text(json.dumps(plan))
+    it = make_item(p, "plan").to_dict(include_self_link=False, transform_hrefs=False)
+    assert it["bbox"] == [105.0, 20.0, 106.0, 21.0] and it["properties"]["start_datetime"] == "2025-11-01T00:00:00Z"
+    cat = open_catalog(catalog_url)
+    cat.put_item(it)
+    cat.close()
+    with BackgroundServer(ServiceConfig(catalog_url=catalog_url, data_roots=[str(tmp_path)])) as srv:
+        layers = httpx.get(srv.url + "/map/layers.geojson").json()["features"]
+        assert [f["properties"]["request_id"] for f in layers if f["properties"]["kind"] == "acquisition"] == ["R1"]
+        ps = httpx.get(srv.url + "/passes", params={"start": "2025-11-01T00:00:00Z", "end": "2025-11-02T00:00:00Z"}).json()
+        assert [d["station"] for d in ps["planned_downlinks"]] == ["Hoa Lac"]

@@ -171,6 +171,14 @@ def _geojson_info(path: Path) -> dict[str, Any]:
                 geoms.append(shape(f["geometry"]))
             except Exception:
                 raise InputFormatError(f"{path}: feature {i} has an invalid geometry") from None
+    if isinstance(doc, dict):  # the planning stage's plan JSON: acquisition footprints
+        for i, a in enumerate(doc.get("acquisitions", []) or []):
+            g = a.get("geometry") or a.get("footprint") if isinstance(a, dict) else None
+            if isinstance(g, dict):
+                try:
+                    geoms.append(shape(g))
+                except Exception:
+                    raise InputFormatError(f"{path}: acquisition {i} has an invalid footprint") from None
     info: dict[str, Any] = {"doc": doc, "n_features": len(feats or [])}
     if geoms:
         hull = unary_union(geoms).convex_hull
@@ -294,6 +302,8 @@ def make_item(
             meta = doc.get("properties") or doc.get("metadata") or {}
             if isinstance(meta, dict):
                 tags = {k: str(v) for k, v in meta.items() if isinstance(v, (str, int, float))}
+            if isinstance(doc.get("start"), str) and isinstance(doc.get("end"), str):  # a plan's window
+                tags = {**tags, "ACQUISITION_START": doc["start"], "ACQUISITION_STOP": doc["end"]}
     geom = dict(geometry) if geometry is not None else info.get("geometry")
     if geom is None:
         raise ValidationError(f"{path.name}: no footprint in the file; pass geometry= (a WGS84 GeoJSON polygon)")

@@ -500,7 +500,9 @@ def create_app(config: ServiceConfig | None = None):
             source = "lotusar.orbit.passes (default fleet)"
         its = catalog.search_all(SearchQuery(collections=["lotusar-plan"], datetime_range=(t0 - 86400.0, t1), limit=1000), 1000)
         planned = tasking.plan_layers(its, resolve_local, "pass")
-        return _json({"start": iso(t0), "end": iso(t1), "source": source, "passes": predicted, "planned": planned})
+        downlinks = tasking.plan_downlinks(its, resolve_local)
+        return _json({"start": iso(t0), "end": iso(t1), "source": source, "passes": predicted, "planned": planned,
+                      "planned_downlinks": downlinks})
 
     # -------------------------------------------------------------------------------- web map
     vendor = WEB_DIR / "node_modules" / "leaflet" / "dist"

@@ -13,9 +13,11 @@ acquisitions ``{"satellite", "start", "end", "geometry", ...}`` — and stores t
 ``planned`` with those acquisitions; without a planner the request stays ``received`` for an
 operator to plan (``PATCH /tasking/requests/{id}``).
 
-Plan files (GeoJSON FeatureCollections, assets of items in ``lotusar-plan``) carry features
-whose ``properties.kind`` is one of ``ground_track``, ``station_mask``, ``acquisition``,
-``pass``, ``downlink``; :func:`plan_layers` merges them for the map.
+Plan files (assets of items in ``lotusar-plan``) are GeoJSON FeatureCollections whose features
+have ``properties.kind`` in ``ground_track``, ``station_mask``, ``acquisition``, ``pass``,
+``downlink``, or the planning stage's plan JSON (``acquisitions`` with a ``geometry`` or
+``footprint`` when known, ``downlinks``); :func:`plan_layers` merges them for the map and
+:func:`plan_downlinks` lists the downlinks.
 """
 
 from __future__ import annotations
@@ -169,8 +171,43 @@ def _load_features(path: str, mtime_ns: int) -> list[dict]:
         doc = json.loads(Path(path).read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return []
-    feats = doc.get("features", []) if isinstance(doc, dict) else []
+    if not isinstance(doc, dict):
+        return []
+    feats = list(doc.get("features", []) or [])
+    # the planning stage's plan JSON: acquisitions (with a footprint when known) and downlinks
+    for key, kind in (("acquisitions", "acquisition"), ("downlinks", "downlink")):
+        for a in doc.get(key, []) or []:
+            if isinstance(a, dict):
+                g = a.get("geometry") or a.get("footprint")
+                props = {k: v for k, v in a.items() if k not in ("geometry", "footprint")}
+                feats.append({"type": "Feature", "geometry": g, "properties": {**props, "kind": kind}})
     return [f for f in feats if isinstance(f, dict) and isinstance(f.get("geometry"), dict)]
+
+
+@lru_cache(maxsize=128)
+def _load_downlinks(path: str, mtime_ns: int) -> list[dict]:
+    try:
+        doc = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return []
+    if not isinstance(doc, dict):
+        return []
+    return [d for d in doc.get("downlinks", []) or [] if isinstance(d, dict)]
+
+
+def plan_downlinks(items: list[dict], resolve_local: Callable[[str], Path]) -> list[dict]:
+    """Downlinks (satellite, station, start, end) listed in the plan files of ``items``."""
+    out = []
+    for it in items:
+        for a in it.get("assets", {}).values():
+            if not str(a.get("href", "")).endswith(".json") and "json" not in str(a.get("type", "")):
+                continue
+            try:
+                p = resolve_local(a["href"])
+            except Exception:
+                continue
+            out += [{**d, "plan": it["id"]} for d in _load_downlinks(str(p), p.stat().st_mtime_ns)]
+    return out
 
 
 def _kind(props: dict) -> str | None:
