@@ -391,7 +391,9 @@ def create_app(config: ServiceConfig | None = None):
                 raise ValidationError("rescale needs lo < hi")
             rs = (lo, hi)
         if transparent is None:
-            tr = (0,) if it["collection"] == "lotusar-flood" or it["properties"].get("lotusar:product_type") == "flood" else ()
+            is_flood = ("flood" in it["collection"].lower() or "flood" in it["id"].lower()
+                        or it["properties"].get("lotusar:product_type") == "flood")
+            tr = (0,) if is_flood else ()  # dry land transparent over other layers
         else:
             try:
                 tr = tuple(int(v) for v in transparent.split(",") if v.strip())

@@ -70,7 +70,11 @@
   }
 
   async function addFlood(item) {
-    var key = ["classes", "data", "flood"].filter(function (k) { return item.assets[k]; })[0];
+    var keys = Object.keys(item.assets || {});
+    var isTiff = function (k) { var t = item.assets[k].type || ""; return t.indexOf("tiff") >= 0 || /\.tiff?$/i.test(item.assets[k].href || ""); };
+    var key = ["classes", "data", "flood"].filter(function (k) { return item.assets[k] && isTiff(k); })[0] ||
+      keys.filter(function (k) { return isTiff(k) && (item.assets[k].roles || []).indexOf("data") >= 0; })[0] ||
+      keys.filter(isTiff)[0];
     if (!key) return;
     var tj = await getJSON("/tiles/" + encodeURIComponent(item.id) + "/" + encodeURIComponent(key) + "/tilejson.json?collection=" + encodeURIComponent(item.collection));
     var b = tj.bounds;
@@ -89,7 +93,8 @@
       var times = feats.map(function (f) { return timeOf(f.properties); }).filter(function (x) { return x !== null; });
       if (times.length) { state.tmin = Math.min.apply(null, times); state.tmax = Math.max.apply(null, times); }
       var floods = feats.filter(function (f) {
-        return f.collection === "lotusar-flood" || f.properties["lotusar:product_type"] === "flood";
+        return f.collection === "lotusar-flood" || f.properties["lotusar:product_type"] === "flood" ||
+          /flood/i.test(f.collection || "") || /flood/i.test(f.id || "");
       });
       for (var i = 0; i < floods.length; i++) { try { await addFlood(floods[i]); } catch (e) { console.warn(e); } }
       var layers = await getJSON("/map/layers.geojson");
