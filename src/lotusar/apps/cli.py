@@ -10,6 +10,24 @@ import typer
 app = typer.Typer(no_args_is_help=True)
 
 
+def _status(title: str):
+    """A rich spinner on stderr (silent when stderr is not a terminal); yields a step callback."""
+    import contextlib
+
+    from rich.console import Console
+
+    @contextlib.contextmanager
+    def cm():
+        console = Console(stderr=True)
+        if not console.is_terminal:
+            yield None
+            return
+        with console.status(title) as st:
+            yield lambda msg: st.update(msg)
+
+    return cm()
+
+
 @app.command("flood")
 def flood_cmd(
     input: Path = typer.Argument(..., help="σ⁰/γ⁰ GeoTIFF, one band per polarisation (VV/VH/HH/HV)."),
@@ -35,9 +53,11 @@ def flood_cmd(
 
     if method.lower() not in ("otsu", "ki", "em"):
         raise ValidationError(f"--method must be otsu, ki or em, got {method!r}")
-    summary = run_flood(input, out, db=db, bands=bands, pre=pre, dem=dem, hand=hand, permanent_water=permanent_water,
-                        layover_shadow=layover_shadow, regions=regions, pixel_spacing_m=pixel_spacing_m,
-                        params=FloodParameters(threshold_method=method.lower()))
+    with _status("flood mapping") as progress:
+        summary = run_flood(input, out, db=db, bands=bands, pre=pre, dem=dem, hand=hand,
+                            permanent_water=permanent_water, layover_shadow=layover_shadow, regions=regions,
+                            pixel_spacing_m=pixel_spacing_m, params=FloodParameters(threshold_method=method.lower()),
+                            progress=progress)
     if json_out:
         print_json(summary)
     else:
@@ -80,8 +100,9 @@ def ships_cmd(
         raise ValidationError(f"--pfa must be in (0, 0.5), got {pfa}")
     params = ShipParameters(method=method.lower(), pfa=pfa, target_m=target_m, guard_m=guard_m,
                             background_m=background_m, auto_land=not no_auto_land, ambiguity_offset_m=ambiguity_offset_m)
-    summary = run_ships(input, out, pixel_spacing_m=pixel_spacing_m, kind=kind, land_mask=land_mask, fixed=fixed,
-                        ais=ais, image_time=time, params=params)
+    with _status("ship detection") as progress:
+        summary = run_ships(input, out, pixel_spacing_m=pixel_spacing_m, kind=kind, land_mask=land_mask, fixed=fixed,
+                            ais=ais, image_time=time, params=params, progress=progress)
     if json_out:
         print_json(summary)
     else:
@@ -112,8 +133,9 @@ def change_cmd(
         raise ValidationError(f"--method must be ki, otsu or em, got {method!r}")
     if window_m <= 0:
         raise ValidationError(f"--window-m must be positive, got {window_m}")
-    summary = run_change(before, after, out, db=db, method=method.lower(), coherence=coherence, window_m=window_m,
-                         pixel_spacing_m=pixel_spacing_m, band=band)
+    with _status("change detection") as progress:
+        summary = run_change(before, after, out, db=db, method=method.lower(), coherence=coherence,
+                             window_m=window_m, pixel_spacing_m=pixel_spacing_m, band=band, progress=progress)
     if json_out:
         print_json(summary)
     else:

@@ -32,6 +32,11 @@ def to_db(data: np.ndarray, is_db: bool, path: Path | str = "input") -> np.ndarr
     return linear_to_db(data)
 
 
+def _step(progress, message: str) -> None:
+    if progress is not None:
+        progress(message)
+
+
 def flood_outputs(out: str | Path) -> dict[str, Path]:
     o = Path(out)
     stem = o.with_suffix("")
@@ -47,7 +52,7 @@ def flood_outputs(out: str | Path) -> dict[str, Path]:
 
 def run_flood(input_path, out, *, db: bool = False, bands: str | None = None, pre=None, dem=None, hand=None,
               permanent_water=None, layover_shadow=None, regions=None, pixel_spacing_m: float | None = None,
-              params=None, png: bool = True) -> dict:
+              params=None, png: bool = True, progress=None) -> dict:
     """Flood map of ``input_path`` written to ``out`` (+ side products); returns a summary dict."""
     from lotusar.apps import flood, products
     from lotusar.apps import rasterio_io as rio
@@ -72,10 +77,12 @@ def run_flood(input_path, out, *, db: bool = False, bands: str | None = None, pr
     ls = None
     if layover_shadow is not None:
         ls = np.nan_to_num(rio.reproject_to(rio.read_raster(layover_shadow), img, "nearest")[0]) > 0
+    _step(progress, "flood: thresholds on bimodal tiles, evidence, region growing")
     res = flood.map_floods(bands_db, spacing, pre_bands_db=pre_db, dem_m=dem_m, hand_m=hand_m,
                            permanent_water=pw, layover_shadow=ls, params=params)
     paths = flood_outputs(out)
     cmap = {k: v for k, v in products.FLOOD_COLOURS.items()}
+    _step(progress, "flood: writing COG, polygons, statistics, PNG, STAC")
     rio.write_cog(paths["classes"], res.classes, img, nodata=255, descriptions=["flood_class"], colormap=cmap,
                   tags={f"CLASS_{k}": v for k, v in flood.CLASS_NAMES.items()})
     rio.write_cog(paths["confidence"], res.confidence, img, nodata=float("nan"), descriptions=["confidence"])
@@ -180,7 +187,7 @@ def read_points(path, img) -> np.ndarray:
 
 
 def run_ships(input_path, out, *, pixel_spacing_m: float | None = None, kind: str = "auto", land_mask=None,
-              fixed=None, ais=None, image_time=None, params=None, png: bool = True) -> dict:
+              fixed=None, ais=None, image_time=None, params=None, png: bool = True, progress=None) -> dict:
     """Ship detections of ``input_path`` as GeoJSON ``out`` (+ PNG, STAC item); optional AIS match."""
     from lotusar.apps import products, ships
     from lotusar.apps import rasterio_io as rio
@@ -216,6 +223,7 @@ def run_ships(input_path, out, *, pixel_spacing_m: float | None = None, kind: st
         else:
             lm = np.nan_to_num(rio.reproject_to(rio.read_raster(lp), img, "nearest")[0]) > 0
     fixed_rc = read_points(fixed, img) if fixed is not None else None
+    _step(progress, "ships: land mask, CFAR, clustering")
     dets, objects = ships.detect_ships(with_int, pixel_spacing_m, kind=kind, land_mask=lm, fixed_points_rc=fixed_rc,
                                        params=params, return_mask=True)
     feats = []
@@ -260,6 +268,7 @@ def run_ships(input_path, out, *, pixel_spacing_m: float | None = None, kind: st
                                          "cog_deg": v.cog_deg, "extrapolated_s": v.dt_s, "name": v.name}})
         match_summary = {"vessels": len(vessels), "matched": len(res.matches), "dark": len(res.dark),
                          "ais_not_detected": res.undetected, "ais_outside": res.outside}
+    _step(progress, "ships: writing GeoJSON, PNG, STAC")
     rio.write_geojson(out, feats, name=Path(out).stem)
     o = Path(out)
     stem = o.with_suffix("")
@@ -327,7 +336,7 @@ def _read_complex_or_real(path):
 
 def run_change(before, after, out, *, db: bool = False, method: str = "ki", coherence: bool = False,
                window_m: float = 50.0, pixel_spacing_m: float | None = None, band: str | None = None,
-               png: bool = True) -> dict:
+               png: bool = True, progress=None) -> dict:
     """Change map between two co-registered images (log-ratio, or coherence for SLC pairs)."""
     from lotusar.apps import change, products
     from lotusar.apps import rasterio_io as rio
@@ -360,6 +369,7 @@ def run_change(before, after, out, *, db: bool = False, method: str = "ki", cohe
 
         b_db, a_db = to_db(b_data, db, before), to_db(a_data, db, after)
         res = change.detect_change_log_ratio(db_to_linear(b_db), db_to_linear(a_db), win, method)
+    _step(progress, "change: writing COG, polygons, PNG, STAC")
     o = Path(out)
     stem = o.with_suffix("")
     outputs = {"classes": str(o), "statistic": f"{stem}_statistic.tif", "polygons": f"{stem}.geojson",
