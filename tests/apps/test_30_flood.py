@@ -193,3 +193,13 @@ def test_scene_without_water_stays_dry():
     res = flood.map_floods(bands, 10.0)
     assert (res.classes == flood.CLASS_OPEN_FLOOD).mean() < 0.01
     assert all(m.source == "prior" for m in res.models.values())
+
+
+def test_linear_zero_fill_is_nodata():
+    from lotusar.apps.pipeline import to_db
+
+    x = np.array([[0.0, 0.01], [0.1, np.nan]])
+    d = to_db(x, False)
+    assert np.isnan(d[0, 0]) and np.isnan(d[1, 1])
+    assert d[0, 1] == pytest.approx(-20.0) and d[1, 0] == pytest.approx(-10.0)
+    assert to_db(np.array([-20.0, -10.0]), True)[0] == -20.0

@@ -19,8 +19,8 @@ __all__ = ["to_db", "run_flood", "flood_outputs", "run_ships", "run_change", "re
 
 
 def to_db(data: np.ndarray, is_db: bool, path: Path | str = "input") -> np.ndarray:
-    """σ⁰ in dB. Without ``--db`` the input is linear power, unless it holds negative values
-    (impossible for linear σ⁰), in which case it is taken as dB and a note is printed."""
+    """σ⁰ in dB. Without ``--db`` the input is linear power (values ≤ 0 are no data), unless its
+    median is negative (impossible for linear σ⁰): then it is taken as dB and a note is printed."""
     if is_db:
         return np.asarray(data, dtype=np.float64)
     finite = data[np.isfinite(data)]
@@ -29,7 +29,9 @@ def to_db(data: np.ndarray, is_db: bool, path: Path | str = "input") -> np.ndarr
         return np.asarray(data, dtype=np.float64)
     from lotusar.apps.speckle import linear_to_db
 
-    return linear_to_db(data)
+    # linear σ⁰ of exactly 0 (or below) is fill outside the swath, not a very dark pixel
+    d = np.asarray(data, dtype=np.float64)
+    return linear_to_db(np.where(d > 0, d, np.nan))
 
 
 def _step(progress, message: str) -> None:
