@@ -238,6 +238,9 @@ def main(argv: list[str] | None = None) -> dict:
     finally:
         if pg is not None:
             pg.stop()
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
     table = Table(title=f"lotusar serve — {n_items} items, {args.clients} clients, {duration:.0f} s per phase")
     for c in ("backend", "mode", "kind", "requests", "errors", "rps", "p50_ms", "p99_ms", "p99/target", "p50/in-process", "rps/static"):
         table.add_column(c)

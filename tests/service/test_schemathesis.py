@@ -22,7 +22,11 @@ def _app():
     from lotusar.service.app import ServiceConfig, create_app
     from lotusar.service.demo import build_demo
 
+    import atexit
+    import shutil
+
     d = tempfile.mkdtemp(prefix="lotusar-fuzz-")
+    atexit.register(shutil.rmtree, d, True)
     build_demo(d, size=256)
     url = os.path.join(d, "cat.sqlite")
     cat = open_catalog(url)
