@@ -80,11 +80,18 @@ def test_catalog_cli_ingest_and_search(tmp_path, run_cli):
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
 
 
-def test_batch_cli_dask(tmp_path, run_cli):
+def test_batch_cli_on_a_running_scheduler(tmp_path, run_cli):
+    """`lotusar batch --scheduler ADDRESS` uses an existing dask cluster (here one started by the test)."""
+    from dask.distributed import LocalCluster
+
     scenes = _scenes(tmp_path / "in", n=2)
-    r = run_cli("batch", "cog", *scenes, "--out", tmp_path / "o", "--workers", "2", "--json", check=True, timeout=120)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40) as cluster:
+        r = run_cli("batch", "cog", *scenes, "--out", tmp_path / "o", "--scheduler", cluster.scheduler_address, "--json",
+                    check=True, timeout=120)
     res = json.loads(r.stdout)
-    assert len(res["results"]) == 2 and res["executor"].startswith("LocalCluster")
+    assert res["executor"] == f"scheduler {cluster.scheduler_address}"
+    single = run_cli("batch", "cog", *scenes, "--out", tmp_path / "s", "--single", "--json", check=True)
+    assert [x["sha256"] for x in res["results"]] == [x["sha256"] for x in json.loads(single.stdout)["results"]]
     r = run_cli("batch", "nonsense", *scenes, "--out", tmp_path / "o")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
 
