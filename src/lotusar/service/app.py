@@ -59,8 +59,8 @@ class ServiceConfig:
     catalog_url: str | None = None
     data_roots: list[str] = field(default_factory=list)
     keys_file: str | None = None
-    read_rate_per_s: float = 500.0
-    read_burst: float = 1000.0
+    read_rate_per_s: float = 2000.0
+    read_burst: float = 4000.0
     write_rate_per_s: float = 5.0
     write_burst: float = 20.0
     max_body_bytes: int = 1 << 20

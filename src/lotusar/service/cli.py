@@ -17,7 +17,7 @@ def register_top_level(root: typer.Typer) -> None:
         catalog: Optional[str] = typer.Option(None, "--catalog", help="SQLite file (default $LOTUSAR_CATALOG or ./lotusar-catalog.sqlite) or postgresql:// URL."),
         data_root: list[str] = typer.Option([], "--data-root", help="Folder whose files may be downloaded/tiled (repeatable; default $LOTUSAR_DATA_ROOTS or the current folder)."),
         keys: Optional[str] = typer.Option(None, "--keys", help="JSON file {key: {role, name}} of API keys (also $LOTUSAR_API_KEYS)."),
-        rate: float = typer.Option(500.0, "--rate", help="Read requests per second per client (0: unlimited)."),
+        rate: float = typer.Option(2000.0, "--rate", help="Read requests per second per client (0: unlimited)."),
         write_rate: float = typer.Option(5.0, "--write-rate", help="Write requests per second per client (0: unlimited)."),
         max_body: int = typer.Option(1 << 20, "--max-body", help="Largest request body in bytes."),
         workers: int = typer.Option(1, "--workers", min=1, help="Server processes sharing the port."),
