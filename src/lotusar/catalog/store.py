@@ -507,9 +507,14 @@ class PostgresCatalog(Catalog):
         self._all: list = []
         self._psycopg = psycopg
         c = self._conn()
-        with c.transaction():
-            c.execute("SELECT pg_advisory_xact_lock(72657)")  # serialise concurrent schema creation
-            c.execute(_PG_SCHEMA)
+        try:
+            with c.transaction():
+                c.execute("SELECT pg_advisory_xact_lock(72657)")  # serialise concurrent schema creation
+                c.execute(_PG_SCHEMA)
+        except psycopg.Error as e:
+            msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise ValidationError(f"cannot set up the lotusar schema in {url.split('@')[-1]}: {msg} "
+                                  "(PostGIS must be installed; CREATE EXTENSION postgis needs a privileged role once)") from None
 
     def _conn(self):
         c = getattr(self._local, "conn", None)
