@@ -70,10 +70,16 @@ def test_web_map_in_headless_chromium(tmp_path):
             n_acq = drv.execute_script("return document.querySelectorAll('path.acquisition').length;")
             png = drv.get_screenshot_as_png()
             (tmp_path / "map.png").write_bytes(png)
+            # the time slider: at its start only the products of the first acquisition remain
+            n_early = drv.execute_script(
+                "var s=document.getElementById('slider'); s.value=0; s.dispatchEvent(new Event('input'));"
+                "return document.querySelectorAll('.leaflet-overlay-pane path.footprint').length;")
+            label = drv.execute_script("return document.getElementById('slider-label').textContent;")
             perf = drv.get_log("performance")
         finally:
             drv.quit()
     assert n_fp == 3 and int(status["footprints"]) == 3  # flood, ARD and plan items
+    assert n_early == 2 and label.startswith("2025-10-30T05:55")  # the plan (2025-10-31) is hidden
     assert len(tiles) > 0 and all("/tiles/flood_20251030/" in s for s in tiles)
     assert int(status["fleetFeatures"]) >= 2  # fleet ground tracks + station masks from lotusar.orbit
     assert n_track >= 2 and n_mask >= 2 and n_acq == 2
