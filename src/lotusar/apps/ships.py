@@ -54,6 +54,8 @@ class ShipParameters:
     min_island_area_m2: float = 100000.0  # land wholly inside: larger than any ship (400 m × 60 m ≈ 0.024 km²)
     land_max_strong_fraction: float = 0.15
     land_buffer_m: float = 30.0
+    sea_profile_m: float = 500.0  # smoothing of the across-range sea-level profile
+    sea_profile_cap: float = 1.5  # profile ≤ 1.5 × scene sea level (10th percentile)
     land_strong_db: float = 24.0  # "strong scatterer": 24 dB (amplitude ×16) over sea
     auto_land: bool = True
     ambiguity_offset_m: float | None = None
@@ -116,23 +118,39 @@ def auto_land_mask(intensity: np.ndarray, pixel_spacing_m: float, params: ShipPa
     sub = amp[::s, ::s]
     size = int(max(3, round(win_px / s))) | 1
     med = ndi.median_filter(sub, size=size, mode="reflect")
-    sea = float(np.percentile(med, 10))
-    if sea <= 0:
-        sea = float(np.mean(med)) or 1.0
+    # sea level: low percentile of the coarse medians along azimuth, per range position.
+    # Uncalibrated SLCs (antenna pattern) and wide swaths (incidence) change the sea
+    # brightness across range only; a range profile follows that and, unlike a 2-D local
+    # level, does not mistake the inside of a large land mass for "sea".
+    sea_global = float(np.percentile(med, 10))
+    if sea_global <= 0:
+        sea_global = float(np.mean(med)) or 1.0
+    ax = p.azimuth_axis
+    prof = np.percentile(med, 3, axis=ax)
+    k = max(1, int(round(p.sea_profile_m / (s * pixel_spacing_m)))) | 1
+    prof = ndi.median_filter(prof, size=k, mode="nearest") if prof.size > k else prof
+    prof = np.where(prof > 0, prof, sea_global)
+    # a range position whose darkest 3 % are well above the scene's sea level holds no sea:
+    # cap the profile there (columns of pure land would otherwise define "sea" as land)
+    prof = np.minimum(prof, p.sea_profile_cap * sea_global)
+    sea_map = np.broadcast_to(prof[None, :] if ax == 0 else prof[:, None], med.shape)
+    sea = sea_map
     cand = med > p.land_ratio * sea
     lab, n = ndi.label(cand)
     if n == 0:
         return np.zeros(intensity.shape, bool)
     idx = np.arange(1, n + 1)
     area = ndi.sum(np.ones(sub.shape), lab, idx) * (s * pixel_spacing_m) ** 2
-    strong_amp = sea * 10 ** (p.land_strong_db / 20)
+    strong_amp = sea * 10 ** (p.land_strong_db / 20)  # per pixel
     strong = ndi.mean((sub > strong_amp).astype(float), lab, idx)
     # land continues beyond the image: a component touching the border needs only
     # ``min_land_area_m2``; one wholly inside must be larger than any ship (``min_island_area_m2``)
     edge_labels = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
     touches = np.isin(idx, edge_labels)
     big_enough = np.where(touches, area >= p.min_land_area_m2, area >= p.min_island_area_m2)
-    keep = np.r_[False, big_enough & (strong < p.land_max_strong_fraction)]
+    # anything larger than the largest ship is land whatever its scatterers (a city centre
+    # is as "strong" as a hull)
+    keep = np.r_[False, (big_enough & (strong < p.land_max_strong_fraction)) | (area >= p.min_island_area_m2)]
     land_sub = keep[lab]
     # buffer: the bright shoreline and its sidelobes sit just outside the coarse mask
     b = int(round(p.land_buffer_m / (s * pixel_spacing_m)))
