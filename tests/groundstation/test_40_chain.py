@@ -206,3 +206,27 @@ def test_cli_bad_arguments_exit_2(run_cli, tmp_path):
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
     r = run_cli("gs", "level0", tmp_path / "missing.bin", "--input-format", "packets", "--out", tmp_path / "o")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_auto_layout_detection(pk):
+    import yaml
+
+    from lotusar.groundstation.profile import profile_from_dict
+
+    d = yaml.safe_load(open(__import__("lotusar.groundstation.profiles", fromlist=["x"]).__path__[0] + "/lotusat-xband.yaml"))
+    d["frame"]["length"] = 446
+    d["coding"]["rs"] = {"depth": 2, "basis": "conventional"}
+    d["coding"]["randomizer"] = False
+    custom = profile_from_dict(d)
+    cases = [(custom, "aos-cadus", {"frame_length": 446, "rs_depth": 2, "rs_basis": "conventional", "randomizer": False}),
+             (load_profile("tm-uncoded"), "aos-cadus", {"frame_kind": "tm", "rs_depth": None, "fecf": True, "randomizer": False}),
+             (load_profile("ccsds-tm"), "tm-frames", {"profile": "ccsds-tm"})]
+    for prof, fmt, want in cases:
+        res = level0(E.encode_packets_to_cadus(pk, prof), fmt, "auto")
+        assert res.files == _split(pk), prof.name
+        for k, v in want.items():
+            assert res.report["layout"][k] == v, (prof.name, k)
+    # noisy soft symbols of the standard link are recognised as the standard profile
+    s = E.encode_packets_to_soft_symbols(pk, 2.6, "lotusat-xband", seed=4)
+    res = level0_from_soft_symbols(s, "auto")
+    assert res.report["layout"]["profile"] == "lotusat-xband" and res.files == _split(pk)

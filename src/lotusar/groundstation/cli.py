@@ -9,7 +9,8 @@ import typer
 
 app = typer.Typer(no_args_is_help=True)
 
-_DEFAULT_PROFILE = {"packets": "ccsds-packets", "aos-cadus": "lotusat-xband", "tm-frames": "ccsds-tm", "soft-symbols": "lotusat-xband"}
+# frame formats default to layout detection (the standard profile when the stream matches it)
+_DEFAULT_PROFILE = {"packets": "ccsds-packets", "aos-cadus": "auto", "tm-frames": "auto", "soft-symbols": "auto"}
 
 
 def _read_input(path: Path) -> bytes:
@@ -38,7 +39,7 @@ def level0_cmd(
     if input_format not in INPUT_FORMATS:
         raise ValidationError(f"--input-format must be one of {', '.join(INPUT_FORMATS)}, not {input_format!r}")
     prof = load_profile(profile or _DEFAULT_PROFILE[input_format])
-    if input_format != "packets" and prof.frame is None:
+    if input_format != "packets" and prof.frame is None and prof.name != "auto":
         raise ValidationError(f"profile {prof.name!r} describes bare packets; use --input-format packets")
     if prof.kind == "beacon":
         raise ValidationError(f"profile {prof.name!r} is a beacon profile; use `lotusar gs beacon`")

@@ -390,8 +390,23 @@ def level0_from_packets(data: bytes, profile: Profile) -> Level0Result:
     return _finish(pk, defects, None, profile, "packets")
 
 
+AUTO_BASE = {"aos-cadus": "lotusat-xband", "soft-symbols": "lotusat-xband", "tm-frames": "ccsds-tm"}
+
+
 def level0_from_cadu_bytes(data: bytes | np.ndarray, profile: Profile, input_format: str = "aos-cadus", bit_units: float = 1 / 8) -> Level0Result:
-    """Level-0 from a byte stream of CADUs (or bare frames when the profile has no coding)."""
+    """Level-0 from a byte stream of CADUs (or bare frames when the profile has no coding).
+
+    With the ``auto`` profile the layout is detected from the stream (:mod:`layout`).
+    """
+    layout_info = None
+    if profile.name == "auto":
+        from lotusar.groundstation.layout import detect_layout
+        from lotusar.groundstation.profile import load_profile
+
+        base = load_profile(AUTO_BASE.get(input_format, "lotusat-xband"))
+        buf0 = np.frombuffer(bytes(data), np.uint8) if not isinstance(data, np.ndarray) else data
+        kind = "tm" if input_format == "tm-frames" else base.frame.kind
+        profile, layout_info = detect_layout(buf0, kind, base, convolutional=input_format == "soft-symbols")
     if profile.frame is None:
         raise ValidationError(f"profile {profile.name!r} has no frame layout; use --input-format packets")
     defects: list[Defect] = []
@@ -414,7 +429,10 @@ def level0_from_cadu_bytes(data: bytes | np.ndarray, profile: Profile, input_for
     frames, foff = decode_codeblocks(cbs, offs, profile, stats, defects)
     lim = profile.limits
     pk = packets_from_frames(frames, foff, profile, lim, stats, defects)
-    return _finish(pk, defects, stats, profile, input_format)
+    res = _finish(pk, defects, stats, profile, input_format)
+    if layout_info is not None:
+        res.report["layout"] = layout_info
+    return res
 
 
 def soft_symbols_from_bytes(data: bytes) -> np.ndarray:
@@ -442,7 +460,7 @@ def level0_from_soft_symbols(symbols: np.ndarray, profile: Profile | str = "lotu
     profile = _as_profile(profile)
 
     s = np.nan_to_num(np.asarray(symbols, dtype=np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
-    if profile.coding is not None and profile.coding.convolutional:
+    if profile.name == "auto" or (profile.coding is not None and profile.coding.convolutional):
         bits, phase = decode_stream_autophase(s)
         # one decoded bit per two symbols: bit b ↔ symbol 2b+phase ↔ byte offset 4*(2b+phase)
         units = 8.0

@@ -59,11 +59,13 @@ class Profile:
 def builtin_profiles() -> list[str]:
     """Names of the built-in profiles."""
     files = resources.files("lotusar.groundstation.profiles")
-    return sorted(p.name[:-5] for p in files.iterdir() if p.name.endswith(".yaml"))
+    return sorted([p.name[:-5] for p in files.iterdir() if p.name.endswith(".yaml")] + ["auto"])
 
 
 def load_profile(name_or_path: str) -> Profile:
-    """Load a built-in profile by name or a YAML file by path."""
+    """Load a built-in profile by name or a YAML file by path (``auto``: detect from the stream)."""
+    if name_or_path == "auto":
+        return Profile(name="auto", kind="link", description="layout detected from the stream", raw={"auto": True})
     p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml") and p.exists():
         text = p.read_text()

@@ -126,6 +126,14 @@ def frame_sync(
             p = -1
             break
         nq = int(cand[i])
+        if nq > q and (nq - q) % period == 0:
+            # still in step: the markers in between were too damaged to see; keep those
+            # frames (the RS decoder decides on them) and stay locked
+            for k in range(q, nq, period):
+                positions.append(k)
+                inverted.append(inverted[-1])
+            p = nq
+            continue
         if nq < q:
             # bits lost inside the previous frame: it is short and damaged
             positions.pop()
