@@ -79,8 +79,6 @@ def range_matched_filter(block: RawBlock, nfft: int, equalise: bool = False, spe
     into a flat one so that the compressed IRF is the ideal sinc.
     """
     import scipy.fft as sfft
-    from scipy.ndimage import uniform_filter1d
-
     rep = block.replica()
     # the replica is centred on its sample (n-1)/2: place t=0 at index 0 after compression
     h = np.conj(sfft.fft(rep, nfft))
@@ -88,10 +86,14 @@ def range_matched_filter(block: RawBlock, nfft: int, equalise: bool = False, spe
     bw = block.range_bandwidth_hz
     band = np.abs(fr) <= bw / 2
     if equalise and spectrum_power is not None:
-        amp = np.sqrt(np.maximum(spectrum_power, 0))
-        amp = np.fft.ifftshift(uniform_filter1d(np.fft.fftshift(amp), max(3, nfft // 128)))
-        ref = np.median(amp[band])
-        h = np.where(band, h / np.maximum(amp, 1e-6 * ref) * ref, 0)
+        # smooth model of the receiver's spectral tilt: quadratic fit of the dB spectrum in band
+        fb = fr[band] / (bw / 2)
+        db = 10 * np.log10(np.maximum(spectrum_power[band], 1e-30))
+        coef = np.polyfit(fb, db, 2)
+        amp = 10 ** (np.polyval(coef, fb) / 20)
+        h = h.copy()
+        h[band] = h[band] / amp * np.median(amp)
+        h[~band] = 0
     if window != "none":
         w = np.zeros(nfft)
         idx = np.argsort(fr[band])
@@ -238,7 +240,7 @@ def rda_focus(
     effective_velocity_m_s: float | None = None,
     *,
     src: bool = True,
-    equalise_range_spectrum: bool = True,
+    equalise_range_spectrum: bool = False,
     range_window: str = "none",
     azimuth_window: str = "none",
     azimuth_bandwidth_fraction: float = 0.85,
