@@ -213,14 +213,17 @@ def parse_stream(
         next_anchor = anc[ai] if ai < n_anc else None
         # fast path (no arrays): a plausible header followed by a plausible header or the end
         e = _header_end(raw, o, n, limits)
-        accept = e > 0 and e <= n and (e == n or _header_end(raw, e, n, limits, structural=True) > 0) and (
-            limits.checksum != "sum16" or _sum16(raw, o, e))
+        if limits.checksum == "sum16":
+            # a verified checksum is evidence enough, whatever follows
+            accept = 0 < e <= n and _sum16(raw, o, e)
+        else:
+            accept = 0 < e <= n and (e == n or _header_end(raw, e, n, limits, structural=True) > 0)
         if not accept:
             if arrays is None:
                 arrays = need_arrays()
             ok, ok_struct, ends, strong, weak_chain, inner = arrays
             e = int(ends[o])
-            accept = bool(weak_chain[o])
+            accept = bool(weak_chain[o]) or (limits.checksum == "sum16" and bool(ok[o]) and 0 < e <= n)
         if accept and next_anchor is not None and o < next_anchor < e:
             defects.append(Defect(base_offset + o, "fhp_mismatch", f"packet at byte {o} of the zone runs across the first-header pointer at {next_anchor}; dropped"))
             o = next_anchor
