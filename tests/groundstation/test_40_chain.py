@@ -230,3 +230,17 @@ def test_auto_layout_detection(pk):
     s = E.encode_packets_to_soft_symbols(pk, 2.6, "lotusat-xband", seed=4)
     res = level0_from_soft_symbols(s, "auto")
     assert res.report["layout"]["profile"] == "lotusat-xband" and res.files == _split(pk)
+
+
+def test_cli_decode_frames(pk, run_cli, tmp_path):
+    prof = load_profile("ccsds-tm")
+    cad = np.frombuffer(E.encode_packets_to_cadus(pk, prof), np.uint8).copy().reshape(-1, prof.cadu_len)
+    cad[1, 100:110] ^= 0xFF  # 10 byte errors in frame 1, spread over the 5 codewords by interleaving
+    src = tmp_path / "tm.cadu"
+    src.write_bytes(cad.tobytes())
+    r = run_cli("gs", "decode", src, "--input-format", "tm-frames", "--out", tmp_path / "frames.bin", "--json", check=True)
+    rows = json.loads(r.stdout)
+    assert len(rows) == cad.shape[0]
+    assert [x["rs_corrected"] for x in rows[:3]] == [0, 10, 0] and all(x["status"] == "ok" for x in rows)
+    assert [x["vc_count"] for x in rows] == list(range(cad.shape[0])) and rows[0]["offset"] == 0 and rows[1]["offset"] == prof.cadu_len
+    assert (tmp_path / "frames.bin").read_bytes() == E.packets_to_frames(pk, prof).tobytes()

@@ -90,40 +90,63 @@ def beacon_cmd(
 @app.command("decode")
 def decode_cmd(
     input: Path = typer.Argument(..., help="packets / frames / soft symbols"),
-    defs: Path = typer.Option(..., "--defs", help="telemetry dictionary: a CSV/YAML file or a folder of CSV files"),
+    defs: Optional[Path] = typer.Option(None, "--defs", help="telemetry dictionary (CSV/YAML file or folder of CSVs): decode values; without it, list frames or packet headers"),
     input_format: str = typer.Option("packets", "--input-format", help="packets | tm-frames | aos-cadus | soft-symbols"),
     profile: Optional[str] = typer.Option(None, "--profile"),
     apid: Optional[int] = typer.Option(None, "--apid", help="only this APID"),
-    out: Optional[Path] = typer.Option(None, "--out", help="write the table (.parquet or .csv)"),
+    out: Optional[Path] = typer.Option(None, "--out", help="write the table (.parquet or .csv); for frames without --defs, .bin writes the decoded frames"),
     json_out: bool = typer.Option(False, "--json", help="print rows as JSON"),
     limit: int = typer.Option(0, "--limit", help="print at most this many rows (0: all)"),
 ) -> None:
-    """Decode telemetry packets into typed, calibrated values using a packet dictionary."""
-    from lotusar.groundstation.level0 import level0
+    """Decode: telemetry values (with --defs), else frame headers/RS status or packet headers."""
+    import pandas as pd
+
+    from lotusar.errors import ValidationError
+    from lotusar.groundstation.level0 import INPUT_FORMATS, decode_frames, level0
     from lotusar.groundstation.profile import load_profile
     from lotusar.groundstation.telemetry import decode_packets, load_dictionary, write_table
 
-    prof = load_profile(profile or _DEFAULT_PROFILE.get(input_format, "ccsds-packets"))
-    dictionary = load_dictionary(defs)
-    res = level0(_read_input(input), input_format, prof)
-    pk = [p for a in sorted(res.packets) for p in res.packets[a] if apid is None or a == apid]
-    tables = decode_packets(pk, dictionary)
-    if out is not None:
-        write_table(tables, out)
+    if input_format not in INPUT_FORMATS:
+        raise ValidationError(f"--input-format must be one of {', '.join(INPUT_FORMATS)}, not {input_format!r}")
+    prof = load_profile(profile or _DEFAULT_PROFILE[input_format])
+    data = _read_input(input)
+    if defs is None and input_format != "packets":
+        recs, frames, layout = decode_frames(data, input_format, prof)
+        if out is not None:
+            if out.suffix == ".bin":
+                from lotusar.fileio import write_bytes_atomic
+
+                write_bytes_atomic(out, frames.tobytes())
+            else:
+                write_table({"frames": pd.DataFrame(recs)}, out)
+        rows = recs
+        title = f"{len(recs)} frames ({layout.get('profile')})"
+    else:
+        res = level0(data, input_format, prof)
+        pk = [p for a in sorted(res.packets) for p in res.packets[a] if apid is None or a == apid]
+        if defs is not None:
+            tables = decode_packets(pk, load_dictionary(defs))
+        else:
+            tables = {"packets": pd.DataFrame([{"apid": p.apid, "seq_count": p.seq_count, "seq_flags": p.seq_flags, "length": p.length,
+                                                "type": p.ptype, "sec_hdr": p.sec_hdr, "offset": p.offset} for p in pk])}
+        if out is not None:
+            write_table(tables, out)
+        rows = []
+        for name, df in tables.items():
+            for r in df.to_dict(orient="records"):
+                r["packet"] = name
+                rows.append(r)
+        title = f"{len(rows)} rows"
     if json_out:
         from lotusar.cliutil import print_json
 
-        rows = []
-        for name, df in tables.items():
-            recs = df.to_dict(orient="records")
-            for r in recs:
-                r["packet"] = name
-            rows.extend(recs)
         print_json(rows[:limit] if limit else rows)
     else:
         from lotusar.cliutil import print_table
 
-        print_table([{"packet": k, "apid": int(v["apid"].iloc[0]) if len(v) else "", "rows": len(v), "fields": len(v.columns)} for k, v in tables.items()], title="decoded telemetry")
+        shown = rows[:limit] if limit else rows[:50]
+        cols = list(shown[0].keys())[:10] if shown else []
+        print_table(shown, cols, title=title)
 
 
 @app.command("linkbudget")

@@ -500,3 +500,63 @@ def write_level0(result: Level0Result, out_dir: str | Path) -> list[Path]:
         paths.append(write_bytes_atomic(out / f"apid{apid:05d}.pkt", result.files[apid]))
     paths.append(write_text_atomic(out / "report.json", to_json(result.report) + "\n"))
     return paths
+
+
+def decode_frames(data: bytes, input_format: str, profile: Profile | str) -> tuple[list[dict], np.ndarray, dict]:
+    """Frame-level decoding (no reassembly): one record per CADU/frame, the decoded frames, layout.
+
+    Records: ``offset``, ``status`` (ok | rs_uncorrectable | fecf_error), ``rs_corrected``,
+    ``version``, ``scid``, ``vcid``, ``vc_count``, ``mc_count`` (TM), ``fhp``, ``idle``, ``ocf``.
+    """
+    from lotusar.groundstation.convolutional import decode_stream_autophase
+
+    prof = _as_profile(profile)
+    units = 1 / 8
+    if input_format == "soft-symbols":
+        s = np.nan_to_num(soft_symbols_from_bytes(data), nan=0.0, posinf=1.0, neginf=-1.0)
+        bits, _ = decode_stream_autophase(s)
+        buf = np.packbits(bits[: bits.size // 8 * 8])
+        units = 8.0
+    elif input_format in ("tm-frames", "aos-cadus"):
+        buf = np.frombuffer(bytes(data), np.uint8)
+    else:
+        raise ValidationError(f"frame decoding needs tm-frames, aos-cadus or soft-symbols, not {input_format!r}")
+    layout: dict = {}
+    if prof.name == "auto":
+        from lotusar.groundstation.layout import detect_layout
+        from lotusar.groundstation.profile import load_profile
+
+        base = load_profile(AUTO_BASE.get(input_format, "lotusat-xband"))
+        prof, layout = detect_layout(buf, "tm" if input_format == "tm-frames" else "aos", base, convolutional=input_format == "soft-symbols")
+    if prof.frame is None:
+        raise ValidationError(f"profile {prof.name!r} has no frame layout")
+    cfg, coding = prof.frame, prof.coding
+    unit, _ = _frame_sizes(prof)
+    if coding is None:
+        n = buf.size // unit
+        cbs, offs = buf[: n * unit].reshape(n, unit), np.arange(n, dtype=np.int64) * unit
+    else:
+        sr = frame_sync(buf, unit, coding.asm, bit_units=units)
+        cbs, offs = sr.codeblocks, (sr.bit_offsets * units).astype(np.int64)
+    if coding is not None and coding.randomizer:
+        cbs = randomize(cbs)
+    corrected = np.zeros(cbs.shape[0], np.int64)
+    status = np.array(["ok"] * cbs.shape[0], dtype=object)
+    if coding is not None and coding.rs_depth and cbs.shape[0]:
+        frames, corrected, unc = rs.decode_codeblocks(cbs, coding.rs_depth, coding.rs_dual)
+        status[unc] = "rs_uncorrectable"
+    else:
+        frames = np.ascontiguousarray(cbs[:, : cfg.length])
+    if cfg.fecf and frames.shape[0]:
+        bad = (np.asarray(crc16_ccitt(frames)) != 0) & (status == "ok")
+        status[bad] = "fecf_error"
+    recs = []
+    if frames.shape[0]:
+        h = fr.decode_headers(frames, cfg)
+        ocf = fr.ocf_words(frames, cfg, h)
+        idle = (h.vcid == fr.AOS_IDLE_VCID) if cfg.kind == "aos" else (h.fhp == fr.FHP_IDLE)
+        for i in range(frames.shape[0]):
+            recs.append({"offset": int(offs[i]), "status": status[i], "rs_corrected": int(corrected[i]), "version": int(h.version[i]), "scid": int(h.scid[i]),
+                         "vcid": int(h.vcid[i]), "vc_count": int(h.vc_count[i]), "mc_count": int(h.mc_count[i]), "fhp": int(h.fhp[i]), "idle": bool(idle[i]),
+                         "ocf": f"0x{int(ocf[i]):08x}" if h.ocf_flag[i] else None})
+    return recs, frames, {"profile": prof.name, **layout}
