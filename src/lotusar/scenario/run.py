@@ -194,6 +194,7 @@ def _stage_plan(res: ScenarioResult, fleet, t_warn: datetime, cfg: dict, req: di
     res.summary["downlink"] = dl
     res.summary["earliest_feasible_opportunity"] = plan["earliest_opportunity"]
     res.summary["plan_stability"] = plan.get("stability")
+    res.summary["planned_on_earliest"] = plan.get("planned_on_earliest")
     res.products["plan"] = str(plan["plan_path"])
     return plan
 
