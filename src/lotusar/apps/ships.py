@@ -35,7 +35,7 @@ from lotusar.apps import cfar as cfar_mod
 from lotusar.errors import ValidationError
 
 __all__ = ["ShipParameters", "Detection", "to_intensity", "auto_land_mask", "detect_ships",
-           "azimuth_ambiguity_offset_m", "suppress_ambiguities", "suppress_fixed"]
+           "azimuth_ambiguity_offset_m", "suppress_ambiguities", "suppress_sidelobes", "suppress_fixed"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,11 @@ class ShipParameters:
     ambiguity_ratio_db: float = -10.0
     azimuth_axis: int = 0  # image axis along azimuth (0 = rows)
     fixed_radius_m: float = 50.0
+    # impulse-response sidelobes of a bright ship (the range/azimuth "cross"; −13 dB for an
+    # unweighted sinc) form their own small blobs beside it
+    sidelobe_radius_m: float = 150.0
+    sidelobe_ratio_db: float = -10.0
+    sidelobe_band_m: float = 12.0
 
 
 @dataclass
@@ -258,6 +263,9 @@ def detect_ships(image: np.ndarray, pixel_spacing_m: float, *, kind: str = "auto
                               float(length[i]), float(width[i]), float(heading[i]), float(peak[i]), float(mean[i]),
                               float(clut[i]), float(scr), conf))
         keep_ids.append(i + 1)
+    if p.sidelobe_radius_m > 0:
+        dets = suppress_sidelobes(dets, pixel_spacing_m, p.sidelobe_radius_m, p.sidelobe_ratio_db,
+                                  p.sidelobe_band_m)
     if p.ambiguity_offset_m:
         dets = suppress_ambiguities(dets, pixel_spacing_m, p.ambiguity_offset_m, p.ambiguity_tolerance_m,
                                     p.ambiguity_ratio_db, p.azimuth_axis)
@@ -285,6 +293,25 @@ def suppress_ambiguities(dets: list[Detection], pixel_spacing_m: float, offset_m
         rel = 10 * np.log10(power[:, None] / power[None, :])
     ghost = (near & (rel <= ratio_db)).any(axis=1)
     return [d for d, g in zip(dets, ghost) if not g]
+
+
+def suppress_sidelobes(dets: list[Detection], pixel_spacing_m: float, radius_m: float = 150.0,
+                       ratio_db: float = -10.0, band_m: float = 12.0) -> list[Detection]:
+    """Remove detections that sit on the range or azimuth line through a much brighter one
+    (within ``band_m`` of the line, ``radius_m`` along it) with a peak ≤ ``ratio_db`` below it:
+    the sidelobes of its impulse response, not other ships."""
+    if len(dets) < 2:
+        return list(dets)
+    pos = np.array([[d.row, d.col] for d in dets]) * pixel_spacing_m
+    peak = np.array([d.peak_intensity for d in dets])
+    dr = np.abs(pos[:, None, 0] - pos[None, :, 0])
+    dc = np.abs(pos[:, None, 1] - pos[None, :, 1])
+    on_cross = ((dr <= band_m) & (dc <= radius_m)) | ((dc <= band_m) & (dr <= radius_m))
+    with np.errstate(divide="ignore"):
+        rel = 10 * np.log10(peak[:, None] / peak[None, :])
+    np.fill_diagonal(on_cross, False)
+    lobe = (on_cross & (rel <= ratio_db)).any(axis=1)
+    return [d for d, g in zip(dets, lobe) if not g]
 
 
 def suppress_fixed(dets: list[Detection], fixed_rc: np.ndarray, radius_px: float) -> list[Detection]:
