@@ -104,3 +104,57 @@ def test_validate_item_rejects(mutate, message):
     mutate(it)
     with pytest.raises(ValidationError, match=message):
         validate_item(it)
+
+
+def _sar_h5(path, kind="lotusar-slc", look="right"):
+    """A small raw/SLC HDF5 in the sar stage's layout: a polar orbit at 7 000 km radius."""
+    import h5py
+
+    mu = 3.986004418e14
+    a = 7.0e6
+    w = np.sqrt(mu / a**3)
+    t = np.arange(-20.0, 21.0, 1.0)
+    lon0 = np.radians(10.0)
+    pos = np.stack([a * np.cos(w * t) * np.cos(lon0), a * np.cos(w * t) * np.sin(lon0), a * np.sin(w * t)], axis=-1)
+    vel = np.stack([-a * w * np.sin(w * t) * np.cos(lon0), -a * w * np.sin(w * t) * np.sin(lon0), a * w * np.cos(w * t)], axis=-1)
+    with h5py.File(path, "w") as f:
+        f.attrs["product_type"] = kind
+        f.attrs["reference_epoch_utc"] = "2025-06-01T10:00:00Z"
+        f.attrs["carrier_hz"] = 9.65e9
+        f.attrs["look_side"] = look
+        f["azimuth_time"] = np.linspace(-5.0, 5.0, 200)
+        if kind == "lotusar-slc":
+            f["slant_range"] = np.linspace(700e3, 730e3, 300)
+        else:
+            f["fast_time"] = np.linspace(700e3, 730e3, 300) * 2 / 299_792_458.0
+        f["orbit_time"] = t
+        f["orbit_position"] = pos
+        f["orbit_velocity"] = vel
+    return path, t, pos, vel
+
+
+@pytest.mark.parametrize("kind", ["lotusar-slc", "lotusar-raw"])
+def test_sar_hdf5_footprint_is_zero_doppler_geolocation(tmp_path, kind):
+    from scipy.interpolate import CubicSpline
+    from shapely.geometry import shape
+
+    from lotusar.sar.geometry import geodetic_to_ecef
+
+    p, t, pos, vel = _sar_h5(tmp_path / "scene.h5", kind)
+    it = make_item(p, "slc" if kind == "lotusar-slc" else "raw").to_dict()
+    props = it["properties"]
+    assert props["start_datetime"] == "2025-06-01T09:59:55Z" and props["end_datetime"] == "2025-06-01T10:00:05Z"
+    assert props["sar:frequency_band"] == "X" and props["sar:center_frequency"] == pytest.approx(9.65)
+    assert props["sar:observation_direction"] == "right"
+    ring = np.array(it["geometry"]["coordinates"][0])
+    assert shape(it["geometry"]).is_valid and shape(it["geometry"]).area > 0
+    # every corner: on the ellipsoid, at its slant range, perpendicular to the velocity (zero Doppler)
+    sp, sv = CubicSpline(t, pos), CubicSpline(t, vel)
+    corners = [(-5.0, 700e3), (-5.0, 730e3), (5.0, 730e3), (5.0, 700e3)]
+    for (ta, r), (lon, lat) in zip(corners, ring[[0, 5, 10, 15]]):
+        x = geodetic_to_ecef(lat, lon, 0.0)
+        d = x - sp(ta)
+        assert np.linalg.norm(d) == pytest.approx(r, abs=5.0)
+        assert abs(np.dot(d / np.linalg.norm(d), sv(ta) / np.linalg.norm(sv(ta)))) < 1e-4
+    # right-looking on a northbound pass images east of the ground track (lon > 10°)
+    assert ring[:, 0].min() > 10.0

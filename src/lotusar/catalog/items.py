@@ -188,6 +188,110 @@ def _geojson_info(path: Path) -> dict[str, Any]:
     return info
 
 
+def _band_of(carrier_hz: float) -> str:
+    """IEEE radar band letter of a carrier frequency."""
+    ghz = carrier_hz / 1e9
+    for lo, hi, b in ((0.216, 0.45, "P"), (1.0, 2.0, "L"), (2.0, 4.0, "S"), (4.0, 8.0, "C"), (8.0, 12.0, "X"),
+                      (12.0, 18.0, "Ku"), (18.0, 27.0, "K"), (27.0, 40.0, "Ka")):
+        if lo <= ghz < hi:
+            return b
+    return "X"
+
+
+def zero_doppler_ground_points(sv, t_s: float, slant_range_m, look_side: str, height_m: float = 0.0):
+    """ECEF points at ``height_m`` above WGS84 seen at zero Doppler from the orbit at ``t_s``.
+
+    The point lies in the plane perpendicular to the velocity, at slant range R from the
+    satellite, on the look side: p(θ) = r + R (cos θ n + sin θ c) with n the nadir direction
+    made perpendicular to v and c = n × v̂ (right) or v̂ × n (left). Its height grows
+    monotonically with the look angle θ from −(R − H) at θ = 0, so θ is found by bisection
+    (60 halvings: < 1e-15 rad). Ranges shorter than the altitude have no ground point (NaN).
+    """
+    import numpy as np
+
+    from lotusar.sar.geometry import ecef_to_geodetic
+
+    rng = np.atleast_1d(np.asarray(slant_range_m, float))
+    r, v = sv.interpolate(np.asarray(t_s, float))
+    x = v / np.linalg.norm(v)
+    n = -r / np.linalg.norm(r)
+    n = n - np.dot(n, x) * x
+    n /= np.linalg.norm(n)
+    c = np.cross(n, x) if look_side == "right" else np.cross(x, n)
+    lo = np.zeros_like(rng)
+    hi = np.full_like(rng, np.pi / 2)
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        p = r + rng[:, None] * (np.cos(mid)[:, None] * n + np.sin(mid)[:, None] * c)
+        above = ecef_to_geodetic(p)[2] > height_m
+        hi = np.where(above, mid, hi)
+        lo = np.where(above, lo, mid)
+    mid = 0.5 * (lo + hi)
+    p = r + rng[:, None] * (np.cos(mid)[:, None] * n + np.sin(mid)[:, None] * c)
+    ok = np.abs(ecef_to_geodetic(p)[2] - height_m) < 1.0
+    return np.where(ok[:, None], p, np.nan)
+
+
+def _sar_hdf5_info(path: Path, edge_points: int = 6) -> dict[str, Any]:
+    """Footprint and times of a lotusar raw/SLC HDF5 file from its own orbit and axes.
+
+    Each edge of the image (first/last azimuth line, near/far range) is geolocated on the WGS84
+    ellipsoid at zero Doppler (:func:`zero_doppler_ground_points`: the point at slant range R,
+    perpendicular to the velocity, on the look side, at height 0). Raw files
+    give slant range from the two-way fast time, R = c·τ/2. Only coordinates and attributes are
+    read (h5py), never the sample arrays.
+    """
+    import h5py
+    import numpy as np
+
+    from lotusar.sar.geometry import ecef_to_geodetic
+    from lotusar.sar.orbit import StateVectors
+
+    c_m_s = 299_792_458.0
+    try:
+        with h5py.File(path, "r") as f:
+            attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+            kind = str(attrs.get("product_type", ""))
+            if kind not in ("lotusar-raw", "lotusar-slc"):
+                return {}
+            az = np.asarray(f["azimuth_time"][()], float)
+            rng = np.asarray(f["slant_range"][()], float) if "slant_range" in f else c_m_s * np.asarray(f["fast_time"][()], float) / 2
+            sv = StateVectors(epoch_utc=np.datetime64(str(attrs["reference_epoch_utc"]).replace("Z", ""), "ns"),
+                              time_s=np.asarray(f["orbit_time"][()], float),
+                              position_m=np.asarray(f["orbit_position"][()], float),
+                              velocity_m_s=np.asarray(f["orbit_velocity"][()], float))
+    except (OSError, KeyError, ValueError) as e:
+        raise InputFormatError(f"{path}: not a readable lotusar raw/SLC HDF5 file ({type(e).__name__}: {e})") from None
+    look = str(attrs.get("look_side", "right")).lower()
+    t_edge = np.linspace(az[0], az[-1], edge_points)
+    r_edge = np.linspace(rng[0], rng[-1], edge_points)
+    ring_ecef = []
+    ring_ecef += [zero_doppler_ground_points(sv, az[0], r_edge, look)]                 # first line, near → far
+    ring_ecef += [np.vstack([zero_doppler_ground_points(sv, t, rng[-1], look) for t in t_edge[1:]])]  # far edge
+    ring_ecef += [zero_doppler_ground_points(sv, az[-1], r_edge[::-1][1:], look)]      # last line, far → near
+    ring_ecef += [np.vstack([zero_doppler_ground_points(sv, t, rng[0], look) for t in t_edge[::-1][1:]])]  # near edge
+    pts = np.vstack(ring_ecef)
+    if not np.isfinite(pts).all():
+        raise InputFormatError(f"{path}: slant ranges shorter than the orbit altitude; no ground footprint")
+    lat, lon, _ = ecef_to_geodetic(pts)
+    ring = [[round(float(x), 7), round(float(y), 7)] for x, y in zip(lon, lat)]
+    ring[-1] = ring[0]
+    epoch = datetime.fromisoformat(str(attrs["reference_epoch_utc"]).replace("Z", "+00:00"))
+    if epoch.tzinfo is None:
+        epoch = epoch.replace(tzinfo=timezone.utc)
+    from datetime import timedelta
+
+    t0 = epoch + timedelta(seconds=float(az[0]))
+    t1 = epoch + timedelta(seconds=float(az[-1]))
+    carrier = float(attrs.get("carrier_hz", 9.65e9))
+    info: dict[str, Any] = {
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+        "start": t0, "end": t1, "carrier_hz": carrier, "band": _band_of(carrier),
+        "look_side": look, "kind": "slc" if kind == "lotusar-slc" else "raw",
+    }
+    return info
+
+
 def _iso(t: datetime | str | None) -> str | None:
     if t is None:
         return None
@@ -295,6 +399,16 @@ def make_item(
     if suffix in (".tif", ".tiff"):
         info = _geotiff_info(path)
         tags = info.get("tags", {})
+    elif suffix in (".h5", ".hdf5", ".nc"):
+        info = _sar_hdf5_info(path)
+        if info:
+            start_datetime = start_datetime or info["start"]
+            end_datetime = end_datetime or info["end"]
+            if center_frequency_ghz is None:
+                center_frequency_ghz = info["carrier_hz"] / 1e9
+            if frequency_band == "X":
+                frequency_band = info["band"]
+            look_direction = look_direction or info["look_side"]
     elif suffix in (".json", ".geojson"):
         info = _geojson_info(path)
         doc = info.get("doc")
@@ -314,7 +428,9 @@ def make_item(
     start = _iso(start_datetime) or _iso(t_start)
     end = _iso(end_datetime) or _iso(t_end)
     if dt is None and start is not None:
-        dt = start
+        t0 = datetime.fromisoformat(start.replace("Z", "+00:00"))
+        t1 = datetime.fromisoformat((end or start).replace("Z", "+00:00"))
+        dt = _iso(t0 + (t1 - t0) / 2)  # mid-acquisition
     if dt is None:
         raise ValidationError(f"{path.name}: no acquisition time in the file; pass datetime_utc=")
     if (start is None) != (end is None):
