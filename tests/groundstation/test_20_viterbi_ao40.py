@@ -79,3 +79,19 @@ def test_viterbi_stream_batched_and_transparent():
     assert (inv != (1 - x)).mean() < 2e-3  # odd-weight generators: the code is transparent
     b2, off = cc.decode_stream_autophase(s[1:])
     assert off == 1 and (b2[:1000] != x[1:1001]).mean() < 5e-3
+
+
+def test_cli_beacon_ao73(ao73, run_cli):
+    import json
+
+    r = run_cli("gs", "beacon", ao73["dir"] / "symbols.f32", "--input-format", "soft-symbols", "--profile", "ao73", "--json", check=True)
+    rows = json.loads(r.stdout)
+    assert len(rows) == 1 and bytes.fromhex(rows[0]["frame_hex"]) == ao73["frame"] and rows[0]["rs_corrected"] == [0, 0]
+
+
+def test_stream_batches_bounded():
+    rng = np.random.default_rng(8)
+    x = rng.integers(0, 2, 20000).astype(np.uint8)
+    s = 2.0 * cc.encode(x) - 1.0
+    a, _ = cc.viterbi_decode_stream(s, block_bits=512, max_batch=7)
+    assert np.array_equal(a, x)

@@ -129,7 +129,7 @@ def viterbi_decode(symbols: np.ndarray, start_state_zero: bool = False, end_stat
     return bits[0]
 
 
-def viterbi_decode_stream(symbols: np.ndarray, block_bits: int = 2048, overlap_bits: int = 48) -> tuple[np.ndarray, np.ndarray]:
+def viterbi_decode_stream(symbols: np.ndarray, block_bits: int = 2048, overlap_bits: int = 48, max_batch: int = 512) -> tuple[np.ndarray, np.ndarray]:
     """Decode a long stream of soft symbols (even length) in overlapping blocks, batched.
 
     Returns (bits (n,), per-block metric quality (nblocks,)). Block k decodes bits
@@ -150,7 +150,12 @@ def viterbi_decode_stream(symbols: np.ndarray, block_bits: int = 2048, overlap_b
     blocks = np.empty((nblk, 2 * win), dtype=np.float32)
     blocks[:, 0::2] = buf[idx]
     blocks[:, 1::2] = buf[idx + 1]
-    bits, final = _viterbi_batch(blocks, False, False)
+    # bounded memory: decisions are T x B x 64 bytes, so decode at most max_batch blocks at once
+    bits = np.empty((nblk, win), dtype=np.uint8)
+    final = np.empty(nblk, dtype=np.float32)
+    for b0 in range(0, nblk, max_batch):
+        b1 = min(b0 + max_batch, nblk)
+        bits[b0:b1], final[b0:b1] = _viterbi_batch(blocks[b0:b1], False, False)
     core = bits[:, overlap_bits : overlap_bits + block_bits].reshape(-1)[:n_bits]
     scale = np.abs(blocks).sum(axis=1) + 1e-30
     return core, final / scale
