@@ -158,3 +158,24 @@ def test_sar_hdf5_footprint_is_zero_doppler_geolocation(tmp_path, kind):
         assert abs(np.dot(d / np.linalg.norm(d), sv(ta) / np.linalg.norm(sv(ta)))) < 1e-4
     # right-looking on a northbound pass images east of the ground track (lon > 10°)
     assert ring[:, 0].min() > 10.0
+
+
+def test_item_for_an_slc_written_by_the_sar_stage(tmp_path):
+    """The sar stage's own writer (h5netcdf layout, 1-element attribute arrays) is understood."""
+    import xarray as xr
+
+    sio = pytest.importorskip("lotusar.sar.io")
+    src, t, pos, vel = _sar_h5(tmp_path / "x.h5")
+    attrs = dict(reference_epoch_utc="2025-06-01T10:00:00Z", carrier_hz=5.405e9, range_sampling_rate_hz=1.5e8, prf_hz=2000.0,
+                 look_side="left", range_pixel_spacing_m=2.0, azimuth_pixel_spacing_m=3.5, processed_range_bandwidth_hz=1e8,
+                 processed_azimuth_bandwidth_hz=1500.0, doppler_centroid_hz=0.0, range_window="kaiser", azimuth_window="kaiser",
+                 algorithm="rda", azimuth_time_interval_s=1 / 2000.0)
+    ds = xr.Dataset({"slc": (("azimuth_time", "slant_range"), np.zeros((200, 300), np.complex64)),
+                     "orbit_position": (("orbit_time", "xyz"), pos), "orbit_velocity": (("orbit_time", "xyz"), vel)},
+                    coords={"azimuth_time": np.arange(200) / 2000.0 - 0.05, "slant_range": 700e3 + np.arange(300) * 2.0,
+                            "orbit_time": t}, attrs=attrs)
+    p = sio.write_slc(ds, tmp_path / "slc.h5")
+    it = make_item(p, "slc").to_dict()
+    assert it["properties"]["sar:frequency_band"] == "C" and it["properties"]["sar:observation_direction"] == "left"
+    assert it["bbox"][2] < 10.0  # left-looking on a northbound pass: west of the track
+    assert it["properties"]["start_datetime"].startswith("2025-06-01T09:59:59.95")

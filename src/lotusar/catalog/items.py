@@ -250,7 +250,11 @@ def _sar_hdf5_info(path: Path, edge_points: int = 6) -> dict[str, Any]:
     c_m_s = 299_792_458.0
     try:
         with h5py.File(path, "r") as f:
-            attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+            attrs = {}
+            for k, v in f.attrs.items():  # h5netcdf writes scalars as 1-element arrays
+                if isinstance(v, np.ndarray) and v.size == 1:
+                    v = v.reshape(()).item()
+                attrs[k] = v.decode() if isinstance(v, bytes) else v
             kind = str(attrs.get("product_type", ""))
             if kind not in ("lotusar-raw", "lotusar-slc"):
                 return {}
