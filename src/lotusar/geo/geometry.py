@@ -47,12 +47,16 @@ def rdr2geo(orbit: Orbit, azimuth_time_s, slant_range_m, dem, wavelength_m: floa
             height_tol_m: float = 1e-4, max_iter: int = 40, dem_order: int | str = "biquintic"):
     """Ground position of radar samples (azimuth time s since ``orbit.epoch``, slant range m).
 
-    ``dem`` is a :class:`lotusar.geo.dem.Dem` (ellipsoidal heights) or ``FlatDem``.
+    ``dem`` is a :class:`lotusar.geo.dem.Dem` (ellipsoidal heights), a ``FlatDem``, or a
+    number/array of fixed ellipsoidal heights (one per sample, e.g. annotation grids).
     Returns ``(lon_deg, lat_deg, height_m, target_ecef_m)``; arrays broadcast.
     """
     t, R = np.broadcast_arrays(np.asarray(azimuth_time_s, dtype=np.float64),
                                np.asarray(slant_range_m, dtype=np.float64))
     shape = t.shape
+    fixed_h = None
+    if not hasattr(dem, "height_at"):
+        fixed_h = np.broadcast_to(np.asarray(dem, dtype=np.float64), shape).ravel()
     t, R = t.ravel(), R.ravel()
     sign = _look_sign(look_side)
     p, v = orbit.interpolate(t, derivatives=1)
@@ -70,7 +74,7 @@ def rdr2geo(orbit: Orbit, azimuth_time_s, slant_range_m, dem, wavelength_m: floa
     chat = sign * np.cross(nhat, that)  # right-looking: n × t; left: t × n
     # initial look angle on a sphere of the local radius + mean height
     r_sat = np.linalg.norm(p, axis=-1)
-    h_guess = np.full_like(t, dem.mean_height_m)
+    h_guess = fixed_h.copy() if fixed_h is not None else np.full_like(t, dem.mean_height_m)
     r_earth = np.linalg.norm(p, axis=-1) - h_s
     r_tgt = r_earth + h_guess
     cosb = np.clip((r_sat**2 + rho**2 - r_tgt**2) / (2.0 * r_sat * rho), -1.0, 1.0)
@@ -85,7 +89,7 @@ def rdr2geo(orbit: Orbit, azimuth_time_s, slant_range_m, dem, wavelength_m: floa
         x = base[idx] + rho[idx, None] * (np.cos(b) * nhat[idx] + np.sin(b) * chat[idx])
         dx = rho[idx, None] * (-np.sin(b) * nhat[idx] + np.cos(b) * chat[idx])
         lon, lat, h = ecef_to_llh(x)
-        hd = dem.height_at(lon, lat, order=dem_order)
+        hd = fixed_h[idx] if fixed_h is not None else dem.height_at(lon, lat, order=dem_order)
         _, _, up = enu_basis(lon, lat)
         dh = (up * dx).sum(-1)
         # slope of the terrain along the iteration direction (damps the update on relief)

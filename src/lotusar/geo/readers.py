@@ -63,7 +63,7 @@ def open_product(path: str | Path, polarization: str | None = None, swath: str |
 
 
 # ---------------------------------------------------------------- Sentinel-1
-def _s1_open(path, group=None, **kw):
+def _s1_open(path, group=None, **kw):  # noqa: D401 - thin wrapper
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -73,8 +73,39 @@ def _s1_open(path, group=None, **kw):
 
 
 def s1_groups(path) -> list[str]:
+    """Measurement groups ("IW1/VV", "IW/VH", …) whose annotation and measurement files exist."""
     root = _s1_open(path)
-    return [g for g in root.attrs.get("subgroups", []) if g.count("/") == 1]
+    out = []
+    for g in root.attrs.get("subgroups", []):
+        if g.count("/") != 1:
+            continue
+        swath, pol = g.lower().split("/")
+        pat = f"*-{swath}-*-{pol}-*"
+        if any((Path(path) / "annotation").glob(pat + ".xml")) and any((Path(path) / "measurement").glob(pat + ".tif*")):
+            out.append(g)
+    return out
+
+
+def s1_annotation_path(path, group: str) -> Path:
+    swath, pol = group.lower().split("/")
+    hits = sorted((Path(path) / "annotation").glob(f"*-{swath}-*-{pol}-*.xml"))
+    if not hits:
+        raise NotFoundError(f"{path}: no annotation for {group}")
+    return hits[0]
+
+
+def s1_geolocation_points(path, group: str) -> dict[str, np.ndarray]:
+    """Every ``geolocationGridPoint`` of the annotation, with its own azimuth time and
+    slant-range time (they vary point to point; xarray-sentinel's gridded ``gcp`` group
+    keeps one time per row/column)."""
+    from xarray_sentinel import esa_safe
+
+    pts = esa_safe.parse_tag_as_list(s1_annotation_path(path, group),
+                                     "//geolocationGrid/geolocationGridPointList/geolocationGridPoint")
+    out = {k: np.array([q[k] for q in pts], dtype=np.float64)
+           for k in ("slantRangeTime", "line", "pixel", "latitude", "longitude", "height", "incidenceAngle", "elevationAngle")}
+    out["azimuthTime"] = np.array([np.datetime64(q["azimuthTime"], "ns") for q in pts])
+    return out
 
 
 def open_sentinel1(path, polarization: str | None = None, swath: str | None = None, mosaic: bool = True) -> RadarProduct:
@@ -122,7 +153,9 @@ def open_sentinel1(path, polarization: str | None = None, swath: str | None = No
             meas = xarray_sentinel.mosaic_slc_iw(meas)
             meas = meas.rename({"slant_range_time": "slant_range"})
         else:
-            meas = meas.swap_dims({"line": "azimuth_time", "pixel": "slant_range_time"}).rename({"slant_range_time": "slant_range"})
+            if "line" in meas.dims:
+                meas = meas.swap_dims({"line": "azimuth_time", "pixel": "slant_range_time"})
+            meas = meas.rename({"slant_range_time": "slant_range"})
         meas = meas.assign_coords(slant_range=meas.slant_range * (SPEED_OF_LIGHT_MPS / 2.0))
         ptype = "SLC"
     else:
