@@ -320,3 +320,23 @@ def test_planning_stage_plan_json_is_catalogued_and_mapped(catalog_url, tmp_path
         assert [f["properties"]["request_id"] for f in layers if f["properties"]["kind"] == "acquisition"] == ["R1"]
         ps = httpx.get(srv.url + "/passes", params={"start": "2025-11-01T00:00:00Z", "end": "2025-11-02T00:00:00Z"}).json()
         assert [d["station"] for d in ps["planned_downlinks"]] == ["Hoa Lac"]
+
+
+def test_tile_of_a_non_raster_asset_is_a_4xx(catalog_url, tmp_path):
+    from lotusar.catalog.items import make_item
+
+    fake = tmp_path / "not_a_raster.tif"
+    fake.write_bytes(b"this is not a GeoTIFF")
+    box = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
+    raw = tmp_path / "scene.bin"
+    raw.write_bytes(b"\0" * 64)
+    it = make_item(raw, "raw", geometry=box, datetime_utc="2025-01-01T00:00:00Z").to_dict(include_self_link=False, transform_hrefs=False)
+    it["assets"]["data"] = {**it["assets"]["data"], "href": str(fake), "type": "image/tiff", "file:checksum": None, "file:size": None}
+    it["assets"]["data"] = {k: v for k, v in it["assets"]["data"].items() if v is not None}
+    cat = open_catalog(catalog_url)
+    cat.put_item(it)
+    cat.close()
+    with BackgroundServer(ServiceConfig(catalog_url=catalog_url, data_roots=[str(tmp_path)])) as srv:
+        r = httpx.get(srv.url + f"/tiles/{it['id']}/data/1/0/0.png")
+        assert r.status_code == 400 and "not a readable raster" in r.json()["description"]
+        assert httpx.get(srv.url + f"/tiles/{it['id']}/data/tilejson.json").status_code == 400

@@ -88,7 +88,10 @@ def render_tile(path: str | os.PathLike, z: int, x: int, y: int, *, band: int = 
         st = p.stat()
     except FileNotFoundError:
         raise NotFoundError(f"asset file {p.name} is missing") from None
-    info = raster_info(str(p), st.st_mtime_ns)
+    try:
+        info = raster_info(str(p), st.st_mtime_ns)
+    except Exception as e:  # rasterio/rio-tiler errors: the asset is not a readable raster
+        raise ValidationError(f"asset file {p.name} is not a readable raster ({type(e).__name__})") from None
     if not 1 <= band <= info["count"]:
         raise ValidationError(f"band {band} not in 1..{info['count']}")
     fn = _render_cached if os.environ.get("LOTUSAR_TILE_CACHE", "1") != "0" else _render_cached.__wrapped__
