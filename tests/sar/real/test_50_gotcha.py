@@ -39,7 +39,7 @@ def test_trihedral_resolution_matches_theory(shared_data, files, pixel_m):
 
 
 def test_autofocus_does_not_lower_sharpness(ph):
-    grid = gotcha.ground_grid(30.0, 0.15, (-10.0, 10.0))
+    grid = gotcha.ground_grid(24.0, 0.2, (-10.0, 10.0))
     s0 = gotcha.sharpness(gotcha.backproject(ph, grid).image)
     s1 = gotcha.sharpness(gotcha.backproject(ph, grid, autofocus=True).image)
     assert s1 >= 0.99 * s0

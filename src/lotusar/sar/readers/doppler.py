@@ -83,7 +83,7 @@ class DopplerEstimate:
             "block_coherence": self.block_coherence.tolist(),
             "mlcc_hz": self.mlcc_hz,
             "contrast_by_ambiguity": {str(k): v for k, v in sorted(self.candidates.items())},
-            "contrast_confidence": self.contrast_confidence,
+            "contrast_confidence": None if np.isnan(self.contrast_confidence) else self.contrast_confidence,
             "geometric_doppler_hz": self.geometric_hz,
             "method": self.method,
         }
