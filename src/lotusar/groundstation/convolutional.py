@@ -62,6 +62,17 @@ _SA0 = SIGN_A.reshape(2, 32, 2)[0, :, 0].copy()
 _SB0 = SIGN_B.reshape(2, 32, 2)[0, :, 0].copy()
 
 
+def sanitize_symbols(symbols: np.ndarray) -> np.ndarray:
+    """Finite float32 soft symbols on a unit scale: NaN → 0 (erasure), scaled by the median
+    magnitude and clipped at ±64 so that absurd values (corrupt files) cannot overflow metrics."""
+    s = np.nan_to_num(np.asarray(symbols, dtype=np.float64), nan=0.0, posinf=1e30, neginf=-1e30)
+    mag = np.abs(s)
+    scale = float(np.median(mag)) if s.size else 1.0
+    if not np.isfinite(scale) or scale <= 0:
+        scale = float(mag.max()) if s.size and mag.max() > 0 else 1.0
+    return np.clip(s / scale, -64.0, 64.0).astype(np.float32)
+
+
 def _viterbi_batch(sym: np.ndarray, start_known: bool, end_known: bool) -> tuple[np.ndarray, np.ndarray]:
     """Decode a batch of blocks sym (B, 2T) float → bits (B, T) uint8 and final metric (B,).
 
@@ -135,7 +146,7 @@ def viterbi_decode_stream(symbols: np.ndarray, block_bits: int = 2048, overlap_b
     Returns (bits (n,), per-block metric quality (nblocks,)). Block k decodes bits
     [k*block - overlap, (k+1)*block + overlap) and keeps its core [k*block, (k+1)*block).
     """
-    s = np.asarray(symbols, dtype=np.float32).ravel()
+    s = sanitize_symbols(np.asarray(symbols).ravel())
     n_bits = s.size // 2
     s = s[: 2 * n_bits]
     if n_bits == 0:
