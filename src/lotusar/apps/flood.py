@@ -87,6 +87,7 @@ class FloodParameters:
     threshold_method: str = "otsu"  # 'otsu' | 'ki' | 'em' on the pooled bimodal tiles
     min_ashman_d: float = 2.0  # Ashman et al. 1994: D > 2 ⇒ separated modes
     min_class_fraction: float = 0.1  # each class holds ≥ 10 % of a selected tile
+    min_contrast_db: float = 3.0  # water/land contrast of a selected tile (C-band: 5–15 dB)
     tile_filter_px: int = 5  # Lee window used only for the bimodality test
     enl: float = 4.4  # equivalent number of looks (S1 IW GRD)
     llr_clip: float = 8.0  # per-band evidence clip (nats)
@@ -159,7 +160,10 @@ def fit_band_model(band_db: np.ndarray, name: str, pixel_spacing_m: float, param
     band_db = np.asarray(band_db, dtype=np.float64)
     filt_db = speckle.linear_to_db(speckle.lee_filter(speckle.db_to_linear(band_db), params.tile_filter_px, params.enl))
     ts_px = int(round(_px(params.tile_size_m, pixel_spacing_m, 16)))
-    sel = split_based_threshold(filt_db, ts_px, params.threshold_method, params.min_ashman_d, params.min_class_fraction)
+    cross = name.upper() in CROSS_POL
+    ceiling = params.water_ceiling_cross_db if cross else params.water_ceiling_co_db
+    sel = split_based_threshold(filt_db, ts_px, params.threshold_method, params.min_ashman_d, params.min_class_fraction,
+                                min_separation=params.min_contrast_db)
     # The threshold comes from the filtered pooled histogram (speckle-reduced modes are close
     # to Gaussian, as KI and Otsu assume); the class models describe the *raw* dB pixels on
     # each side, since that is the spread the per-pixel likelihood must describe.
@@ -172,8 +176,6 @@ def fit_band_model(band_db: np.ndarray, name: str, pixel_spacing_m: float, param
     full &= np.isfinite(band_db) & np.isfinite(filt_db)
     raw, flt = band_db[full], filt_db[full]
     low = flt < sel.threshold
-    cross = name.upper() in CROSS_POL
-    ceiling = params.water_ceiling_cross_db if cross else params.water_ceiling_co_db
     if sel.n_selected and low.sum() >= 2 and (~low).sum() >= 2 and raw[low].mean() <= ceiling:
         w, l = raw[low], raw[~low]
         cs = ClassStats(sel.threshold, float(w.mean()), float(w.std()), float(l.mean()), float(l.std()),

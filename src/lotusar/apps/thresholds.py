@@ -220,6 +220,8 @@ def split_based_threshold(
     min_ashman_d: float = 2.0,
     min_class_fraction: float = 0.1,
     min_valid_fraction: float = 0.9,
+    min_separation: float = 0.0,
+    max_low_mean: float | None = None,
 ) -> TileSelection:
     """Split-based automatic threshold (Martinis et al. 2009; Chini et al. 2017).
 
@@ -227,8 +229,11 @@ def split_based_threshold(
     into ``tile_size_px`` square tiles. On each tile with enough valid pixels a threshold is
     computed with ``method``; the tile is *selected* when the two classes it separates have
     Ashman's D ≥ ``min_ashman_d`` and each holds at least ``min_class_fraction`` of the
-    tile, and the low class is darker than the scene median (so a tile of bright urban and
-    ordinary land is not taken as "water vs land"). The pooled pixels of the selected tiles
+    tile, the low class mean is at most ``max_low_mean`` (for water: a physical ceiling, so a
+    tile of bright urban and ordinary land is not taken as "water vs land"), and the class
+    means differ by at least
+    ``min_separation`` (a well-filtered unimodal tile can pass Ashman's test when split in
+    two; its halves are only a few speckle widths apart). The pooled pixels of the selected tiles
     are thresholded again with ``method``. With no tile selected (a scene with little water)
     the whole image is used, and ``n_selected`` reports 0.
     """
@@ -241,7 +246,6 @@ def split_based_threshold(
     ts = int(max(8, min(tile_size_px, min(img.shape) // 2 if min(img.shape) >= 16 else min(img.shape))))
     ny, nx = img.shape[0] // ts, img.shape[1] // ts
     ny, nx = max(ny, 1), max(nx, 1)
-    scene_median = float(np.median(img[finite]))
     selected = np.zeros((ny, nx), bool)
     tthr = np.full((ny, nx), np.nan)
     pooled = []
@@ -261,7 +265,8 @@ def split_based_threshold(
             except ValidationError:
                 continue
             if (cs.ashman_d >= min_ashman_d and min_class_fraction <= cs.fraction_low <= 1 - min_class_fraction
-                    and cs.mean_low < scene_median):
+                    and cs.mean_high - cs.mean_low >= min_separation
+                    and (max_low_mean is None or cs.mean_low <= max_low_mean)):
                 selected[i, j] = True
                 tthr[i, j] = t
                 pooled.append(v)
