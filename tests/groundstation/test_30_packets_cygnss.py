@@ -57,10 +57,11 @@ def test_checksums_and_single_flip(cyg):
     assert all(P.sum16_ok(p.data) for p in pk)
     bad = bytearray(raw)
     bad[pk[50].offset + 20] ^= 0x01
-    res = level0(bytes(bad), "packets", load_profile("cygnss"))
-    assert [d["kind"] for d in res.report["defects"]] == ["checksum_error"]
-    assert res.report["defects"][0]["offset"] == pk[50].offset
-    assert res.report["packets_total"] == 100
+    for prof in ("cygnss", "ccsds-packets"):  # the generic profile detects the sum-16 checksum
+        res = level0(bytes(bad), "packets", load_profile(prof))
+        assert [d["kind"] for d in res.report["defects"]] == ["checksum_error"]
+        assert res.report["defects"][0]["offset"] == pk[50].offset
+        assert res.report["packets_total"] == 100 and res.report["packet_checksum"] == "sum16"
 
 
 def test_truncation_reports_offset(cyg):

@@ -368,9 +368,14 @@ def level0_from_packets(data: bytes, profile: Profile) -> Level0Result:
     """Level-0 from a stream of concatenated Space Packets.
 
     A stream whose first header is not CCSDS version 0 (synthetic or legacy files) is also
-    parsed with that version; the reading that puts more bytes into whole packets wins.
+    parsed with that version; the reading that puts more bytes into whole packets wins. When
+    the profile names no packet checksum, a trailing 16-bit sum (CYGNSS style) is detected:
+    if at least 90 % of (three or more) packets carry one — 1 in 65 536 by chance — it is
+    checked on every packet.
     """
     from dataclasses import replace
+
+    from lotusar.groundstation.packets import sum16_ok
 
     base = profile.limits
     options = [base]
@@ -379,15 +384,20 @@ def level0_from_packets(data: bytes, profile: Profile) -> Level0Result:
     best = None
     for lim0 in options:
         pk, dfs, _ = parse_stream(data, lim0)
+        if lim0.checksum is None and len(pk) >= 3 and sum(sum16_ok(p.data) for p in pk) >= 0.9 * len(pk):
+            lim0 = replace(lim0, checksum="sum16")
+            pk, dfs, _ = parse_stream(data, lim0)
         if dfs:  # damaged: learn the stream's APIDs so that resynchronisation is stricter
             lim = _packet_limits(data, lim0)
             pk, dfs, _ = parse_stream(data, lim)
         cover = sum(p.length for p in pk)
         if best is None or cover > best[0]:
-            best = (cover, pk, dfs)
-    _, pk, dfs = best
+            best = (cover, pk, dfs, lim0)
+    _, pk, dfs, lim_used = best
     defects: list[Defect] = list(dfs)
-    return _finish(pk, defects, None, profile, "packets")
+    res = _finish(pk, defects, None, profile, "packets")
+    res.report["packet_checksum"] = lim_used.checksum
+    return res
 
 
 AUTO_BASE = {"aos-cadus": "lotusat-xband", "soft-symbols": "lotusat-xband", "tm-frames": "ccsds-tm"}
