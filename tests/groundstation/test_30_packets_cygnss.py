@@ -153,3 +153,18 @@ def test_cli_decode_pvt(cyg, run_cli, tmp_path):
 
     df = pd.read_parquet(out)
     assert len(df) == 39 and (df["packet"] == "ENG_PVT").all()
+
+
+def test_xtce_import_matches_csv(cyg):
+    from pathlib import Path
+
+    x = load_dictionary(Path(__file__).parent / "data" / "cygnss_pvt_xtce.xml")
+    assert list(x) == [394]
+    pk, _, _ = P.parse_stream((cyg / MIXED).read_bytes())
+    a = decode_packets(pk, x)["ENG_PVT"]
+    b = decode_packets(pk, load_dictionary(cyg / "defs"))["ENG_PVT"]
+    for col in ("DDMI_PVT_SCPOS_X", "DDMI_PVT_SCPOS_Y", "DDMI_PVT_SCPOS_Z", "DDMI_PVT_GPS_WEEK", "DDMI_PVT_GPS_SEC"):
+        assert np.array_equal(a[col].to_numpy(), b[col].to_numpy()), col
+    assert np.array_equal(a["CCSDS_APID"].to_numpy(), np.full(39, 394))
+    assert np.array_equal(a["CCSDS_SEQ"].to_numpy(), b["ENG_PVT_HDR_SEQ"].to_numpy())
+    assert np.array_equal(a["NUMSATS_X2"].to_numpy(), 2.0 * b["DDMI_PVT_NUMSATS"].to_numpy())

@@ -9,6 +9,7 @@ Dictionary formats:
   4 bytes, ``U21``/``F4321``/``F87654321`` little-endian (first digit larger than the second).
   A folder with ``Overview.csv`` maps packet names to APIDs.
 * YAML: ``packets: [{name, apid, fields: [{name, byte, bit, bits, type, units, formula}]}]``.
+* XTCE (``.xml``): see :mod:`lotusar.groundstation.xtce`.
 
 Conversions (``Conversion Formula``): a list of polynomial coefficients (``"0 57.29577951"`` =
 0 + 57.29577951 x), or an expression in x with + - * / ^, LN, LOG, EXP, SQRT, ABS and
@@ -214,6 +215,10 @@ def load_dictionary(path: str | Path) -> dict[int | str, PacketDef]:
             pd_ = load_csv_packet(f, apids.get(f.stem))
             out[pd_.apid if pd_.apid is not None else pd_.name] = pd_
         return out
+    if p.suffix == ".xml":
+        from lotusar.groundstation.xtce import load_xtce
+
+        return dict(load_xtce(p))
     if p.suffix in (".yaml", ".yml"):
         import yaml
 
