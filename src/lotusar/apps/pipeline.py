@@ -194,7 +194,20 @@ def run_ships(input_path, out, *, pixel_spacing_m: float | None = None, kind: st
     from lotusar.apps import products, ships
     from lotusar.apps import rasterio_io as rio
 
-    img = rio.read_raster(input_path)
+    slc_info = None
+    if Path(input_path).suffix.lower() in (".h5", ".hdf5", ".nc"):
+        img, slc_info = _read_sar_slc(input_path)
+        if pixel_spacing_m is None:
+            pixel_spacing_m = slc_info["pixel_spacing_m"]
+        if kind == "auto":
+            kind = "intensity"
+        if params is None or params.ambiguity_offset_m is None:
+            import dataclasses
+
+            base = params or ships.ShipParameters()
+            params = dataclasses.replace(base, ambiguity_offset_m=slc_info["ambiguity_offset_m"])
+    else:
+        img = rio.read_raster(input_path)
     if img.data.shape[0] != 1:
         raise ValidationError(f"{input_path}: ship detection needs one band, got {img.data.shape[0]}")
     if pixel_spacing_m is None:
@@ -294,7 +307,41 @@ def run_ships(input_path, out, *, pixel_spacing_m: float | None = None, kind: st
                          for f in feats if "row" in f["properties"]]}
     if match_summary:
         summary["ais"] = match_summary
+    if slc_info:
+        summary["slc"] = {k: v for k, v in slc_info.items()}
     return summary
+
+
+def _read_sar_slc(path):
+    """A SAR-core SLC (HDF5, ``lotusar.sar.io``) as a one-band intensity Raster in radar
+    geometry, plus the geometry the detector needs: ground pixel spacing (slant spacing over
+    sin(incidence), incidence from the orbit radius and slant range on a spherical Earth) and
+    the first azimuth-ambiguity displacement λ R PRF / (2 V)."""
+    from lotusar.apps import rasterio_io as rio
+    from lotusar.sar.io import read_slc
+
+    ds = read_slc(path)
+    slc = np.asarray(ds["slc"].values)
+    n_full = int(np.atleast_1d(ds.attrs.get("fully_illuminated_range_samples", slc.shape[1]))[0]) or slc.shape[1]
+    slc = slc[:, : min(n_full, slc.shape[1])]
+    r = np.asarray(ds["slant_range"].values, float)[: slc.shape[1]]
+    r_mid = float(r[len(r) // 2])
+    pos = np.asarray(ds["orbit_position"].values, float)
+    rs = float(np.mean(np.linalg.norm(pos, axis=1)))
+    re = 6371008.8
+    cos_look = (rs**2 + r_mid**2 - re**2) / (2 * rs * r_mid)
+    look = float(np.arccos(np.clip(cos_look, -1, 1)))
+    inc = float(np.arcsin(np.clip(rs / re * np.sin(look), -1, 1)))
+    a = {k: float(np.atleast_1d(v)[0]) for k, v in ds.attrs.items() if isinstance(v, (np.ndarray, float, int))}
+    rg_ground = a["range_pixel_spacing_m"] / max(np.sin(inc), 1e-3)
+    az = a.get("azimuth_pixel_spacing_m", rg_ground)
+    wavelength = 299792458.0 / a["carrier_hz"]
+    v = a.get("effective_velocity_m_s") or float(np.mean(np.linalg.norm(np.asarray(ds["orbit_velocity"].values), axis=1)))
+    amb = wavelength * r_mid * a["prf_hz"] / (2 * v)
+    raster = rio.Raster(Path(path), (np.abs(slc) ** 2)[None].astype(np.float64), ["HH"], None, None, {})
+    return raster, {"incidence_deg": float(np.degrees(inc)), "ground_range_spacing_m": float(rg_ground),
+                    "azimuth_spacing_m": float(az), "pixel_spacing_m": float(np.sqrt(rg_ground * az)),
+                    "ambiguity_offset_m": float(amb), "range_samples_used": int(slc.shape[1])}
 
 
 def _ship_png(path, band, dets, title):
