@@ -115,3 +115,36 @@ def test_profile_dicts(d):
 def test_frame_sync(data, n):
     r = frame_sync(data, n)
     assert r.codeblocks.shape[0] == r.bit_offsets.size
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=600), st.sampled_from([".csv", ".xml", ".yaml"]))
+def test_dictionary_parsers(tmp_path_factory, data, suffix):
+    from lotusar.groundstation.telemetry import load_dictionary
+
+    p = tmp_path_factory.mktemp("dict") / f"d{suffix}"
+    p.write_bytes(data)
+    try:
+        load_dictionary(p)
+    except InputFormatError:
+        pass
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["U12", "I1234", "F1234", "F87654321", "U21", "X9", "U1"]), st.integers(-2, 90), st.integers(-1, 9), st.integers(-1, 80)), max_size=6),
+       st.binary(min_size=0, max_size=120))
+def test_csv_dictionary_decode(tmp_path_factory, rows, payload):
+    from lotusar.groundstation.telemetry import decode_packets, load_dictionary
+
+    p = tmp_path_factory.mktemp("dict") / "T.csv"
+    lines = ["Mnemonic,Type,Start Byte,Start Bit,Data Size,Units,Conversion Formula"]
+    lines += [f"F{i},{t},{b},{bit},{size},u,X*2" for i, (t, b, bit, size) in enumerate(rows)]
+    p.write_text("\n".join(lines) + "\n")
+    try:
+        d = load_dictionary(p)
+    except InputFormatError:
+        return
+    pdef = next(iter(d.values()))
+    pdef.apid = 5
+    pkt = P.make_packet(5, 0, payload or b"\x00")
+    decode_packets([P.Packet(pkt, 0, 5, 3, 0, 0, 0)], {5: pdef})
