@@ -67,7 +67,8 @@ def flood_cmd(
 
 @app.command("ships")
 def ships_cmd(
-    input: Path = typer.Argument(..., help="Single-band amplitude or σ⁰ raster (GeoTIFF or PNG)."),
+    input: Path = typer.Argument(..., help="Single-band amplitude or σ⁰ raster (GeoTIFF or PNG), or a "
+                                           "SAR-core SLC file (.h5)."),
     out: Path = typer.Option(..., "--out", help="Output GeoJSON of detections."),
     pixel_spacing_m: Optional[float] = typer.Option(None, "--pixel-spacing-m", help="Pixel spacing (m); "
                                                     "default from the georeferencing, else 1 m."),
