@@ -1,0 +1,250 @@
+"""Candidate acquisitions (from the orbit stage's SAR opportunities) and downlink windows.
+
+A candidate is one way to satisfy one request: a satellite, an overflight, a look side, a
+time interval centred on the AOI crossing and the look angle. Its duration is the AOI's
+along-track extent divided by the ground speed (zero-Doppler times of the first and last AOI
+point, from :func:`lotusar.orbit.access.sar_opportunities`), at least the mode's minimum
+dwell (spotlight needs the whole synthetic aperture of the steered beam), plus a margin on
+both sides. Its volume is duration × the mode's raw data rate.
+
+Times inside the planner are float seconds from the plan epoch (the window start).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# minimum dwell per mode (s): spotlight = time to sweep the steered beam over a 10 km scene
+# and form the 1 m aperture; ScanSAR = one full burst cycle over all sub-swaths (assumptions)
+MIN_DWELL_S = {"spotlight": 10.0, "stripmap": 2.0, "scansar": 6.0}
+MARGIN_S = 1.0                 # before and after each acquisition (instrument start / stop)
+DOWNLINK_SETUP_S = 60.0        # antenna acquisition + carrier lock after AOS
+PREFILTER_STEP_S = 30.0
+
+
+@dataclass
+class Candidate:
+    idx: int
+    request_id: str
+    satellite: str
+    start_s: float
+    end_s: float
+    look_side: str
+    direction: str
+    incidence_deg: float
+    off_nadir_deg: float        # unsigned look angle from nadir at the AOI centroid
+    volume_bits: float
+    mode: str
+    priority: int
+    weight: float
+
+    @property
+    def roll_deg(self) -> float:
+        """Signed body roll: left looks negative, right looks positive."""
+        return -self.off_nadir_deg if self.look_side == "left" else self.off_nadir_deg
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+    def to_json_dict(self) -> dict:
+        return {k: getattr(self, k) for k in (
+            "request_id", "satellite", "start_s", "end_s", "look_side", "direction", "incidence_deg",
+            "off_nadir_deg", "volume_bits", "mode", "priority", "weight")}
+
+
+@dataclass
+class DownlinkWindow:
+    satellite: str
+    station: str
+    aos_s: float
+    los_s: float
+    start_s: float              # usable start (AOS + set-up, after any antenna conflict)
+    max_elevation_deg: float
+
+
+@dataclass
+class RequestCandidates:
+    request_id: str
+    candidates: list = field(default_factory=list)
+    reason: str | None = None   # why there are none
+
+
+def _s(t64, epoch64) -> float:
+    return float((np.datetime64(t64, "ns") - epoch64).astype(np.int64)) / 1e9
+
+
+def sar_satellites(fleet):
+    return [s for s in fleet.satellites if s.sar_payload() is not None and s.status != "reentered"]
+
+
+def _near_windows(sat, epoch64, end_s, polys, pad_s=90.0):
+    """Per AOI: merged [t0, t1] windows (s) where the satellite passes within SAR range."""
+    from lotusar.orbit import frames
+    from lotusar.orbit.propagate import teme_states
+
+    n = int(np.ceil(end_s / PREFILTER_STEP_S)) + 1
+    ts = np.arange(n) * PREFILTER_STEP_S
+    grid = epoch64 + (ts * 1e9).astype(np.int64).astype("timedelta64[ns]")
+    sc = frames.time_scales(grid)
+    rt, vt, _ = teme_states(sat, grid, sc)
+    r, _ = frames.teme_to_itrs(rt, vt, sc)
+    lon = np.array([p.centroid.x for p in polys])
+    lat = np.array([p.centroid.y for p in polys])
+    P = frames.geodetic_to_itrs(lat, lon, np.zeros(lon.size))
+    hmax = float(np.nanmax(np.linalg.norm(r, axis=-1))) - 6_356_752.0
+    # slant range at 60° incidence on a sphere (law of sines) + half a grid step of travel
+    re = 6_371_000.0
+    eta = np.arcsin(re * np.sin(np.radians(60.0)) / (re + hmax))
+    rng_max = re * np.sin(np.radians(60.0) - eta) / np.sin(eta) + 4e3 * PREFILTER_STEP_S
+    out = []
+    for k in range(lon.size):
+        d = np.linalg.norm(r - P[k], axis=1)
+        idx = np.nonzero(d < rng_max)[0]
+        wins: list[list[float]] = []
+        for i in idx:
+            a, b = ts[i] - pad_s, ts[i] + pad_s
+            if wins and a <= wins[-1][1]:
+                wins[-1][1] = b
+            else:
+                wins.append([a, b])
+        out.append(wins)
+    return out
+
+
+def request_candidates(requests, fleet, epoch, end, start_idx: int = 0) -> list[RequestCandidates]:
+    """Candidates for every request on every SAR satellite of ``fleet`` in [epoch, end]."""
+    from lotusar.orbit.access import sar_opportunities
+    from lotusar.timeutil import to_datetime64
+
+    epoch64 = to_datetime64(epoch)
+    end_s = (end - epoch).total_seconds()
+    sats = sar_satellites(fleet)
+    polys = [r.polygon() for r in requests]
+    near = {s.name: _near_windows(s, epoch64, end_s, polys) for s in sats}
+    out = []
+    idx = start_idx
+    for k, req in enumerate(requests):
+        rc = RequestCandidates(req.id)
+        rel_s = max(0.0, (req.earliest_start - epoch).total_seconds())
+        dl_s = min(end_s, (req.deadline - epoch).total_seconds())
+        reasons = []
+        if dl_s <= rel_s:
+            rc.reason = "no opportunity in its window (request window outside the planning window)"
+            out.append(rc)
+            continue
+        for sat in sats:
+            payload = sat.sar_payload()
+            if req.mode not in payload.modes:
+                reasons.append(f"mode {req.mode} not on {sat.name}")
+                continue
+            mode = sat.sar_mode(req.mode)
+            lo = max(req.incidence_min_deg, mode.incidence_min_deg)
+            hi = min(req.incidence_max_deg, mode.incidence_max_deg)
+            if hi <= lo:
+                reasons.append(f"incidence outside the mode ({req.mode} {mode.incidence_min_deg:g}-"
+                               f"{mode.incidence_max_deg:g} deg on {sat.name})")
+                continue
+            sides = [s for s in mode.look_sides if req.look_side in ("any", s)]
+            if not sides:
+                reasons.append(f"look side {req.look_side} not available in {req.mode} on {sat.name}")
+                continue
+            look = "both" if len(sides) == 2 else sides[0]
+            n_opp = 0
+            n_partial = 0
+            n_roll = 0
+            for a, b in near[sat.name][k]:
+                a2, b2 = max(a, rel_s - 300.0, 0.0), min(b, dl_s + 300.0, end_s)
+                if b2 - a2 < 60.0:
+                    continue
+                ws = epoch64 + np.timedelta64(int(a2 * 1e9), "ns")
+                we = epoch64 + np.timedelta64(int(b2 * 1e9), "ns")
+                opps = sar_opportunities(sat, polys[k], (lo, hi), ws.astype("datetime64[us]").item(),
+                                         we.astype("datetime64[us]").item(), look=look,
+                                         swath_km=float(mode.swath_km), step_s=20.0, max_points=80,
+                                         mode_name=req.mode)
+                for o in opps:
+                    if req.pass_direction not in ("any", o.direction):
+                        continue
+                    n_opp += 1
+                    if o.coverage != "full" or o.fraction_in_window < 1.0:
+                        n_partial += 1
+                        continue
+                    if o.off_nadir_centroid_deg > sat.platform.max_roll_deg:
+                        n_roll += 1
+                        continue
+                    t0, t1 = _s(o.start, epoch64), _s(o.end, epoch64)
+                    dwell = max(t1 - t0, MIN_DWELL_S.get(req.mode, 2.0)) + 2 * MARGIN_S
+                    c = 0.5 * (t0 + t1)
+                    s0, s1 = c - dwell / 2, c + dwell / 2
+                    if s0 < rel_s or s1 > dl_s:
+                        continue
+                    rc.candidates.append(Candidate(
+                        idx=idx, request_id=req.id, satellite=sat.name, start_s=s0, end_s=s1,
+                        look_side=o.look_side, direction=o.direction, incidence_deg=o.incidence_centroid_deg,
+                        off_nadir_deg=o.off_nadir_centroid_deg, volume_bits=dwell * float(mode.data_rate_bps),
+                        mode=req.mode, priority=req.priority, weight=req.weight))
+                    idx += 1
+            if n_opp == 0:
+                reasons.append(f"no opportunity in its window on {sat.name} (incidence {lo:g}-{hi:g} deg, "
+                               f"look {req.look_side}, direction {req.pass_direction})")
+            elif n_partial == n_opp:
+                reasons.append(f"no opportunity in its window covers the whole area on {sat.name} "
+                               f"(incidence/swath/scene only partial)")
+            elif n_roll:
+                reasons.append(f"no opportunity in its window within the roll limit on {sat.name}")
+        if not sats:
+            reasons.append("no opportunity in its window (no SAR satellite in the fleet)")
+        rc.candidates.sort(key=lambda c: c.start_s)
+        if not rc.candidates:
+            rc.reason = "; ".join(reasons) if reasons else "no opportunity in its window"
+        out.append(rc)
+    return out
+
+
+def downlink_windows(fleet, epoch, end, setup_s: float = DOWNLINK_SETUP_S) -> list[DownlinkWindow]:
+    """Station passes of every SAR satellite, as usable downlink windows (s from epoch).
+
+    One satellite per antenna at a time and one station per satellite at a time: windows are
+    taken first come (by AOS) and later overlapping ones start after the earlier LOS plus the
+    set-up time (or are dropped when less than a minute is left).
+    """
+    from lotusar.orbit.passes import find_passes
+    from lotusar.timeutil import to_datetime64
+
+    sats = sar_satellites(fleet)
+    if not sats or not fleet.stations:
+        return []
+    epoch64 = to_datetime64(epoch)
+    passes = find_passes(sats, fleet.stations, epoch, end)
+    by_norad = {s.norad_id: s.name for s in sats}
+    raw = sorted(
+        (DownlinkWindow(by_norad.get(p.norad_id, p.name), p.station, _s(p.aos, epoch64), _s(p.los, epoch64),
+                        _s(p.aos, epoch64) + setup_s, float(p.max_elevation_deg)) for p in passes),
+        key=lambda w: w.aos_s)
+    busy_station: dict[str, float] = {}
+    busy_sat: dict[str, float] = {}
+    out = []
+    for w in raw:
+        s = max(w.start_s, busy_station.get(w.station, -np.inf) + setup_s, busy_sat.get(w.satellite, -np.inf) + setup_s)
+        if w.los_s - s < 60.0:
+            continue
+        w.start_s = s
+        busy_station[w.station] = w.los_s
+        busy_sat[w.satellite] = w.los_s
+        out.append(w)
+    return out
+
+
+def sunlit_grid(sat, epoch, end, step_s: float = 60.0):
+    """(t_s, sunlit bool) on a regular grid covering [epoch, end] (eclipse from the orbit stage)."""
+    from lotusar.orbit.propagate import sunlit
+    from lotusar.timeutil import to_datetime64
+
+    end_s = (end - epoch).total_seconds()
+    n = int(np.ceil(end_s / step_s)) + 1
+    ts = np.arange(n) * step_s
+    grid = to_datetime64(epoch) + (ts * 1e9).astype(np.int64).astype("timedelta64[ns]")
+    return ts, np.asarray(sunlit(sat, grid), bool)

@@ -1,0 +1,421 @@
+"""The planning problem and its exact feasibility check (per satellite), greedy and local search.
+
+Constraints (one satellite at a time; satellites only share station antennas, which the
+downlink windows already resolve, see :func:`candidates.downlink_windows`):
+
+* one acquisition at a time; between consecutive acquisitions a and b,
+  ``b.start − a.end ≥ mode_transition_s + |roll_b − roll_a| / roll_rate_deg_s`` (signed roll:
+  left looks negative). The condition on consecutive pairs implies it for every pair (triangle
+  inequality), so the CP-SAT model uses pairwise exclusions;
+* duty cycle: the imaging seconds inside ANY interval of one orbital period are at most
+  ``max_imaging_s_per_orbit`` (a sliding window, so no orbit numbering convention is needed;
+  its maximum is reached by a window starting at an acquisition start);
+* memory: the recorder fills at ``volume/duration`` during each acquisition and is dumped
+  first-in first-out at ``downlink_rate_bps`` during station passes (one contiguous downlink
+  per pass from AOS + set-up until the recorder is empty or LOS); the level is piecewise
+  linear, so checking it at every breakpoint is exact: 0 ≤ level ≤ memory_bits;
+* latency: the last bit of an acquisition reaches the ground (FIFO) within the request's
+  ``max_latency_s``;
+* energy: battery starting full, charged at ``power_generation_w`` in sunlight (eclipse from
+  :func:`lotusar.orbit.propagate.sunlit` on a 60 s grid), loads ``idle_power_w`` always plus
+  ``imaging_power_w`` while imaging and ``downlink_power_w`` while dumping; the state of
+  charge (capped at ``battery_wh``) must stay above ``MIN_SOC_FRACTION × battery_wh``.
+
+Imaging while dumping is allowed (separate X-band chain; the power of both is counted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+MIN_SOC_FRACTION = 0.2    # depth-of-discharge limit (80 %), assumption for Li-ion LEO cycling
+ENERGY_STEP_S = 60.0
+
+
+@dataclass
+class SatParams:
+    name: str
+    memory_bits: float
+    downlink_rate_bps: float
+    roll_rate_deg_s: float
+    mode_transition_s: float
+    max_imaging_s_per_orbit: float
+    period_s: float
+    battery_wh: float
+    power_generation_w: float
+    idle_power_w: float
+    imaging_power_w: float
+    downlink_power_w: float
+    sun_t_s: np.ndarray = field(repr=False, default=None)
+    sun_lit: np.ndarray = field(repr=False, default=None)
+
+    @classmethod
+    def from_satellite(cls, sat, epoch, end):
+        from lotusar.planning.tasking.candidates import sunlit_grid
+
+        p = sat.platform
+        sets = sat.element_sets()
+        n_rad_min = float(sets[0].satrec.no_kozai)          # rad/min
+        ts, lit = sunlit_grid(sat, epoch, end, ENERGY_STEP_S)
+        return cls(sat.name, float(p.memory_bits), float(p.downlink_rate_bps), float(p.roll_rate_deg_s),
+                   float(p.mode_transition_s), float(p.max_imaging_s_per_orbit), 2 * np.pi / n_rad_min * 60.0,
+                   float(p.battery_wh), float(p.power_generation_w), float(p.idle_power_w),
+                   float(p.imaging_power_w), float(p.downlink_power_w), ts, lit)
+
+    def transition_s(self, a, b) -> float:
+        return self.mode_transition_s + abs(b.roll_deg - a.roll_deg) / self.roll_rate_deg_s
+
+
+@dataclass
+class SatEval:
+    ok: bool
+    reason: str | None = None
+    blockers: list = field(default_factory=list)     # candidates in timeline conflict
+    downlinks: list = field(default_factory=list)    # (window, start_s, end_s, volume_bits, d_before, d_after)
+    memory: tuple | None = None                      # (t_s, level_bits)
+    energy: tuple | None = None                      # (t_s, soc_wh)
+    on_ground_s: dict = field(default_factory=dict)  # cand idx -> time the last bit is on the ground
+    carried_by: dict = field(default_factory=dict)   # cand idx -> [downlink positions]
+    energy_wh: float = 0.0
+
+
+class Problem:
+    """Requests, their candidates, satellite parameters and downlink windows (seconds from epoch)."""
+
+    def __init__(self, requests, cands_by_req, sat_params, windows, epoch, end):
+        self.requests = {r.id: r for r in requests}
+        self.order = [r.id for r in requests]
+        self.cands_by_req = cands_by_req                  # id -> list[Candidate]
+        self.cands = {c.idx: c for cs in cands_by_req.values() for c in cs}
+        self.sats = sat_params                            # name -> SatParams
+        self.windows = {s: sorted([w for w in windows if w.satellite == s], key=lambda w: w.start_s) for s in sat_params}
+        self.all_windows = windows
+        self.epoch = epoch
+        self.end = end
+        self.end_s = (end - epoch).total_seconds()
+        self.reasons: dict[str, str] = {}
+
+    # -- exact evaluation of one satellite's acquisitions -----------------------------------
+    def timeline_blockers(self, acqs, c):
+        """Acquisitions of the same satellite that ``c`` cannot coexist with (overlap/transition)."""
+        sp = self.sats[c.satellite]
+        out = []
+        for a in acqs:
+            if a.idx == c.idx:
+                continue
+            first, second = (a, c) if a.start_s <= c.start_s else (c, a)
+            if second.start_s - first.end_s < sp.transition_s(first, second) - 1e-9:
+                out.append(a)
+        return out
+
+    def evaluate(self, sat: str, acqs, full: bool = False) -> SatEval:
+        """Check every constraint of one satellite's acquisition list (any order)."""
+        sp = self.sats[sat]
+        acqs = sorted(acqs, key=lambda a: a.start_s)
+        for a, b in zip(acqs, acqs[1:]):
+            if b.start_s - a.end_s < sp.transition_s(a, b) - 1e-9:
+                return SatEval(False, "conflict", blockers=[a, b])
+        n = len(acqs)
+        if n:
+            s = np.array([a.start_s for a in acqs])
+            e = np.array([a.end_s for a in acqs])
+            ov = np.clip(np.minimum(e[None, :], s[:, None] + sp.period_s) - np.maximum(s[None, :], s[:, None]), 0, None)
+            if (ov.sum(1) > sp.max_imaging_s_per_orbit + 1e-6).any():
+                return SatEval(False, "imaging duty cycle per orbit exhausted")
+        ev = self._downlinks(sp, acqs)
+        if not ev.ok:
+            return ev
+        for a in acqs:
+            lat = self.requests[a.request_id].max_latency_s if a.request_id in self.requests else None
+            if lat is not None:
+                tg = ev.on_ground_s.get(a.idx)
+                if tg is None or tg - a.end_s > lat + 1e-6:
+                    return SatEval(False, "no downlink in time", blockers=[a])
+        self._energy(sp, acqs, ev)
+        if ev.energy[1].min() < MIN_SOC_FRACTION * sp.battery_wh - 1e-9:
+            return SatEval(False, "energy: battery below its depth-of-discharge limit")
+        return ev
+
+    def _downlinks(self, sp: SatParams, acqs) -> SatEval:
+        r = sp.downlink_rate_bps
+        s = np.array([a.start_s for a in acqs], float)
+        e = np.array([a.end_s for a in acqs], float)
+        vol = np.array([a.volume_bits for a in acqs], float)
+        cum_end = np.cumsum(vol)
+        cum_start = cum_end - vol
+        fill = vol / np.maximum(e - s, 1e-9)
+
+        def acquired(t):
+            return float(np.sum(vol * np.clip((t - s) / np.maximum(e - s, 1e-9), 0.0, 1.0)))
+
+        d_total = 0.0
+        dls = []
+        for w in self.windows.get(sp.name, []):
+            S, L = w.start_s, w.los_s
+            q = acquired(S) - d_total
+            t = S
+            if q <= 1.0:
+                # start when data arrives inside the window (first acquisition start in it)
+                inside = s[(s >= S) & (s < L - 1.0)]
+                if inside.size == 0:
+                    continue
+                t = float(inside.min())
+            start = t
+            # march over breakpoints: recorder empties in a segment without acquisition
+            bps = np.unique(np.concatenate([s[(s > t) & (s < L)], e[(e > t) & (e < L)], [L]]))
+            stop = L
+            for b in bps:
+                if b <= t:
+                    continue
+                q = acquired(t) - d_total - r * (t - start)
+                fill_rate = (acquired(b) - acquired(t)) / (b - t)   # constant inside the segment
+                if q + (fill_rate - r) * (b - t) <= 0.0:
+                    stop = t + max(q, 0.0) / (r - fill_rate)
+                    break
+                t = b
+            if stop - start <= 1e-6:
+                continue
+            v = r * (stop - start)
+            dls.append([w, start, stop, v, d_total, d_total + v])
+            d_total += v
+        ev = SatEval(True, downlinks=dls)
+        # memory profile at every breakpoint (exact for a piecewise-linear level)
+        tb = np.unique(np.concatenate([[0.0, self.end_s], s, e] + [[d[1], d[2]] for d in dls]))
+
+        def downlinked(t):
+            tot = 0.0
+            for d in dls:
+                tot += r * min(max(t - d[1], 0.0), d[2] - d[1])
+            return tot
+
+        acq_t = np.sum(vol[None, :] * np.clip((tb[:, None] - s[None, :]) / np.maximum(e - s, 1e-9)[None, :], 0, 1), 1) \
+            if len(acqs) else np.zeros(tb.size)
+        dl_t = np.array([downlinked(t) for t in tb])
+        level = acq_t - dl_t
+        ev.memory = (tb, level)
+        if level.max(initial=0.0) > sp.memory_bits + 1e-3:
+            return SatEval(False, "memory full")
+        if level.min(initial=0.0) < -1e-3:
+            return SatEval(False, "memory accounting below zero")
+        # FIFO: acquisition k is on the ground when cumulative downlink reaches cum_end[k]
+        for k, a in enumerate(acqs):
+            carried = [j for j, d in enumerate(dls) if d[4] < cum_end[k] - 1e-6 and d[5] > cum_start[k] + 1e-6]
+            ev.carried_by[a.idx] = carried
+            for d in dls:
+                if d[5] >= cum_end[k] - 1e-3:
+                    ev.on_ground_s[a.idx] = max(d[1] + (cum_end[k] - d[4]) / r, a.end_s)
+                    break
+        del fill
+        return ev
+
+    def _energy(self, sp: SatParams, acqs, ev: SatEval):
+        t = sp.sun_t_s
+        dt = ENERGY_STEP_S
+        t1 = t + dt
+
+        def busy(starts, ends):
+            if len(starts) == 0:
+                return np.zeros(t.size)
+            a = np.asarray(starts)[None, :]
+            b = np.asarray(ends)[None, :]
+            return np.clip(np.minimum(t1[:, None], b) - np.maximum(t[:, None], a), 0, None).sum(1)
+
+        img = busy([a.start_s for a in acqs], [a.end_s for a in acqs])
+        dl = busy([d[1] for d in ev.downlinks], [d[2] for d in ev.downlinks])
+        x_wh = (sp.power_generation_w * sp.sun_lit * dt - sp.idle_power_w * dt
+                - sp.imaging_power_w * img - sp.downlink_power_w * dl) / 3600.0
+        S = sp.battery_wh + np.concatenate([[0.0], np.cumsum(x_wh)])
+        soc = S - np.maximum.accumulate(np.maximum(S - sp.battery_wh, 0.0))   # reflection at full
+        ev.energy = (np.concatenate([t, [t1[-1]]]), soc)
+        ev.energy_wh = float((sp.imaging_power_w * img.sum() + sp.downlink_power_w * dl.sum()) / 3600.0)
+
+
+class Schedule:
+    """A selection (request id → candidate) with per-satellite lists."""
+
+    def __init__(self, problem: Problem):
+        self.p = problem
+        self.sel: dict[str, object] = {}
+        self.by_sat: dict[str, list] = {s: [] for s in problem.sats}
+
+    def copy(self) -> "Schedule":
+        n = Schedule(self.p)
+        n.sel = dict(self.sel)
+        n.by_sat = {k: list(v) for k, v in self.by_sat.items()}
+        return n
+
+    def add(self, c):
+        self.sel[c.request_id] = c
+        self.by_sat[c.satellite].append(c)
+
+    def remove(self, rid):
+        c = self.sel.pop(rid)
+        self.by_sat[c.satellite] = [a for a in self.by_sat[c.satellite] if a.idx != c.idx]
+        return c
+
+    def try_add(self, c):
+        """Insert ``c`` if every constraint of its satellite still holds; (ok, reason, blockers)."""
+        acqs = self.by_sat[c.satellite]
+        bl = self.p.timeline_blockers(acqs, c)
+        if bl:
+            return False, "conflict", bl
+        ev = self.p.evaluate(c.satellite, acqs + [c])
+        if not ev.ok:
+            return False, ev.reason, ev.blockers
+        self.add(c)
+        return True, None, []
+
+    def key(self):
+        """Lexicographic value: per priority level (ascending), the summed weight planned."""
+        levels = sorted({r.priority for r in self.p.requests.values()})
+        return tuple(sum(self.p.requests[rid].weight for rid in self.sel if self.p.requests[rid].priority == lv)
+                     for lv in levels)
+
+
+def request_order(problem: Problem, ids=None):
+    ids = problem.order if ids is None else ids
+    rq = problem.requests
+    return sorted(ids, key=lambda i: (rq[i].priority, -rq[i].weight, rq[i].deadline, i))
+
+
+def _reason(problem: Problem, rid: str, why: str, blockers) -> str:
+    r = problem.requests[rid]
+    if why == "conflict" and blockers:
+        b = min(blockers, key=lambda c: (c.priority, c.start_s))
+        rel = "higher" if b.priority < r.priority else ("the same" if b.priority == r.priority else "lower")
+        return f"conflict with request {b.request_id} of {rel} priority ({b.priority})"
+    return why
+
+
+def greedy(problem: Problem, sched: Schedule | None = None, ids=None) -> Schedule:
+    """Priority order (then weight, deadline), each request on its earliest feasible candidate."""
+    sched = sched or Schedule(problem)
+    for rid in request_order(problem, ids):
+        if rid in sched.sel:
+            continue
+        cands = problem.cands_by_req.get(rid, [])
+        first_fail = None
+        for c in cands:
+            ok, why, bl = sched.try_add(c)
+            if ok:
+                problem.reasons.pop(rid, None)
+                break
+            if first_fail is None or (first_fail[0] != "conflict" and why == "conflict"):
+                first_fail = (why, bl)
+        else:
+            if cands:
+                problem.reasons[rid] = _reason(problem, rid, *first_fail)
+    return sched
+
+
+def local_search(problem: Problem, sched: Schedule, max_rounds: int = 2, deadline_t: float | None = None) -> Schedule:
+    """Ejection chains of depth one: insert an unplanned request by moving the acquisitions that
+    block it to other candidates of theirs (never dropping any). Keeps the schedule valid."""
+    import time
+
+    for _ in range(max_rounds):
+        improved = False
+        for rid in request_order(problem, [i for i in problem.order if i not in sched.sel]):
+            if deadline_t is not None and time.perf_counter() > deadline_t:
+                return sched
+            for c in problem.cands_by_req.get(rid, []):
+                bl = problem.timeline_blockers(sched.by_sat[c.satellite], c)
+                if not bl or len(bl) > 2:
+                    continue
+                trial = sched.copy()
+                for b in bl:
+                    trial.remove(b.request_id)
+                ok, _, _ = trial.try_add(c)
+                if not ok:
+                    continue
+                moved = True
+                for b in bl:
+                    if not any(trial.try_add(alt)[0] for alt in problem.cands_by_req[b.request_id] if alt.idx != b.idx):
+                        moved = False
+                        break
+                if moved:
+                    sched.sel, sched.by_sat = trial.sel, trial.by_sat
+                    problem.reasons.pop(rid, None)
+                    improved = True
+                    break
+        if not improved:
+            break
+    return sched
+
+
+def insert_with_eviction(problem: Problem, sched: Schedule, rid: str, earliest_only: bool = False):
+    """Plan ``rid`` on its earliest candidate that works after removing only acquisitions of
+    strictly lower priority; evicted ones are re-inserted elsewhere when possible.
+    Returns (ok, evicted_ids_not_replanned)."""
+    req = problem.requests[rid]
+    cands = problem.cands_by_req.get(rid, [])
+    for c in cands:
+        ok, why, bl = sched.try_add(c)
+        if ok:
+            return True, []
+        trial = sched.copy()
+        evicted = []
+        # remove blockers (timeline) of lower priority; then, for memory/latency/energy/duty,
+        # remove lower-priority acquisitions of that satellite nearest in time until it fits
+        success = False
+        for _ in range(50):
+            ok, why, bl = trial.try_add(c)
+            if ok:
+                success = True
+                break
+            if why == "conflict":
+                victims = [b for b in bl if b.priority > req.priority]
+                if len(victims) < len(bl):
+                    break
+            else:
+                pool = [a for a in trial.by_sat[c.satellite] if a.priority > req.priority]
+                if not pool:
+                    break
+                victims = [min(pool, key=lambda a: (abs(a.start_s - c.start_s), -a.priority))]
+            for v in victims:
+                trial.remove(v.request_id)
+                evicted.append(v.request_id)
+        if success:
+            lost = []
+            for vid in request_order(problem, evicted):
+                if not any(trial.try_add(alt)[0] for alt in problem.cands_by_req[vid]):
+                    lost.append(vid)
+                    problem.reasons[vid] = (f"conflict with request {rid} of higher priority "
+                                            f"({req.priority}) inserted by re-planning")
+            sched.sel, sched.by_sat = trial.sel, trial.by_sat
+            return True, lost
+        if earliest_only:
+            break
+    return False, []
+
+
+def priority_repair(problem: Problem, sched: Schedule) -> Schedule:
+    """Enforce strict priority: no unplanned request could be planned by evicting only
+    lower-priority acquisitions."""
+    for rid in request_order(problem, [i for i in problem.order if i not in sched.sel]):
+        if rid in sched.sel:
+            continue
+        insert_with_eviction(problem, sched, rid)
+    return sched
+
+
+def explain(problem: Problem, sched: Schedule) -> None:
+    """Set the reason of every unplanned request that has candidates, against the final plan."""
+    for rid in problem.order:
+        if rid in sched.sel:
+            problem.reasons.pop(rid, None)
+            continue
+        cands = problem.cands_by_req.get(rid, [])
+        if not cands:
+            continue
+        first = None
+        for c in cands:
+            trial = sched.copy()
+            ok, why, bl = trial.try_add(c)
+            if ok:   # feasible alone: it lost a lexicographic trade at its own priority level
+                why, bl = "not selected: planning it would displace more weight of the same priority", []
+            if first is None or (first[0] != "conflict" and why == "conflict"):
+                first = (why, bl)
+        problem.reasons[rid] = _reason(problem, rid, *first)

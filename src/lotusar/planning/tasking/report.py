@@ -1,0 +1,91 @@
+"""Plan outputs besides the plan JSON: Gantt PNG, command timeline per satellite, pass schedule per station."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _t(s: str):
+    from lotusar.timeutil import parse_utc
+
+    return parse_utc(s)
+
+
+def gantt_png(plan: dict, path) -> Path:
+    """Acquisitions and downlinks per satellite (bars), recorder level and battery state of charge."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    from lotusar.fileio import atomic_path
+
+    sats = sorted(set(plan["memory"]) | {a["satellite"] for a in plan["acquisitions"]})
+    fig, axes = plt.subplots(3, 1, figsize=(12, 7), sharex=True, gridspec_kw={"height_ratios": [2, 1, 1]})
+    ax = axes[0]
+    rows = []
+    for s in sats:
+        rows += [(s, "imaging"), (s, "downlink")]
+    for i, (s, kind) in enumerate(rows):
+        if kind == "imaging":
+            for a in plan["acquisitions"]:
+                if a["satellite"] == s:
+                    t0, t1 = _t(a["start"]), _t(a["end"])
+                    col = "crimson" if a["priority"] == 0 else "tab:blue"
+                    ax.barh(i, mdates.date2num(t1) - mdates.date2num(t0), left=mdates.date2num(t0), height=0.6, color=col)
+        else:
+            for d in plan["downlinks"]:
+                if d["satellite"] == s:
+                    t0, t1 = _t(d["start"]), _t(d["end"])
+                    ax.barh(i, mdates.date2num(t1) - mdates.date2num(t0), left=mdates.date2num(t0), height=0.6,
+                            color="tab:green")
+                    a0, a1 = _t(d["aos"]), _t(d["los"])
+                    ax.barh(i, mdates.date2num(a1) - mdates.date2num(a0), left=mdates.date2num(a0), height=0.6,
+                            color="tab:green", alpha=0.2)
+    ax.set_yticks(range(len(rows)), [f"{s} {k}" for s, k in rows])
+    ax.set_title(f"lotusar plan: {len(plan['acquisitions'])} acquisitions (red: emergency), "
+                 f"{len(plan['downlinks'])} downlinks (pale: pass)")
+    for s in sats:
+        m = plan["memory"].get(s, [])
+        axes[1].plot([_t(p["time"]) for p in m], [p["value"] / 8e9 for p in m], label=s)
+        e = plan["energy"].get(s, [])
+        axes[2].plot([_t(p["time"]) for p in e], [p["value"] for p in e], label=s)
+    axes[1].set_ylabel("recorder (GB)")
+    axes[2].set_ylabel("battery (Wh)")
+    axes[1].legend(loc="upper right", fontsize=7)
+    axes[2].xaxis.set_major_formatter(mdates.DateFormatter("%m-%d %H:%M"))
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+    return Path(path)
+
+
+def command_timeline(plan: dict) -> dict:
+    """Per satellite, time-ordered commands: roll slews, SAR on/off, downlink on/off."""
+    out: dict[str, list] = {}
+    for a in plan["acquisitions"]:
+        cmds = out.setdefault(a["satellite"], [])
+        cmds.append({"time": a["start"], "command": "SAR_START", "mode": a["mode"], "look_side": a["look_side"],
+                     "roll_deg": a["roll_deg"], "request_id": a["request_id"]})
+        cmds.append({"time": a["end"], "command": "SAR_STOP", "request_id": a["request_id"],
+                     "volume_bits": a["volume_bits"]})
+    for d in plan["downlinks"]:
+        cmds = out.setdefault(d["satellite"], [])
+        cmds.append({"time": d["start"], "command": "XBAND_DUMP_START", "station": d["station"]})
+        cmds.append({"time": d["end"], "command": "XBAND_DUMP_STOP", "station": d["station"],
+                     "volume_bits": d["volume_bits"]})
+    for s in out:
+        out[s].sort(key=lambda c: c["time"])
+    return out
+
+
+def station_schedule(plan: dict) -> dict:
+    out: dict[str, list] = {}
+    for d in plan["downlinks"]:
+        out.setdefault(d["station"], []).append({k: d[k] for k in ("satellite", "aos", "start", "end", "los", "volume_bits")})
+    for s in out:
+        out[s].sort(key=lambda c: c["start"])
+    return out

@@ -1,0 +1,319 @@
+"""Tasking requests: the pydantic model, JSON/GeoJSON I/O, strip splitting and a seeded generator.
+
+A request asks for one SAR image of an area (or a point, which becomes a small square) in a
+mode, an incidence window, a look side and a pass direction, between its release
+(``earliest_start``) and its ``deadline``. Priority 1 is the highest; ``weight`` ranks requests
+of the same priority. ``repeat_every_days`` turns a request into a monitoring series: one
+occurrence per period, each its own sub-request (``<id>@<k>``).
+
+Areas wider than the mode's swath are split into strips (see :func:`split_request`): the
+satellites of the fleet fly near-polar sun-synchronous orbits (i ≈ 97.4°), so the cross-track
+direction is close to east-west and the strips are meridian-parallel bands of width
+``0.9 × swath`` (a 10 % overlap absorbs the ~8–13° heading of the ground track at low latitude).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from lotusar.errors import InputFormatError, ValidationError
+
+MODES = ("spotlight", "stripmap", "scansar")
+KM_PER_DEG = 111.195
+POINT_SQUARE_KM = 2.0          # a point request becomes a square of this side
+STRIP_FILL = 0.9               # strip width = STRIP_FILL × swath (overlap between strips)
+
+
+def _utc(v: Any, what: str) -> datetime:
+    from lotusar.timeutil import parse_utc
+
+    return parse_utc(v, what)
+
+
+class TaskingRequest(BaseModel):
+    """One imaging request (JSON in/out; ``aoi`` is a GeoJSON Polygon or Point geometry)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1)
+    aoi: dict
+    mode: Literal["spotlight", "stripmap", "scansar"] = "stripmap"
+    incidence_min_deg: float = Field(default=20.0, ge=0.0, lt=90.0)
+    incidence_max_deg: float = Field(default=50.0, gt=0.0, lt=90.0)
+    look_side: Literal["left", "right", "any"] = "any"
+    pass_direction: Literal["ascending", "descending", "any"] = "any"
+    earliest_start: datetime
+    deadline: datetime
+    priority: int = Field(default=3, ge=0, le=1000)   # 1 = highest; 0 = emergency
+    weight: float = Field(default=1.0, gt=0.0)
+    repeat_every_days: float | None = Field(default=None, gt=0.0)
+    requester: str = "unknown"
+    max_latency_s: float | None = Field(default=None, gt=0.0)
+    parent_id: str | None = None     # set on strips / repeats: the request they complete
+
+    @field_validator("earliest_start", "deadline", mode="before")
+    @classmethod
+    def _time(cls, v, info):
+        return _utc(v, info.field_name)
+
+    @field_validator("aoi")
+    @classmethod
+    def _aoi(cls, v):
+        polygon_of(v)  # raises on invalid geometry
+        return v
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.deadline <= self.earliest_start:
+            raise ValueError(f"deadline {self.deadline.isoformat()} is not after earliest_start "
+                             f"{self.earliest_start.isoformat()}")
+        if self.incidence_max_deg <= self.incidence_min_deg:
+            raise ValueError("incidence_max_deg must be greater than incidence_min_deg")
+        return self
+
+    # -- geometry -------------------------------------------------------------------------
+    def polygon(self):
+        """The request's area as a validated shapely polygon (lon/lat)."""
+        return polygon_of(self.aoi)
+
+    @property
+    def root_id(self) -> str:
+        return self.parent_id or self.id
+
+    def to_json_dict(self) -> dict:
+        d = self.model_dump(mode="json")
+        d["earliest_start"] = _iso(self.earliest_start)
+        d["deadline"] = _iso(self.deadline)
+        return d
+
+
+def _iso(dt: datetime) -> str:
+    from lotusar.timeutil import iso_utc
+
+    return iso_utc(dt)
+
+
+def polygon_of(geom: dict):
+    """GeoJSON Polygon/MultiPolygon/Point (bare geometry or Feature) → validated shapely polygon."""
+    from shapely.geometry import box
+
+    if not isinstance(geom, dict) or "type" not in geom:
+        raise ValueError("aoi must be a GeoJSON geometry with a 'type'")
+    if geom["type"] == "Feature":
+        geom = geom.get("geometry") or {}
+    if geom.get("type") == "Point":
+        c = geom.get("coordinates")
+        if not (isinstance(c, (list, tuple)) and len(c) >= 2 and all(isinstance(x, (int, float)) for x in c[:2])):
+            raise ValueError("aoi Point needs [lon, lat] coordinates")
+        lon, lat = float(c[0]), float(c[1])
+        if not (-180 <= lon <= 180 and -85 <= lat <= 85):
+            raise ValueError(f"aoi Point ({lon}, {lat}) outside lon [-180, 180] / lat [-85, 85]")
+        h = POINT_SQUARE_KM / 2 / KM_PER_DEG
+        hl = h / math.cos(math.radians(lat))
+        return box(lon - hl, lat - h, lon + hl, lat + h)
+    if geom.get("type") not in ("Polygon", "MultiPolygon"):
+        raise ValueError(f"aoi type {geom.get('type')!r} is not Polygon, MultiPolygon or Point")
+    from lotusar.orbit.io import aoi_from_geojson
+
+    try:
+        poly = aoi_from_geojson(geom, "aoi")
+    except Exception as e:  # InputFormatError / ValidationError / shapely errors
+        raise ValueError(str(e)) from None
+    minx, miny, maxx, maxy = poly.bounds
+    if not (-180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90):
+        raise ValueError("aoi coordinates outside lon [-180, 180] / lat [-90, 90]")
+    return poly
+
+
+# -- parsing -----------------------------------------------------------------------------
+def _err_field(e) -> str:
+    errs = e.errors()
+    if not errs:
+        return str(e)
+    er = errs[0]
+    loc = ".".join(str(x) for x in er.get("loc", ())) or "request"
+    msg = er.get("msg", "invalid").replace("Value error, ", "")
+    return f"field '{loc}': {msg}"
+
+
+def request_from_dict(d: dict, where: str = "request") -> TaskingRequest:
+    """Validate one request mapping; errors name the request and the field."""
+    from pydantic import ValidationError as PydErr
+
+    if not isinstance(d, dict):
+        raise ValidationError(f"{where}: not a JSON object")
+    try:
+        return TaskingRequest.model_validate(d)
+    except PydErr as e:
+        rid = d.get("id", "?")
+        raise ValidationError(f"{where} (id {rid!r}): {_err_field(e)}") from None
+
+
+def parse_requests(obj: Any, source: str = "<requests>") -> list[TaskingRequest]:
+    """A JSON list of requests, ``{"requests": [...]}``, or a GeoJSON FeatureCollection."""
+    if isinstance(obj, dict) and obj.get("type") == "FeatureCollection":
+        items = []
+        for i, f in enumerate(obj.get("features", [])):
+            if not isinstance(f, dict):
+                raise InputFormatError(f"{source}: features[{i}]: not an object")
+            d = dict(f.get("properties") or {})
+            d.setdefault("aoi", f.get("geometry"))
+            if "id" not in d and "id" in f:
+                d["id"] = str(f["id"])
+            items.append(d)
+    elif isinstance(obj, dict) and isinstance(obj.get("requests"), list):
+        items = obj["requests"]
+    elif isinstance(obj, list):
+        items = obj
+    else:
+        raise InputFormatError(f"{source}: expected a JSON list of requests or a GeoJSON FeatureCollection")
+    out = [request_from_dict(d, f"{source}: requests[{i}]") for i, d in enumerate(items)]
+    seen: set[str] = set()
+    for i, r in enumerate(out):
+        if r.id in seen:
+            raise ValidationError(f"{source}: requests[{i}]: field 'id': duplicate id {r.id!r}")
+        seen.add(r.id)
+    return out
+
+
+def read_requests(path: str | Path) -> list[TaskingRequest]:
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"{p}: no such file")
+    try:
+        obj = json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise InputFormatError(f"{p}: line {e.lineno}: not valid JSON ({e.msg})") from None
+    return parse_requests(obj, str(p))
+
+
+def requests_to_json(requests: list[TaskingRequest]) -> list[dict]:
+    return [r.to_json_dict() for r in requests]
+
+
+def requests_to_geojson(requests: list[TaskingRequest]) -> dict:
+    feats = []
+    for r in requests:
+        d = r.to_json_dict()
+        g = d.pop("aoi")
+        feats.append({"type": "Feature", "id": r.id, "geometry": g, "properties": d})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+# -- strips and repeats ------------------------------------------------------------------
+def split_request(req: TaskingRequest, swath_km: float, scene_length_km: float | None = None) -> list[TaskingRequest]:
+    """Split ``req`` into strips no wider (east-west) than ``STRIP_FILL × swath_km``.
+
+    Spotlight scenes (``scene_length_km``) are also cut north-south. A request that fits is
+    returned unchanged (one element). Strips get ids ``<id>#s<k>`` and ``parent_id = id``.
+    """
+    from shapely.geometry import box, mapping
+
+    poly = req.polygon()
+    minx, miny, maxx, maxy = poly.bounds
+    latc = 0.5 * (miny + maxy)
+    width_km = (maxx - minx) * KM_PER_DEG * math.cos(math.radians(latc))
+    height_km = (maxy - miny) * KM_PER_DEG
+    w = STRIP_FILL * swath_km
+    nx = max(1, math.ceil(width_km / w - 1e-9))
+    ny = 1 if scene_length_km is None else max(1, math.ceil(height_km / (STRIP_FILL * scene_length_km) - 1e-9))
+    if nx == 1 and ny == 1:
+        return [req]
+    xs = np.linspace(minx, maxx, nx + 1)
+    ys = np.linspace(miny, maxy, ny + 1)
+    out = []
+    k = 0
+    for i in range(nx):
+        for j in range(ny):
+            piece = poly.intersection(box(xs[i], ys[j], xs[i + 1], ys[j + 1]))
+            if piece.is_empty or piece.area <= 1e-6 * poly.area:
+                continue
+            if piece.geom_type not in ("Polygon", "MultiPolygon"):
+                continue
+            if piece.geom_type == "MultiPolygon":
+                piece = max(piece.geoms, key=lambda g: g.area).convex_hull
+            d = req.model_dump()
+            d.update(id=f"{req.id}#s{k}", aoi=mapping(piece), parent_id=req.root_id)
+            d["aoi"] = json.loads(json.dumps(d["aoi"]))
+            out.append(TaskingRequest.model_validate(d))
+            k += 1
+    return out
+
+
+def expand_repeats(req: TaskingRequest) -> list[TaskingRequest]:
+    """A monitoring request → one occurrence per ``repeat_every_days`` period up to its deadline."""
+    if not req.repeat_every_days:
+        return [req]
+    period = timedelta(days=req.repeat_every_days)
+    out = []
+    t = req.earliest_start
+    k = 0
+    while t < req.deadline:
+        d = req.model_dump()
+        d.update(id=f"{req.id}@{k}", earliest_start=t, deadline=min(t + period, req.deadline),
+                 repeat_every_days=None, parent_id=req.id)
+        out.append(TaskingRequest.model_validate(d))
+        t += period
+        k += 1
+    return out
+
+
+# -- generator ---------------------------------------------------------------------------
+BBOX_VIETNAM = (102.2, 8.6, 109.4, 23.3)  # lon_min, lat_min, lon_max, lat_max
+
+
+def random_requests(n: int, bbox=BBOX_VIETNAM, start=None, end=None, seed: int = 0,
+                    modes=("stripmap", "spotlight", "scansar"), point_fraction: float = 0.3,
+                    prefix: str = "R") -> list[TaskingRequest]:
+    """``n`` reproducible random requests inside ``bbox`` over [start, end] (numpy seed).
+
+    Mixed modes (stripmap 50 %, spotlight 30 %, ScanSAR 20 %), priorities 1–5 (1 rarer),
+    weights 1–10, small areas (2–10 km) or points, windows of 6 h to the whole horizon.
+    Land/sea is not modelled: requests fall anywhere in the box.
+    """
+    from shapely.geometry import box, mapping
+
+    from lotusar.timeutil import parse_window
+
+    if n < 0:
+        raise ValidationError(f"n must be >= 0, got {n}")
+    t0, t1 = parse_window(start, end)
+    horizon_s = (t1 - t0).total_seconds()
+    rng = np.random.default_rng(seed)
+    lon0, lat0, lon1, lat1 = (float(x) for x in bbox)
+    out = []
+    pri_p = np.array([0.1, 0.2, 0.3, 0.2, 0.2])
+    mode_p = np.array([0.5, 0.3, 0.2])[: len(modes)]
+    mode_p = mode_p / mode_p.sum()
+    for i in range(n):
+        lon = float(rng.uniform(lon0, lon1))
+        lat = float(rng.uniform(lat0, lat1))
+        mode = str(rng.choice(list(modes), p=mode_p))
+        if rng.random() < point_fraction:
+            aoi = {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]}
+        else:
+            side_km = float(rng.uniform(2.0, 8.0 if mode != "scansar" else 30.0))
+            h = side_km / 2 / KM_PER_DEG
+            hl = h / math.cos(math.radians(lat))
+            aoi = json.loads(json.dumps(mapping(box(lon - hl, lat - h, lon + hl, lat + h))))
+        w_s = float(rng.uniform(min(6 * 3600.0, horizon_s), horizon_s))
+        s_s = float(rng.uniform(0.0, horizon_s - w_s))
+        inc_lo = float(rng.choice([20.0, 20.0, 25.0, 30.0]))
+        inc_hi = float(rng.choice([45.0, 50.0, 50.0]))
+        out.append(TaskingRequest(
+            id=f"{prefix}{i:04d}", aoi=aoi, mode=mode, incidence_min_deg=inc_lo, incidence_max_deg=inc_hi,
+            look_side=str(rng.choice(["any", "any", "left", "right"])),
+            pass_direction=str(rng.choice(["any", "any", "ascending", "descending"])),
+            earliest_start=t0 + timedelta(seconds=round(s_s)),
+            deadline=t0 + timedelta(seconds=round(s_s + w_s)),
+            priority=int(rng.choice(5, p=pri_p) + 1), weight=float(rng.integers(1, 11)),
+            requester=str(rng.choice(["flood-agency", "agriculture", "defence", "science"])),
+            max_latency_s=None))
+    return out
