@@ -143,6 +143,9 @@ def test_stac_api_conformance(server):
         r = c.get("/search", params={"sortby": "+view:incidence_angle", "collections": "lotusar-slc", "limit": 50}).json()
         inc = [f["properties"]["view:incidence_angle"] for f in r["features"]]
         assert inc == sorted(inc) and len(inc) == 50
+        # service-doc: rendered locally, nothing fetched from elsewhere
+        doc = c.get("/docs")
+        assert doc.status_code == 200 and "/search" in doc.text and "<script" not in doc.text and "://" not in doc.text
         # queryables (filter extension)
         q = c.get("/queryables").json()
         assert q["type"] == "object" and "sar:instrument_mode" in q["properties"]

@@ -97,6 +97,7 @@ def create_app(config: ServiceConfig | None = None):
                      "catalog, plus tasking, passes/plans, XYZ tiles of COGs, asset downloads and the operator web map. "
                      "Writes need `Authorization: Bearer <API key>` (roles: requester, operator)."),
         openapi_tags=[{"name": "STAC"}, {"name": "Tasking"}, {"name": "Plans"}, {"name": "Tiles"}, {"name": "Web map"}],
+        docs_url=None, redoc_url=None,  # FastAPI's Swagger/ReDoc pages load their scripts from a CDN
     )
     app.state.catalog = catalog
     app.state.config = cfg
@@ -543,6 +544,26 @@ def create_app(config: ServiceConfig | None = None):
         if t1 - t0 > 86400.0:
             raise ValidationError("fleet layers: window longer than one day")
         return _json(fleet_layers(start, end, step_s=step_s), GEOJSON)
+
+    @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+    def api_docs():
+        """The API reference as plain HTML rendered here from the OpenAPI document (no CDN)."""
+        import html
+
+        spec = app.openapi()
+        rows = []
+        for path, ops in spec["paths"].items():
+            for method, op in ops.items():
+                params = ", ".join(html.escape(p["name"]) for p in op.get("parameters", []) if p.get("in") == "query")
+                rows.append(f"<tr><td><code>{method.upper()}</code></td><td><code>{html.escape(path)}</code></td>"
+                            f"<td>{html.escape(op.get('summary', ''))}</td><td>{params}</td></tr>")
+        body = ("<!doctype html><meta charset='utf-8'><title>lotusar API</title>"
+                "<style>body{font:14px system-ui;margin:2em}td{padding:3px 10px;border-bottom:1px solid #ddd}</style>"
+                f"<h1>{html.escape(spec['info']['title'])} {html.escape(spec['info']['version'])}</h1>"
+                f"<p>{html.escape(spec['info'].get('description', ''))}</p>"
+                "<p>Machine-readable: <a href='/openapi.json'>/openapi.json</a> · web map: <a href='/map'>/map</a></p>"
+                "<table><tr><th>method</th><th>path</th><th>summary</th><th>query parameters</th></tr>" + "".join(rows) + "</table>")
+        return HTMLResponse(body)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz():
