@@ -177,11 +177,11 @@ class _Heuristic:
         self.nb: dict[int, list[int]] = {int(a): [] for a in self.lits}
         self.tri: dict[int, list[tuple[int, int]]] = {int(a): [] for a in self.lits}
         for a, b in lits.pairs.tolist():
-            if in_sub[a]:
+            if in_sub[a] and in_sub[b]:
                 self.nb[a].append(b)
                 self.nb[b].append(a)
         for a, b, c in lits.triples.tolist():
-            if in_sub[a]:
+            if in_sub[a] and in_sub[b] and in_sub[c]:
                 self.tri[a].append((b, c))
                 self.tri[b].append((a, c))
                 self.tri[c].append((a, b))
@@ -293,9 +293,9 @@ class _Model:
             group = [self.x[a] for a in range(int(lits.first[i]), int(lits.first[i + 1])) if a in self.x]
             if len(group) > 1:
                 self.m.AddAtMostOne(group)
-        for a, b in lits.pairs[in_sub[lits.pairs[:, 0]]].tolist() if lits.pairs.size else []:
+        for a, b in lits.pairs[in_sub[lits.pairs].all(axis=1)].tolist() if lits.pairs.size else []:
             self.m.AddBoolOr([self.x[a].Not(), self.x[b].Not()])
-        for a, b, c in lits.triples[in_sub[lits.triples[:, 0]]].tolist() if lits.triples.size else []:
+        for a, b, c in lits.triples[in_sub[lits.triples].all(axis=1)].tolist() if lits.triples.size else []:
             self.m.AddBoolOr([self.x[a].Not(), self.x[b].Not(), self.x[c].Not()])
 
     def units_expr(self):
@@ -417,6 +417,7 @@ def solve_spot5(
              "largest_component": int(max((cv.size for cv in comp_vars), default=0))}
     best_sel: dict[int, int] = {}
     proven = True
+    trace: list = []  # (perf_counter, objective of the coupled part) as solutions arrive
 
     def remaining():
         return deadline - time.perf_counter()
@@ -452,7 +453,7 @@ def solve_spot5(
             proven = False
     if coupled:
         master_sel, master_opt = _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label,
-                                                deadline, workers, seed, stats)
+                                                deadline, workers, seed, stats, trace)
         best_sel.update(master_sel)
         proven &= master_opt
     values = _values_from(lits, inst.n, best_sel)
@@ -463,38 +464,77 @@ def solve_spot5(
         proven = False
         if problems:
             raise RuntimeError(f"SPOT5 solver produced an infeasible assignment: {problems[0]}")
+    stats["trace_s"] = [(round(t - t0, 3), v) for t, v in trace]
     return Spot5Result(profit=profit, optimal=bool(proven), values=values,
                        time_s=time.perf_counter() - t0, stats=stats)
 
 
-def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, workers, seed, stats):
+def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, workers, seed, stats, trace):
     """Capacity-coupled components: profit curves for all but the largest, then the master."""
+    cp_model = __import__("ortools.sat.python.cp_model", fromlist=["cp_model"])
     coupled = sorted(coupled, key=lambda c: comp_vars[c].size)
-    big = coupled[-1]
+    coupled_set = set(coupled)
+    best = {v: a for v, a in h_sel.items() if label[v] in coupled_set}
+
+    def value(sel):
+        return int(sum(int(lits.weight[a]) for a in sel.values()))
+
+    thr = weight_levels(inst.weights)
+    g = int(np.gcd.reduce(np.unique(inst.weights[inst.weights >= thr]))) if thr else 1
+    t_start = time.perf_counter()
+    total_s = deadline - t_start
+    high_opt = True
+    h_star = None
+    stage1: dict[int, int] = {}
+    if thr is not None:
+        # stage 1: the high level alone (low photographs left out: they cannot change it)
+        stats["levels"] = {"threshold": int(thr), "gcd_high": g}
+        hi_vars = np.concatenate([comp_vars[c] for c in coupled])
+        hi_vars = hi_vars[inst.weights[hi_vars] >= thr]
+        m1 = _Model(lits, hi_vars)
+        ue = m1.units_expr()
+        if not isinstance(ue, int):
+            m1.m.Add(ue <= cap)
+        m1.m.Maximize(m1.weight_expr(g))
+        m1.hint({v: a for v, a in best.items() if inst.weights[v] >= thr})
+        s1 = m1.solver(0.35 * total_s, workers, seed)
+        st = s1.Solve(m1.m)
+        if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            stage1 = m1.read(s1)
+            h_star = int(round(s1.ObjectiveValue()))
+            high_opt = st == cp_model.OPTIMAL
+            stats["high_level"] = h_star * g
+            stats["high_level_optimal"] = high_opt
+            trace.append((time.perf_counter(), h_star * g))
+        else:
+            high_opt = False
+    # profit curves of the smaller coupled components, each within a small budget
     curves: dict[int, list] = {}
     t_curve = time.perf_counter()
-    curve_deadline = time.perf_counter() + 0.35 * (deadline - time.perf_counter())
-    for c in coupled:
-        if c == big and len(coupled) > 1 and comp_vars[c].size > 120:
+    curve_end = t_curve + 0.25 * (deadline - t_curve)
+    big = coupled[-1]
+    for k, c in enumerate(coupled):
+        if (c == big and len(coupled) > 1 and comp_vars[c].size > 120) or comp_vars[c].size > 250:
             continue
-        if comp_vars[c].size > 250:
-            continue
-        pts = _profit_curve(lits, comp_vars[c], cap, curve_deadline, workers)
+        left = curve_end - time.perf_counter()
+        if left <= 0:
+            break
+        budget = min(left, max(0.2, 0.08 * total_s))
+        pts = _profit_curve(lits, comp_vars[c], cap, time.perf_counter() + budget, workers)
         if pts is not None:
             curves[c] = pts
-    if big not in curves and len(coupled) == 1:
-        pass
     stats["curves"] = len(curves)
     stats["curve_s"] = round(time.perf_counter() - t_curve, 3)
     full = [c for c in coupled if c not in curves]
-    if not full:  # every component compressed: exact multiple-choice knapsack by DP
+    if not full and high_opt:  # every component compressed: exact multiple-choice knapsack by DP
         sel = _mckp_dp([curves[c] for c in coupled], cap)
         stats["master"] = "dp"
         return sel, True
-    # try the largest as a curve too when it is cheap (left as full otherwise)
+    if not full:
+        full = [big]
+        curves.pop(big)
     subset = np.concatenate([comp_vars[c] for c in full])
     mdl = _Model(lits, subset)
-    cp = mdl.cp
     choice = {}
     units_terms = [mdl.units_expr()]
     prof_terms = []
@@ -504,11 +544,7 @@ def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, 
         choice[c] = bs
         units_terms += [pts[k][0] * bs[k] for k in range(len(pts)) if pts[k][0]]
         prof_terms.append((pts, bs))
-    units_all = sum(units_terms)
-    mdl.m.Add(units_all <= cap)
-
-    thr = weight_levels(inst.weights)
-    g = int(np.gcd.reduce(np.unique(inst.weights[inst.weights >= thr]))) if thr else 1
+    mdl.m.Add(sum(units_terms) <= cap)
 
     def curve_profit(scale_high: bool):
         terms = []
@@ -519,7 +555,6 @@ def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, 
                     terms.append(val * b)
         return sum(terms) if terms else 0
 
-    # hint: heuristic restricted to full comps; curve choice = best breakpoint within its units
     def hint_from(sel_all: dict[int, int]):
         mdl.m.ClearHints()
         on = set(sel_all.values())
@@ -527,7 +562,8 @@ def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, 
             mdl.m.AddHint(v, a in on)
         for c, pts in curves.items():
             part_units = sum(int(lits.units[a]) for v, a in sel_all.items() if label[v] == c)
-            k = max(i for i, p in enumerate(pts) if p[0] <= part_units) if any(p[0] <= part_units for p in pts) else 0
+            ok = [i for i, p in enumerate(pts) if p[0] <= part_units]
+            k = max(ok) if ok else 0
             for i, b in enumerate(choice[c]):
                 mdl.m.AddHint(b, i == k)
 
@@ -539,40 +575,33 @@ def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, 
                     sel.update(curves[c][k][2])
         return sel
 
-    def value(sel):
-        return int(sum(int(lits.weight[a]) for a in sel.values()))
-
-    hint_from(h_sel)
-    best = {v: a for v, a in h_sel.items() if label[v] in set(coupled)}
-    optimal = False
-    if thr is not None:
-        stats["levels"] = {"threshold": int(thr), "gcd_high": g}
+    if h_star is not None:
         high_mask = lambda a: lits.weight[a] >= thr  # noqa: E731
-        mdl.m.Maximize(mdl.weight_expr(g, high_mask) + curve_profit(True))
-        s = mdl.solver(0.4 * (deadline - time.perf_counter()), workers, seed)
-        st = s.Solve(mdl.m)
-        if st in (cp.OPTIMAL, cp.FEASIBLE):
-            h_star = int(round(s.ObjectiveValue()))
-            stage1 = extract(s)
-            if value(stage1) > value(best):
-                best = stage1
-            stats["high_level"] = h_star * g
-            stats["high_level_optimal"] = st == cp.OPTIMAL
-            mdl.m.Add(mdl.weight_expr(g, high_mask) + curve_profit(True) >= h_star)
-            hint_from(stage1)
-            high_opt = st == cp.OPTIMAL
-        else:
-            high_opt = False
+        mdl.m.Add(mdl.weight_expr(g, high_mask) + curve_profit(True) >= h_star)
+        # hint: the stage-1 high selection, completed greedily with compatible low photographs
+        hs = _Heuristic(lits, np.concatenate([comp_vars[c] for c in coupled]), cap, np.random.default_rng(seed))
+        hs.sel = dict(stage1)
+        hs.greedy()
+        if value(hs.sel) > value(best):
+            best = dict(hs.sel)
+            trace.append((time.perf_counter(), None))
+        hint_from(hs.sel)
     else:
-        high_opt = True
+        hint_from(best)
     mdl.m.Maximize(mdl.weight_expr() + curve_profit(False))
     s = mdl.solver(deadline - time.perf_counter(), workers, seed + 1)
-    st = s.Solve(mdl.m)
-    if st in (cp.OPTIMAL, cp.FEASIBLE):
+
+    class _CB(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self):
+            trace.append((time.perf_counter(), int(round(self.ObjectiveValue()))))
+
+    st = s.Solve(mdl.m, _CB())
+    optimal = False
+    if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         sol = extract(s)
         if value(sol) >= value(best):
             best = sol
-        optimal = st == cp.OPTIMAL and high_opt
+        optimal = st == cp_model.OPTIMAL and high_opt
     stats["master"] = "cp-sat"
     return best, optimal
 
