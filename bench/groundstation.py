@@ -68,7 +68,10 @@ def main() -> None:
     buf = np.frombuffer(cad, np.uint8)
     nbits = buf.size * 8
     rep = 3
-    results: dict = {"quick": quick, "cadu_bytes": int(buf.size), "packets": n_pk}
+    import os
+
+    results: dict = {"quick": quick, "cadu_bytes": int(buf.size), "packets": n_pk,
+                     "load_average_1min": os.getloadavg()[0], "cpu_count": os.cpu_count()}
 
     dst = np.empty_like(buf)
     t_copy = best_of(lambda: np.copyto(dst, buf), 5)
@@ -129,14 +132,14 @@ def main() -> None:
         results["ccsdspy_split_mbit_s"] = None
     results["ours_split_mbit_s"] = len(pkt_file) * 8 / t_ours / 1e6
 
-    table = Table(title=f"lotusar ground station ({'quick' if quick else 'full'}; {buf.size / 1e6:.1f} MB of CADUs)")
+    table = Table(title=f"lotusar ground station ({'quick' if quick else 'full'}; {buf.size / 1e6:.1f} MB of CADUs; load {results['load_average_1min']:.1f} on {os.cpu_count()} cores)")
     for c in ("measure", "value", "reference", "ratio", "goal"):
         table.add_column(c)
     table.add_row("memory copy (ceiling)", f"{ceiling:,.0f} Mbit/s", "", "1.00", "")
     table.add_row("frame path, error-free AOS", f"{results['frame_path_clean_mbit_s']:,.0f} Mbit/s", "memcpy", f"{results['frame_path_clean_mbit_s'] / ceiling:.3f}", "≥ 1000 Mbit/s")
     table.add_row("frame path, byte errors 1e-3", f"{results['frame_path_ber1e-3_mbit_s']:,.0f} Mbit/s", "memcpy", f"{results['frame_path_ber1e-3_mbit_s'] / ceiling:.3f}", "≥ 200 Mbit/s")
     table.add_row("Viterbi K=7 r=1/2 soft", f"{results['viterbi_mbit_s']:.2f} Mbit/s", "symbol copy", f"{results['viterbi_mbit_s'] / results['viterbi_symbol_copy_mbit_s']:.5f}", "")
-    table.add_row("Viterbi BER at 4 dB", f"{ber:.2e}", f"union bound {results['viterbi_union_bound_4db']:.2e}", f"{ber / results['viterbi_union_bound_4db']:.2f}", "≤ 1")
+    table.add_row("Viterbi BER at 4 dB", f"{ber:.2e}", f"union bound {results['viterbi_union_bound_4db']:.2e}", f"{ber / results['viterbi_union_bound_4db']:.2f}", f"≈ 1 ({int(round(ber * nv))} errors)")
     if results.get("ccsdspy_split_mbit_s"):
         table.add_row("packet split by APID", f"{results['ours_split_mbit_s']:,.0f} Mbit/s", f"CCSDSPy {results['ccsdspy_split_mbit_s']:,.0f} Mbit/s",
                       f"{results['ours_split_mbit_s'] / results['ccsdspy_split_mbit_s']:.2f}", f"outputs equal: {results['ccsdspy_outputs_equal']}")
