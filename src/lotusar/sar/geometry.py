@@ -125,13 +125,13 @@ def zero_doppler_ground_points(sv, t_s: float, slant_range_m_, look_side: str, h
     c = np.cross(n, x) if look_side == "right" else np.cross(x, n)
     lo = np.zeros_like(rng)
     hi = np.full_like(rng, np.deg2rad(80.0))
-    for _ in range(50):  # bisection on the look angle: height decreases with angle... monotone
+    for _ in range(50):  # bisection on the look angle
         mid = 0.5 * (lo + hi)
         p = r + rng[:, None] * (np.cos(mid)[:, None] * n + np.sin(mid)[:, None] * c)
         h = ecef_to_geodetic(p)[2]
-        above = h > height_m
-        lo = np.where(above, mid, lo)
-        hi = np.where(above, hi, mid)
+        above = h > height_m  # height grows with the look angle
+        lo = np.where(above, lo, mid)
+        hi = np.where(above, mid, hi)
     mid = 0.5 * (lo + hi)
     return r + rng[:, None] * (np.cos(mid)[:, None] * n + np.sin(mid)[:, None] * c)
 

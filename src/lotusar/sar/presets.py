@@ -59,7 +59,7 @@ class SarMode:
     nesz_db: float = -20.0
     quantisation_bits: int = 8
     window: str = "none"
-    window_coefficient: float = 0.75
+    window_coefficient: float = 0.54
     acquisition_mode: str = "stripmap"
     swath_km: float = 12.0
     tle_line1: str = ASNARO2_TLE[0]
