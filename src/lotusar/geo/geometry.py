@@ -104,7 +104,7 @@ def rdr2geo(orbit: Orbit, azimuth_time_s, slant_range_m, dem, wavelength_m: floa
 
 
 def geo2rdr(orbit: Orbit, target_ecef_m, wavelength_m: float = 0.0, doppler_hz: DopplerFn | None = None,
-            t0_s=None, time_tol_s: float = 1e-10, max_iter: int = 20):
+            t0_s=None, time_tol_s: float = 1e-9, max_iter: int = 20):
     """Radar coordinates (azimuth time s since ``orbit.epoch``, slant range m) of ECEF targets.
 
     ``target_ecef_m`` (…, 3). ``t0_s`` (scalar or array) is the initial guess (default: the
