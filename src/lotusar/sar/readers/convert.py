@@ -89,8 +89,17 @@ def fast_time0_s(block: RawBlock) -> float:
 
 def focus_params(block: RawBlock, sv, doppler_slope_hz_per_m: float, doppler_hz: float, doppler_ref_range_m: float,
                  *, azimuth_bandwidth_hz: float | None = None, range_window: str = "none", azimuth_window: str = "none"):
-    """SAR-core :class:`~lotusar.sar.focus.FocusParams` for ``block`` with the estimated Doppler."""
+    """SAR-core :class:`~lotusar.sar.focus.FocusParams` for ``block`` with the estimated Doppler.
+
+    The output grid is the one of :func:`~.focus_real.rda_focus`: same size as the raw block,
+    range from the echo-start range of sample 0, zero-Doppler times starting Δη (beam-centre
+    minus zero-Doppler time at mid swath) before the first pulse, so squinted blocks land inside.
+    """
     from lotusar.sar.focus import FocusParams
+    from lotusar.sar.readers.focus_real import zero_doppler_shift_lines
+
+    vr = float(block.effective_velocity_m_s or orbit_effective_velocity(block))
+    n = zero_doppler_shift_lines(block, doppler_hz, vr)
 
     return FocusParams(
         carrier_hz=block.carrier_hz,
@@ -109,6 +118,10 @@ def focus_params(block: RawBlock, sv, doppler_slope_hz_per_m: float, doppler_hz:
         range_window=range_window,
         azimuth_window=azimuth_window,
         replica=block.chirp_replica,
+        slc_time0_s=float(block.azimuth_time_s[0]) - n / block.prf_hz,
+        slc_lines=block.shape[0],
+        slc_range0_m=block.near_range_m,
+        slc_samples=block.shape[1],
     )
 
 

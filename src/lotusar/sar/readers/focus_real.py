@@ -234,6 +234,15 @@ def azimuth_stage(rd: np.ndarray, block: RawBlock, fdc_r: np.ndarray, effective_
     return img.astype(np.complex64)
 
 
+def zero_doppler_shift_lines(block: RawBlock, doppler_centroid_hz: float, effective_velocity_m_s: float) -> int:
+    """Lines between zero-Doppler and beam-centre time at mid swath: Δη = −f_dc λ R(η_c) / (2 V_r²)."""
+    lam = block.wavelength_m
+    r0 = float(block.slant_range_m[block.shape[1] // 2])
+    d = np.sqrt(1 - (lam * doppler_centroid_hz / (2 * effective_velocity_m_s)) ** 2)
+    deta = -doppler_centroid_hz * lam * (r0 / d) / (2 * effective_velocity_m_s**2)
+    return int(np.round(deta * block.prf_hz))
+
+
 def rda_focus(
     block: RawBlock,
     doppler_centroid_hz: float | np.ndarray | Callable[[np.ndarray], np.ndarray],
@@ -273,11 +282,16 @@ def rda_focus(
         progress("RCMC, azimuth compression")
     img = azimuth_stage(rd, block, fdc_r, vr, out_samples=nout, rcmc_taps=rcmc_taps, azimuth_window=azimuth_window,
                         azimuth_bandwidth_fraction=azimuth_bandwidth_fraction)
+    # zero-Doppler registration: the block's targets pass the beam centre Δη after their
+    # zero-Doppler time; the circular azimuth compression puts them at row (η0 − t_first)·PRF
+    # mod N, so roll by round(Δη·PRF) and label row 0 with t_first − n/PRF
+    shift_lines = zero_doppler_shift_lines(block, float(np.median(fdc_r)), vr)
+    img = np.roll(img, shift_lines % na, axis=0)
     return FocusedImage(
         slc=img,
         first_slant_range_m=float(r_out[0]),
         range_pixel_spacing_m=block.range_pixel_spacing_m,
-        first_azimuth_time_s=float(block.azimuth_time_s[0]),
+        first_azimuth_time_s=float(block.azimuth_time_s[0]) - shift_lines / block.prf_hz,
         azimuth_time_interval_s=1.0 / block.prf_hz,
         doppler_centroid_hz=fdc_r.astype(float),
         effective_velocity_m_s=vr,
