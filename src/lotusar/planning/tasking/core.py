@@ -345,45 +345,68 @@ def local_search(problem: Problem, sched: Schedule, max_rounds: int = 2, deadlin
     return sched
 
 
-def insert_with_eviction(problem: Problem, sched: Schedule, rid: str, earliest_only: bool = False):
-    """Plan ``rid`` on its earliest candidate that works after removing only acquisitions of
-    strictly lower priority; evicted ones are re-inserted elsewhere when possible.
-    Returns (ok, evicted_ids_not_replanned)."""
-    req = problem.requests[rid]
-    cands = problem.cands_by_req.get(rid, [])
-    for c in cands:
-        ok, why, bl = sched.try_add(c)
+def _insert_evicting(problem: Problem, sched: Schedule, c, priority: int):
+    """Schedule copy with ``c`` added after removing only acquisitions of priority > ``priority``
+    (timeline blockers first; for memory/latency/energy/duty the lower-priority acquisition of
+    that satellite nearest in time, repeatedly). Returns (trial, evicted ids) or None."""
+    trial = sched.copy()
+    evicted = []
+    for _ in range(50):
+        ok, why, bl = trial.try_add(c)
         if ok:
-            return True, []
-        trial = sched.copy()
-        evicted = []
-        # remove blockers (timeline) of lower priority; then, for memory/latency/energy/duty,
-        # remove lower-priority acquisitions of that satellite nearest in time until it fits
-        success = False
-        for _ in range(50):
-            ok, why, bl = trial.try_add(c)
-            if ok:
-                success = True
-                break
-            if why == "conflict":
-                victims = [b for b in bl if b.priority > req.priority]
-                if len(victims) < len(bl):
-                    break
-            else:
-                pool = [a for a in trial.by_sat[c.satellite] if a.priority > req.priority]
-                if not pool:
-                    break
-                victims = [min(pool, key=lambda a: (abs(a.start_s - c.start_s), -a.priority))]
-            for v in victims:
-                trial.remove(v.request_id)
-                evicted.append(v.request_id)
-        if success:
+            return trial, evicted
+        if why == "conflict":
+            victims = [b for b in bl if b.priority > priority]
+            if len(victims) < len(bl):
+                return None
+        else:
+            pool = [a for a in trial.by_sat[c.satellite] if a.priority > priority]
+            if not pool:
+                return None
+            victims = [min(pool, key=lambda a: (abs(a.start_s - c.start_s), -a.priority))]
+        for v in victims:
+            trial.remove(v.request_id)
+            evicted.append(v.request_id)
+    return None
+
+
+PASS_GAP_S = 900.0   # candidates of one satellite closer than this belong to the same overflight
+
+
+def insert_with_eviction(problem: Problem, sched: Schedule, rid: str, earliest_only: bool = False):
+    """Plan ``rid`` on its EARLIEST feasible overflight, removing only acquisitions of strictly
+    lower priority. Among the candidates of that overflight (left/right look, other
+    satellites passing at the same time) the one displacing the fewest acquisitions is taken;
+    displaced ones are re-inserted on another of their candidates when possible.
+    Returns (ok, ids displaced and not re-planned)."""
+    req = problem.requests[rid]
+    cands = sorted(problem.cands_by_req.get(rid, []), key=lambda c: c.start_s)
+    groups: list[list] = []
+    for c in cands:
+        if groups and c.start_s - groups[-1][0].start_s < PASS_GAP_S:
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+    for g in groups:
+        best = None
+        for c in g:
+            res = _insert_evicting(problem, sched, c, req.priority)
+            if res is None:
+                continue
+            trial, evicted = res
             lost = []
             for vid in request_order(problem, evicted):
                 if not any(trial.try_add(alt)[0] for alt in problem.cands_by_req[vid]):
                     lost.append(vid)
-                    problem.reasons[vid] = (f"conflict with request {rid} of higher priority "
-                                            f"({req.priority}) inserted by re-planning")
+            cost = (len(evicted), sum(problem.requests[v].weight for v in lost), c.start_s)
+            if best is None or cost < best[0]:
+                best = (cost, trial, lost)
+        if best is not None:
+            _, trial, lost = best
+            for vid in lost:
+                problem.reasons[vid] = (f"conflict with request {rid} of higher priority "
+                                        f"({req.priority}) inserted by re-planning")
+            problem.reasons.pop(rid, None)
             sched.sel, sched.by_sat = trial.sel, trial.by_sat
             return True, lost
         if earliest_only:

@@ -275,7 +275,8 @@ def random_requests(n: int, bbox=BBOX_VIETNAM, start=None, end=None, seed: int =
     """``n`` reproducible random requests inside ``bbox`` over [start, end] (numpy seed).
 
     Mixed modes (stripmap 50 %, spotlight 30 %, ScanSAR 20 %), priorities 1–5 (1 rarer),
-    weights 1–10, small areas (2–10 km) or points, windows of 6 h to the whole horizon.
+    weights 1–10, small areas (2–8 km, ScanSAR up to 30 km) or points, windows of 24 h (or the
+    horizon when shorter) to the whole horizon.
     Land/sea is not modelled: requests fall anywhere in the box.
     """
     from shapely.geometry import box, mapping
@@ -303,7 +304,7 @@ def random_requests(n: int, bbox=BBOX_VIETNAM, start=None, end=None, seed: int =
             h = side_km / 2 / KM_PER_DEG
             hl = h / math.cos(math.radians(lat))
             aoi = json.loads(json.dumps(mapping(box(lon - hl, lat - h, lon + hl, lat + h))))
-        w_s = float(rng.uniform(min(6 * 3600.0, horizon_s), horizon_s))
+        w_s = float(rng.uniform(min(24 * 3600.0, horizon_s), horizon_s)) if rng.random() < 0.8 else horizon_s
         s_s = float(rng.uniform(0.0, horizon_s - w_s))
         inc_lo = float(rng.choice([20.0, 20.0, 25.0, 30.0]))
         inc_hi = float(rng.choice([45.0, 50.0, 50.0]))
