@@ -238,7 +238,7 @@ def _stage_simulate(res: ScenarioResult, fleet, plan: dict, cfg: dict, seed: int
     raw_path = res.out_dir / "raw" / "lotusat1_raw.h5"
     raw_path.parent.mkdir(parents=True, exist_ok=True)
     sario.write_raw(raw, raw_path)
-    for k in ("dem", "truth", "sigma0_vv_db"):
+    for k in ("dem", "truth", "sigma0_vv_db", "permanent_water"):
         res.ledger.add(f"scene_{k}", paths[k], "scene", parameters={"synthetic": True, **scene.attrs})
     res.ledger.add("raw", raw_path, "sar.simulate", inputs=["plan", "scene_sigma0_vv_db"],
                    parameters={"mode": mode.name, "look_angle_deg": mode.look_angle_deg, "reference_time_utc": mode.reference_time_utc,

@@ -175,6 +175,7 @@ def write_scene(scene: FloodScene, out_dir) -> dict[str, str]:
         "dem": (scene.height_m, "float32", -32768.0, "height above EGM96 geoid (m), synthetic"),
         "truth": (scene.classes, "uint8", 255, "0 dry, 1 flooded (truth), 2 permanent water, 3 urban"),
         "sigma0_vv_db": (scene.sigma0_db, "float32", np.nan, "sigma0 VV (dB), synthetic"),
+        "permanent_water": ((scene.classes == PERMANENT_WATER).astype(np.uint8), "uint8", 255, "permanent water (1) from the land/water map"),
     }
     for name, (arr, dtype, nodata, desc) in layers.items():
         path = out / f"scene_{name}.tif"
