@@ -121,3 +121,14 @@ def test_kiss_escapes():
     kf = ax25.kiss_deframe(ax25.kiss_frame(payload) + ax25.kiss_frame(b"abc"))
     assert [k.data for k in kf] == [b"\x00" + payload, b"\x00abc"]
     assert ax25.kiss_deframe(b"\xc0\x00ab\xdb\xc0")[0].error
+
+
+def test_cli_fragments_reported_on_stderr(qb, run_cli):
+    r = run_cli("gs", "beacon", qb / "kiss" / "tartu-18052017_1955.kss", "--input-format", "kiss", "--profile", "qb50-se01", "--json")
+    assert r.returncode == 0
+    assert len(json.loads(r.stdout)) == 9
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 5 and all("rejected" in ln for ln in lines)
+    r = run_cli("gs", "beacon", qb / "kiss" / "tartu-18052017_1955.kss", "--input-format", "kiss", "--profile", "qb50-se01", "--json", "--include-rejected")
+    rows = json.loads(r.stdout)
+    assert len(rows) == 14 and sum(x["status"] == "rejected" for x in rows) == 5

@@ -76,6 +76,11 @@ def beacon_cmd(
     data = _read_input(input)
     frames = decode_beacons(data, input_format, prof, source=str(input))
     shown = [f for f in frames if include_rejected or f.get("status") == "ok"]
+    import sys
+
+    for f in frames:  # rejected fragments: one line each on stderr (exit status stays 0)
+        if f.get("status") != "ok":
+            sys.stderr.write(f"lotusar: beacon frame {f.get('index')} at offset {f.get('offset')} rejected: {f.get('reason', 'not decodable')}\n")
     if json_out:
         from lotusar.cliutil import print_json
 
