@@ -57,3 +57,12 @@ def test_over_pass_and_cli(run_cli, tmp_path):
     assert len(out["series"]) > 60 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     r = run_cli("gs", "linkbudget", "--satellite", "Nope", "--station", "Hoa Lac", "--start", "2022-10-25T00:00:00Z", "--end", "2022-10-26T00:00:00Z")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_doppler_over_pass():
+    res = lb.link_budget_over_pass("PicoDragon", "Hoa Lac", "2022-10-25T00:00:00Z", "2022-10-26T00:00:00Z", link="uhf")
+    d = res.terms["doppler_hz"]
+    # receding at LOS, approaching at AOS; |Δf| ≤ f v/c with v ≈ 7.7 km/s
+    assert d[0] > 0 > d[-1]
+    assert np.abs(d).max() < 4.37e8 * 7.8e3 / 299792458.0
+    assert res.summary()["max_abs_doppler_hz"] == pytest.approx(np.abs(d).max())

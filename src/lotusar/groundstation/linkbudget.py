@@ -153,6 +153,7 @@ class PassLinkBudget:
             "min_margin_db": float(m.min()) if m.size else None,
             "max_margin_db": float(m.max()) if m.size else None,
             "max_ebn0_db": float(self.ebn0_db.max()) if m.size else None,
+            "max_abs_doppler_hz": float(np.abs(self.terms["doppler_hz"]).max()) if m.size and "doppler_hz" in self.terms else None,
             "required_ebn0_db": self.link.required_ebn0_db,
             "seconds_closed": float((m >= 0).sum() * self.step_s),
             "seconds_total": float(m.size * self.step_s),
@@ -211,7 +212,7 @@ def link_budget_over_pass(satellite, station, start, end, link: str = "xband", p
     ``pass_index``-th one found in [start, end] (``lotusar.orbit.passes.find_passes``).
     The scenario uses ``.ebn0_db`` (per step) to drive :func:`encoder.cadus_to_soft_symbols`.
     """
-    from lotusar.orbit.doppler import topocentric_series
+    from lotusar.orbit.doppler import doppler_series
     from lotusar.orbit.passes import find_passes
     from lotusar.orbit.propagate import time_grid
 
@@ -227,11 +228,13 @@ def link_budget_over_pass(satellite, station, start, end, link: str = "xband", p
     p = passes[pass_index]
     cfg = config or link_config(sat, st, link)
     t = time_grid(p.aos, p.los, step_s)
-    geo = topocentric_series(sat, st, t)
+    geo = doppler_series(sat, st, t, cfg.carrier_hz)
     el = geo["elevation_deg"]
     terms = link_budget(geo["range_m"], el, cfg.carrier_hz, cfg.eirp_dbw, cfg.g_over_t_db_k, cfg.data_rate_bps, cfg.required_ebn0_db, cfg.other_losses_db, cfg.implementation_loss_db)
     terms["eirp_dbw"] = np.full(el.size, cfg.eirp_dbw)
     terms["g_over_t_db_k"] = np.full(el.size, cfg.g_over_t_db_k)
+    terms["doppler_hz"] = geo["doppler_hz"]  # for the receiver's frequency tracking
+    terms["doppler_rate_hz_s"] = geo["doppler_rate_hz_s"]
     return PassLinkBudget(sat.name, st.name, cfg, geo["time"], el, geo["range_m"], terms, step_s)
 
 
