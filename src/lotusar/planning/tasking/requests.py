@@ -72,10 +72,10 @@ class TaskingRequest(BaseModel):
     @model_validator(mode="after")
     def _order(self):
         if self.deadline <= self.earliest_start:
-            raise ValueError(f"deadline {self.deadline.isoformat()} is not after earliest_start "
+            raise ValueError(f"deadline: {self.deadline.isoformat()} is not after earliest_start "
                              f"{self.earliest_start.isoformat()}")
         if self.incidence_max_deg <= self.incidence_min_deg:
-            raise ValueError("incidence_max_deg must be greater than incidence_min_deg")
+            raise ValueError("incidence_max_deg: must be greater than incidence_min_deg")
         return self
 
     # -- geometry -------------------------------------------------------------------------
@@ -138,8 +138,11 @@ def _err_field(e) -> str:
     if not errs:
         return str(e)
     er = errs[0]
-    loc = ".".join(str(x) for x in er.get("loc", ())) or "request"
+    loc = ".".join(str(x) for x in er.get("loc", ()))
     msg = er.get("msg", "invalid").replace("Value error, ", "")
+    if not loc:
+        head, sep, rest = msg.partition(": ")
+        loc, msg = (head, rest) if sep and head.isidentifier() else ("request", msg)
     return f"field '{loc}': {msg}"
 
 

@@ -1,0 +1,209 @@
+"""Independent plan checker (deliberately shares no code with lotusar.planning.tasking).
+
+Re-derives every constraint from the plan JSON, the fleet file (platform numbers, TLE text,
+stations) and skyfield (passes via ``EarthSatellite.find_events``):
+transitions, overlaps, duty cycle, recorder level (recomputed from acquisitions and
+downlinks), downlinks inside passes after the set-up time, antenna exclusivity, request
+windows/incidence/look side, strict priority, every request accounted for.
+Returns a list of violation strings (empty = valid).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+
+SETUP_S = 60.0
+TOL_S = 1e-3
+
+
+def _t(s: str) -> datetime:
+    return datetime.fromisoformat(s.replace("Z", "+00:00"))
+
+
+def _sec(s: str, t0: datetime) -> float:
+    return (_t(s) - t0).total_seconds()
+
+
+def _platforms(fleet):
+    return {s.name: s for s in fleet.satellites}
+
+
+def skyfield_passes(fleet, sat_name: str, station, t0: datetime, t1: datetime):
+    """(rise, set) datetimes of every full pass from skyfield, with the element set nearest in epoch."""
+    from skyfield.api import EarthSatellite, load, wgs84
+
+    ts = load.timescale(builtin=True)
+    sat = _platforms(fleet)[sat_name]
+    sets = sat.element_sets()
+    mid = t0 + (t1 - t0) / 2
+    mid64 = np.datetime64(mid.replace(tzinfo=None), "ns")
+    es = min(sets, key=lambda e: abs((e.epoch - mid64).astype(np.int64)))
+    es_sat = EarthSatellite(es.line1, es.line2, ts=ts)
+    site = wgs84.latlon(station.lat_deg, station.lon_deg, elevation_m=station.height_m)
+    tt, ev = es_sat.find_events(site, ts.from_datetime(t0 - timedelta(minutes=20)),
+                                ts.from_datetime(t1 + timedelta(minutes=20)), altitude_degrees=station.min_elevation_deg)
+    out = []
+    rise = None
+    for ti, e in zip(tt, ev):
+        if e == 0:
+            rise = ti.utc_datetime()
+        elif e == 2 and rise is not None:
+            out.append((rise, ti.utc_datetime()))
+            rise = None
+    return out
+
+
+def check_plan(plan: dict, fleet, requests: list[dict] | None = None) -> list[str]:
+    bad: list[str] = []
+    t0 = _t(plan["window"]["start"])
+    t1 = _t(plan["window"]["end"])
+    sats = _platforms(fleet)
+    reqs = {r["id"]: r for r in (requests if requests is not None else plan["requests"])}
+    acqs = plan["acquisitions"]
+    dls = plan["downlinks"]
+    for k in ("request_id", "satellite", "start", "end", "look_side", "incidence_deg", "volume_bits"):
+        for a in acqs:
+            if k not in a:
+                bad.append(f"acquisition without {k}")
+    for d in dls:
+        for k in ("satellite", "station", "start", "end"):
+            if k not in d:
+                bad.append(f"downlink without {k}")
+    # --- per-acquisition request constraints
+    for a in acqs:
+        r = reqs.get(a["request_id"])
+        if r is None:
+            bad.append(f"acquisition for unknown request {a['request_id']}")
+            continue
+        s, e = _t(a["start"]), _t(a["end"])
+        if s < _t(r["earliest_start"]) - timedelta(seconds=TOL_S) or e > _t(r["deadline"]) + timedelta(seconds=TOL_S):
+            bad.append(f"{a['request_id']}: acquisition outside the request window")
+        if s < t0 or e > t1:
+            bad.append(f"{a['request_id']}: acquisition outside the planning window")
+        if r.get("look_side", "any") not in ("any", a["look_side"]):
+            bad.append(f"{a['request_id']}: look side {a['look_side']} != requested {r['look_side']}")
+        if r.get("pass_direction", "any") not in ("any", a.get("direction")):
+            bad.append(f"{a['request_id']}: direction {a.get('direction')} != requested {r['pass_direction']}")
+        mode = sats[a["satellite"]].sar_mode(r["mode"])
+        lo = max(r.get("incidence_min_deg", 0), mode.incidence_min_deg) - 1e-6
+        hi = min(r.get("incidence_max_deg", 90), mode.incidence_max_deg) + 1e-6
+        if not lo <= a["incidence_deg"] <= hi:
+            bad.append(f"{a['request_id']}: incidence {a['incidence_deg']:.2f} outside [{lo:.2f}, {hi:.2f}]")
+        if a["off_nadir_deg"] > sats[a["satellite"]].platform.max_roll_deg + 1e-6:
+            bad.append(f"{a['request_id']}: off-nadir beyond max roll")
+        dur = (e - s).total_seconds()
+        if abs(a["volume_bits"] - dur * mode.data_rate_bps) > 1e-6 * a["volume_bits"] + 1:
+            bad.append(f"{a['request_id']}: volume {a['volume_bits']} != duration × data rate")
+    # --- per satellite: overlaps, transitions, duty cycle, memory
+    for name in {a["satellite"] for a in acqs} | {d["satellite"] for d in dls}:
+        p = sats[name].platform
+        A = sorted([a for a in acqs if a["satellite"] == name], key=lambda a: a["start"])
+        st = np.array([_sec(a["start"], t0) for a in A])
+        en = np.array([_sec(a["end"], t0) for a in A])
+        roll = np.array([(-1 if a["look_side"] == "left" else 1) * a["off_nadir_deg"] for a in A])
+        for i in range(len(A) - 1):
+            need = p.mode_transition_s + abs(roll[i + 1] - roll[i]) / p.roll_rate_deg_s
+            if st[i + 1] - en[i] < need - TOL_S:
+                bad.append(f"{name}: {A[i]['request_id']} → {A[i + 1]['request_id']}: gap {st[i + 1] - en[i]:.1f} s "
+                           f"< transition {need:.1f} s")
+        n_rev_day = sats[name].element_sets()[0].satrec.no_kozai * 1440 / (2 * np.pi)
+        period = 86400.0 / n_rev_day
+        for i in range(len(A)):
+            busy = np.clip(np.minimum(en, st[i] + period) - np.maximum(st, st[i]), 0, None).sum()
+            if busy > p.max_imaging_s_per_orbit + TOL_S:
+                bad.append(f"{name}: {busy:.0f} s of imaging in one orbit from {A[i]['start']}")
+        D = sorted([d for d in dls if d["satellite"] == name], key=lambda d: d["start"])
+        ds = np.array([_sec(d["start"], t0) for d in D])
+        de = np.array([_sec(d["end"], t0) for d in D])
+        for d, a_, b_ in zip(D, ds, de):
+            if "volume_bits" in d and abs(d["volume_bits"] - (b_ - a_) * p.downlink_rate_bps) > 1e-6 * d["volume_bits"] + 1:
+                bad.append(f"{name}: downlink volume != duration × rate")
+        for i in range(len(D) - 1):
+            if ds[i + 1] < de[i] - TOL_S:
+                bad.append(f"{name}: two downlinks at once ({D[i]['station']}, {D[i + 1]['station']})")
+        # recorder: fill linear over each acquisition, drain linear over each downlink
+        vol = np.array([a["volume_bits"] for a in A])
+        tb = np.unique(np.concatenate([st, en, ds, de, [0.0]]))
+        fill = (vol[None, :] * np.clip((tb[:, None] - st) / np.maximum(en - st, 1e-9), 0, 1)).sum(1) if len(A) else 0 * tb
+        drain = (p.downlink_rate_bps * np.clip(tb[:, None] - ds, 0, None).clip(max=(de - ds))).sum(1) if len(D) else 0 * tb
+        level = fill - drain
+        if level.min(initial=0) < -1e3:
+            bad.append(f"{name}: recorder below zero ({level.min():.3g} bits)")
+        if level.max(initial=0) > p.memory_bits + 1e3:
+            bad.append(f"{name}: recorder above capacity ({level.max():.3g} > {p.memory_bits:.3g} bits)")
+        # energy profile within [DoD floor, capacity]
+        for pt in plan.get("energy", {}).get(name, []):
+            if not (0.2 * p.battery_wh - 1e-6 <= pt["value"] <= p.battery_wh + 1e-6):
+                bad.append(f"{name}: battery {pt['value']:.1f} Wh outside [{0.2 * p.battery_wh}, {p.battery_wh}]")
+                break
+    # --- downlinks inside skyfield passes, after set-up; one satellite per antenna
+    stations = {s.name: s for s in fleet.stations}
+    cache = {}
+    for d in dls:
+        key = (d["satellite"], d["station"])
+        if key not in cache:
+            cache[key] = skyfield_passes(fleet, d["satellite"], stations[d["station"]], t0, t1)
+        s, e = _t(d["start"]), _t(d["end"])
+        ok = any(s >= r + timedelta(seconds=SETUP_S - 1.0) and e <= st_ + timedelta(seconds=1.0) for r, st_ in cache[key])
+        if not ok:
+            bad.append(f"downlink {d['satellite']}→{d['station']} {d['start']}–{d['end']} not inside a pass after set-up")
+    for stn in {d["station"] for d in dls}:
+        D = sorted([d for d in dls if d["station"] == stn], key=lambda d: d["start"])
+        for x, y in zip(D, D[1:]):
+            if _t(y["start"]) < _t(x["end"]) - timedelta(seconds=TOL_S):
+                bad.append(f"{stn}: antenna used by two downlinks at once")
+    # --- every request accounted for; strict priority
+    planned = {a["request_id"] for a in acqs}
+    unpl = {u["request_id"]: u for u in plan["unplanned"]}
+    for rid in reqs:
+        if rid not in planned and rid not in unpl:
+            bad.append(f"request {rid} neither planned nor unplanned")
+        if rid in unpl and not unpl[rid].get("reason"):
+            bad.append(f"request {rid} unplanned without a reason")
+    prio = {rid: r.get("priority", 3) for rid, r in reqs.items()}
+    if "stability" in plan:
+        pass
+    for rid, u in unpl.items():
+        reason = u["reason"]
+        if reason.startswith("conflict with request "):
+            other = reason.split()[3]
+            if other not in planned:
+                bad.append(f"{rid}: blamed on {other}, which is not planned")
+            elif prio[other] > prio[rid] and "inserted by re-planning" not in reason:
+                bad.append(f"{rid} (priority {prio[rid]}) lost to lower-priority {other} ({prio[other]})")
+    bad += _dominance(plan, fleet, prio, planned, unpl, t0)
+    return bad
+
+
+def _dominance(plan, fleet, prio, planned, unpl, t0) -> list[str]:
+    """No unplanned request has a candidate (from the plan's candidate list, i.e. data) that is
+    blocked only by acquisitions of lower priority (timeline conflicts recomputed here)."""
+    st = plan.get("replan_state", {})
+    cands = st.get("candidates", [])
+    sub_of = {}
+    for r in st.get("sub_requests", []):
+        sub_of[r["id"]] = r.get("parent_id") or r["id"]
+    sats = _platforms(fleet)
+    acqs = plan["acquisitions"]
+    bad = []
+    for c in cands:
+        root = sub_of.get(c["request_id"], c["request_id"])
+        if root not in unpl or "conflict with request" not in unpl[root]["reason"]:
+            continue
+        p = sats[c["satellite"]].platform
+        rc = (-1 if c["look_side"] == "left" else 1) * c["off_nadir_deg"]
+        blockers = []
+        for a in acqs:
+            if a["satellite"] != c["satellite"]:
+                continue
+            s, e = _sec(a["start"], t0), _sec(a["end"], t0)
+            ra = (-1 if a["look_side"] == "left" else 1) * a["off_nadir_deg"]
+            need = p.mode_transition_s + abs(ra - rc) / p.roll_rate_deg_s
+            first_end, second_start = (e, c["start_s"]) if s <= c["start_s"] else (c["end_s"], s)
+            if second_start - first_end < need - TOL_S:
+                blockers.append(a)
+        if blockers and all(a["priority"] > prio[root] for a in blockers) and "re-planning" not in unpl[root]["reason"]:
+            bad.append(f"{root} (priority {prio[root]}) blocked only by lower-priority acquisitions at {c['start_s']:.0f} s")
+    return bad
