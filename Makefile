@@ -27,7 +27,7 @@ web:
 	-bash scripts/install-web-deps.sh
 
 demo: setup web
-	$(BIN)/lotusar scenario run typhoon --out $(OUT)
+	$(BIN)/lotusar scenario run typhoon --scale full --out $(OUT)
 
 test: setup system web
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
