@@ -227,14 +227,28 @@ def assemble(problem: Problem, sched: Schedule, requests, window, fleet_path, so
                 list(requests), stability, solver_info or {}, problem, sched, coverage)
 
 
+def as_requests(items) -> list[TaskingRequest]:
+    """TaskingRequest objects or plain mappings (validated) → list of TaskingRequest."""
+    from lotusar.planning.tasking.requests import parse_requests
+
+    items = list(items)
+    if all(isinstance(r, TaskingRequest) for r in items):
+        return items
+    return parse_requests([r.to_json_dict() if isinstance(r, TaskingRequest) else r for r in items], "requests")
+
+
 def plan_requests(requests, fleet=None, start=None, end=None, time_limit_s: float = 10.0,
                   fleet_path: str | None = None, use_cpsat: bool = True) -> Plan:
     """Plan ``requests`` (TaskingRequest list) on ``fleet`` (default fleet when None) in [start, end]."""
     from lotusar.fleet import load_fleet
     from lotusar.timeutil import parse_utc
 
-    if fleet is None:
+    from pathlib import Path
+
+    if fleet is None or isinstance(fleet, (str, Path)):
+        fleet_path = str(fleet) if fleet is not None else fleet_path
         fleet = load_fleet(fleet_path)
+    requests = as_requests(requests)
     if start is None:
         start = parse_utc(fleet.reference_epoch or "2022-10-25T12:00:00Z")
     if end is None:

@@ -43,6 +43,8 @@ def read_plan(path) -> dict:
 def _load_fleet(ref, fleet):
     from lotusar.fleet import load_fleet
 
+    if isinstance(fleet, (str, Path)):
+        return load_fleet(fleet), str(fleet)
     if fleet is not None:
         return fleet, None if ref in (None, "default") else ref
     return load_fleet(None if ref in (None, "default") else ref), None if ref in (None, "default") else ref
@@ -94,17 +96,19 @@ def replan(plan, new_requests, fleet=None, time_limit_s: float = 5.0, urgent: bo
         prob.cands_by_req, prob.cands = dict(prob.cands_by_req), dict(prob.cands)
         sched = plan.schedule.copy()
         sched.p = prob
-        if fleet is None:
+        if fleet is None or isinstance(fleet, (str, Path)):
             from lotusar.fleet import load_fleet
 
-            fleet = load_fleet(fleet_path)
+            fleet = load_fleet(fleet if fleet is not None else fleet_path)
     else:
         d = read_plan(plan) if isinstance(plan, (str, Path)) else plan
         prob, sched, roots, fleet, fleet_path = problem_from_plan_dict(d, fleet)
     previous = {(c.request_id, c.satellite, c.start_s) for c in sched.sel.values()}
     known = {r.id for r in roots}
+    from lotusar.planning.tasking.plan import as_requests
+
     new = []
-    for r in new_requests:
+    for r in as_requests(new_requests):
         if r.id in known:
             raise ValidationError(f"new request id {r.id!r} already in the plan (field 'id')")
         if urgent:
