@@ -146,7 +146,7 @@ def gamma_map(x, size=7, looks=1.0):
     return out.astype(np.float32)
 
 
-def frost(x, size=5, looks=1.0, damping=2.0):
+def frost(x, size=5, looks=1.0, damping=1.0):
     x = np.asarray(x, dtype=np.float64)
     m, v = _local_stats(x, size)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -169,7 +169,7 @@ _FUNCS = {"boxcar": boxcar, "lee": lee, "refined_lee": refined_lee, "gamma_map":
 
 
 def halo(method: str, size: int) -> int:
-    return max(size // 2, 3) + (3 if method == "refined_lee" else 0)
+    return max(size // 2, 3) + (7 if method == "refined_lee" else 0)
 
 
 def despeckle(x, method: str = "refined_lee", size: int = 7, looks: float = 1.0):

@@ -86,6 +86,17 @@ def s1_groups(path) -> list[str]:
     return out
 
 
+def s1_orbit(path, group: str) -> tuple[Orbit, float]:
+    """(orbit, wavelength_m) of one channel from its annotation only (fast)."""
+    orb = _s1_open(path, f"{group}/orbit")
+    orbit = Orbit.from_datetimes(orb.azimuth_time.values, orb.position.transpose("azimuth_time", "axis").values,
+                                 orb.velocity.transpose("azimuth_time", "axis").values)
+    from xarray_sentinel import esa_safe
+
+    info = esa_safe.parse_tag(s1_annotation_path(path, group), "//generalAnnotation/productInformation")
+    return orbit, SPEED_OF_LIGHT_MPS / float(info["radarFrequency"])
+
+
 def s1_annotation_path(path, group: str) -> Path:
     swath, pol = group.lower().split("/")
     hits = sorted((Path(path) / "annotation").glob(f"*-{swath}-*-{pol}-*.xml"))
@@ -130,7 +141,10 @@ def open_sentinel1(path, polarization: str | None = None, swath: str | None = No
     orb = _s1_open(p, f"{group}/orbit")
     orbit = Orbit.from_datetimes(orb.azimuth_time.values, orb.position.transpose("azimuth_time", "axis").values,
                                  orb.velocity.transpose("azimuth_time", "axis").values)
-    wavelength = SPEED_OF_LIGHT_MPS / float(attrs["radar_frequency"])
+    f_hz = float(attrs["radar_frequency"])
+    f_hz = f_hz * 1e9 if f_hz < 1e6 else f_hz  # xarray-sentinel gives GHz
+    attrs["radar_frequency"] = f_hz
+    wavelength = SPEED_OF_LIGHT_MPS / f_hz
     cal = Calibration(source="none")
     try:
         c = _s1_open(p, f"{group}/calibration")
@@ -277,14 +291,18 @@ def from_lotusar_dataset(ds: xr.Dataset, source: str = "") -> RadarProduct:
         raise InputFormatError(f"{source}: 'slc' dims are {slc.dims}, expected (azimuth_time, slant_range)")
     at = slc.coords["azimuth_time"].values
     if not np.issubdtype(at.dtype, np.datetime64):
-        t0 = np.datetime64(_attr(a, "azimuth_time_epoch", "epoch", "time_reference", "start_time"), "ns")
+        t0 = np.datetime64(str(_attr(a, "azimuth_time_epoch", "reference_epoch_utc", "epoch", "time_reference", "start_time")).rstrip("Z"), "ns")
         at = t0 + np.round(np.asarray(at, dtype=np.float64) * 1e9).astype("timedelta64[ns]")
     slc = slc.assign_coords(azimuth_time=at)
     # state vectors: variables or attrs
-    if "orbit_position_m" in ds or "position" in ds:
-        pos = np.asarray(ds.get("orbit_position_m", ds.get("position")).values)
-        vel = np.asarray(ds.get("orbit_velocity_mps", ds.get("velocity")).values)
-        tname = [d for d in ds.get("orbit_position_m", ds.get("position")).dims if d not in ("axis", "xyz", "component")][0]
+    # names: the SAR-core SLC contract (docs/sar.md: orbit_position/orbit_velocity over orbit_time,
+    # seconds since reference_epoch_utc) and older spellings
+    pname = next((n for n in ("orbit_position_m", "orbit_position", "position") if n in ds), None)
+    if pname is not None:
+        vname = next(n for n in ("orbit_velocity_mps", "orbit_velocity", "velocity") if n in ds)
+        pos = np.asarray(ds[pname].values)
+        vel = np.asarray(ds[vname].values)
+        tname = [d for d in ds[pname].dims if d not in ("axis", "xyz", "component")][0]
         ot = ds.coords[tname].values
     else:
         pos = np.asarray(_attr(a, "orbit_position_m", "state_vector_position_m", "sv_position_m"))
@@ -297,7 +315,7 @@ def from_lotusar_dataset(ds: xr.Dataset, source: str = "") -> RadarProduct:
         if ot.dtype.kind in "US O".replace(" ", ""):
             ot = np.array([np.datetime64(str(x).rstrip("Z"), "ns") for x in ot])
         else:
-            ref = np.datetime64(_attr(a, "orbit_epoch", "azimuth_time_epoch", "epoch", "start_time"), "ns")
+            ref = np.datetime64(str(_attr(a, "orbit_epoch", "azimuth_time_epoch", "reference_epoch_utc", "epoch", "start_time")).rstrip("Z"), "ns")
             ot = ref + np.round(ot.astype(np.float64) * 1e9).astype("timedelta64[ns]")
     pos = pos.reshape(-1, 3)
     vel = vel.reshape(-1, 3)
