@@ -490,13 +490,14 @@ def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, 
         # stage 1: the high level alone (low photographs left out: they cannot change it)
         stats["levels"] = {"threshold": int(thr), "gcd_high": g}
         hi_vars = np.concatenate([comp_vars[c] for c in coupled])
-        hi_vars = hi_vars[inst.weights[hi_vars] >= thr]
+        hi_vars = np.sort(hi_vars[inst.weights[hi_vars] >= thr])  # chronological order helps the search
         m1 = _Model(lits, hi_vars)
         ue = m1.units_expr()
         if not isinstance(ue, int):
             m1.m.Add(ue <= cap)
         m1.m.Maximize(m1.weight_expr(g))
-        m1.hint({v: a for v, a in best.items() if inst.weights[v] >= thr})
+        # no hint here: on 1405/1407 CP-SAT reaches the high optimum sooner from scratch than
+        # from the greedy selection (measured: 7 s vs 17 s on 1407)
         s1 = m1.solver(0.35 * total_s, workers, seed)
         st = s1.Solve(m1.m)
         if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -582,10 +583,11 @@ def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, 
         hs = _Heuristic(lits, np.concatenate([comp_vars[c] for c in coupled]), cap, np.random.default_rng(seed))
         hs.sel = dict(stage1)
         hs.greedy()
-        if value(hs.sel) > value(best):
-            best = dict(hs.sel)
-            trace.append((time.perf_counter(), None))
-        hint_from(hs.sel)
+        start_sel = dict(hs.sel)
+        if value(start_sel) > value(best):
+            best = dict(start_sel)
+            trace.append((time.perf_counter(), value(best)))
+        hint_from(start_sel)
     else:
         hint_from(best)
     mdl.m.Maximize(mdl.weight_expr() + curve_profit(False))
@@ -604,6 +606,7 @@ def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, 
         optimal = st == cp_model.OPTIMAL and high_opt
     stats["master"] = "cp-sat"
     return best, optimal
+
 
 
 def _mckp_dp(curves: list[list], cap: int) -> dict[int, int]:
