@@ -464,7 +464,9 @@ def solve_spot5(
         proven = False
         if problems:
             raise RuntimeError(f"SPOT5 solver produced an infeasible assignment: {problems[0]}")
-    stats["trace_s"] = [(round(t - t0, 3), v) for t, v in trace]
+    free_profit = int(sum(int(lits.weight[a]) for v, a in best_sel.items() if label[v] in set(free)))
+    stats["trace_s"] = [(round(t - t0, 3), v + free_profit) for t, v in trace if v is not None]
+    stats["trace_s"].append((round(time.perf_counter() - t0, 3), profit))
     return Spot5Result(profit=profit, optimal=bool(proven), values=values,
                        time_s=time.perf_counter() - t0, stats=stats)
 
