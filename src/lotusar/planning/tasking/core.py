@@ -12,7 +12,8 @@ downlink windows already resolve, see :func:`candidates.downlink_windows`):
   its maximum is reached by a window starting at an acquisition start);
 * memory: the recorder fills at ``volume/duration`` during each acquisition and is dumped
   first-in first-out at ``downlink_rate_bps`` during station passes (one contiguous downlink
-  per pass from AOS + set-up until the recorder is empty or LOS); the level is piecewise
+  per pass from AOS + set-up — or, when the recorder is empty then, from the end of the first
+  take inside the pass — until the recorder is empty or LOS); the level is piecewise
   linear, so checking it at every breakpoint is exact: 0 ≤ level ≤ memory_bits;
 * latency: the last bit of an acquisition reaches the ground (FIFO) within the request's
   ``max_latency_s``;
@@ -157,8 +158,8 @@ class Problem:
             q = acquired(S) - d_total
             t = S
             if q <= 1.0:
-                # start when data arrives inside the window (first acquisition start in it)
-                inside = s[(s >= S) & (s < L - 1.0)]
+                # recorder empty at the start: dump from the end of the first take inside the pass
+                inside = e[(e >= S) & (e < L - 1.0)]
                 if inside.size == 0:
                     continue
                 t = float(inside.min())
