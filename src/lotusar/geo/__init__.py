@@ -10,7 +10,7 @@ from __future__ import annotations
 
 
 def ard(*args, **kwargs):
-    """See :func:`lotusar.geo.ard.ard` (imported lazily to keep the CLI start fast)."""
-    from lotusar.geo.ard import ard as _ard
+    """See :func:`lotusar.geo.pipeline.ard` (imported lazily to keep the CLI start fast)."""
+    from lotusar.geo.pipeline import ard as _ard
 
     return _ard(*args, **kwargs)

@@ -289,11 +289,12 @@ def from_lotusar_dataset(ds: xr.Dataset, source: str = "") -> RadarProduct:
     slc = ds["slc"]
     if slc.dims != ("azimuth_time", "slant_range"):
         raise InputFormatError(f"{source}: 'slc' dims are {slc.dims}, expected (azimuth_time, slant_range)")
-    at = slc.coords["azimuth_time"].values
+    at = (ds.coords["azimuth_time_utc"].values if "azimuth_time_utc" in ds.coords
+          else slc.coords["azimuth_time"].values)
     if not np.issubdtype(at.dtype, np.datetime64):
         t0 = np.datetime64(str(_attr(a, "azimuth_time_epoch", "reference_epoch_utc", "epoch", "time_reference", "start_time")).rstrip("Z"), "ns")
         at = t0 + np.round(np.asarray(at, dtype=np.float64) * 1e9).astype("timedelta64[ns]")
-    slc = slc.assign_coords(azimuth_time=at)
+    slc = slc.drop_vars([c for c in slc.coords if c not in ("azimuth_time", "slant_range")]).assign_coords(azimuth_time=at)
     # state vectors: variables or attrs
     # names: the SAR-core SLC contract (docs/sar.md: orbit_position/orbit_velocity over orbit_time,
     # seconds since reference_epoch_utc) and older spellings
@@ -327,6 +328,8 @@ def from_lotusar_dataset(ds: xr.Dataset, source: str = "") -> RadarProduct:
             raise InputFormatError(f"{source}: lotusar SLC has no wavelength_m/carrier_hz")
         wl = SPEED_OF_LIGHT_MPS / float(f)
     look = str(_attr(a, "look_side", "look_direction", default="right")).lower()
+    if "reference_epoch_utc" in a and "start_time" not in a:
+        a["start_time"] = str(at[0])
     k_db = float(_attr(a, "calibration_constant_db", "calibration_constant_dB", default=0.0))
     info = {"mission": _attr(a, "mission", "platform", default="LOTUSat-1"), "product_type": "SLC",
             "orbit_state": str(_attr(a, "orbit_state", "pass_direction", default="")).lower(),
