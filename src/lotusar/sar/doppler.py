@@ -38,7 +38,7 @@ def estimate_doppler_centroid(rc, prf_hz: float, carrier_hz: float, range_sampli
     lo = fft.ifft(spec * ((f < 0) & (f > -range_bandwidth_hz / 2))[None, :], axis=1, **kw)
     c_all, c_up, c_lo = accc_phase(rc), accc_phase(up), accc_phase(lo)
     edges = np.linspace(0, nr, blocks + 1).astype(int)
-    frac, amb, centres = [], [], []
+    frac, amb, centres, weight = [], [], [], []
     for a, b in zip(edges[:-1], edges[1:]):
         ca = complex(to_numpy(c_all[a:b].sum()))
         cu = complex(to_numpy(c_up[a:b].sum()))
@@ -50,8 +50,11 @@ def estimate_doppler_centroid(rc, prf_hz: float, carrier_hz: float, range_sampli
         frac.append(fr)
         amb.append(int(np.round((f_abs - fr) / prf_hz)))
         centres.append(0.5 * (a + b))
+        weight.append(abs(ca))
+    weight = np.array(weight) / max(max(weight), 1e-300)
     frac = np.array(frac)
     amb = np.array(amb)
-    m = int(np.round(np.median(amb)))  # one ambiguity number for the scene (robust)
-    return {"doppler_centroid_hz": frac + m * prf_hz, "fraction_hz": frac, "ambiguity": m,
-            "ambiguity_per_block": amb, "block_centre_sample": np.array(centres)}
+    good = weight > 1e-3  # blocks with correlated energy (sea or empty blocks carry none)
+    m = int(np.round(np.median(amb[good])))  # one ambiguity number for the scene (robust)
+    return {"doppler_centroid_hz": (frac + m * prf_hz)[good], "fraction_hz": frac[good], "ambiguity": m,
+            "ambiguity_per_block": amb[good], "block_centre_sample": np.array(centres)[good], "weight": weight[good]}

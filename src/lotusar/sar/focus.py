@@ -328,7 +328,7 @@ def focus_rda(raw, p: FocusParams, xp=np, progress=None):
     for rows in _block_rows(na, ns * 8):
         fe = azimuth_frequencies(na, p.prf_hz, xp.asarray(model.fdc_hz), xp)[rows]
         src = (2 * r0 / _dx(xp)(fe, vr, f0) / C - p.fast_time0_s) * p.range_sampling_rate_hz
-        out[rows] = interp_rows(data[rows], src, xp=xp)
+        out[rows] = interp_rows(data[rows], src, taps=16, xp=xp)
         out[rows] *= _azimuth_filter(p, model, rows, na, xp)
     del data
     _progress(progress, 0.8)

@@ -90,7 +90,8 @@ def analyse_target(slc: np.ndarray, az_px: float, rg_px: float, search: int = 8,
         raise ValueError("target outside the image")
     dk, dj = np.unravel_index(np.argmax(win), win.shape)
     k, j = a0 + dk, b0 + dj
-    if k - half < 0 or j - half < 0 or k + half > na or j + half > nr:
+    half = min(half, k, j, na - k, nr - j)  # shrink the patch near the image edge
+    if half < 12:
         raise ValueError("target too close to the image edge for IRF analysis")
     patch = _baseband(slc[k - half:k + half, j - half:j + half].astype(np.complex128))
     up = np.abs(upsample2d(patch, factor)) ** 2

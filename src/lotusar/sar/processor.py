@@ -50,7 +50,8 @@ def estimate_doppler(raw: np.ndarray, p: FocusParams, xp=np) -> dict:
     est = estimate_doppler_centroid(rc, p.prf_hz, p.carrier_hz, p.range_sampling_rate_hz, p.range_bandwidth_hz)
     rng = C / 2 * (p.fast_time0_s + est["block_centre_sample"] / p.range_sampling_rate_hz)
     ref = float(rng.mean())
-    poly = np.polyfit(rng - ref, est["doppler_centroid_hz"], 1)
+    deg = 1 if len(rng) > 2 else 0
+    poly = np.polyfit(rng - ref, est["doppler_centroid_hz"], deg, w=np.sqrt(est["weight"]))
     est.update(poly=poly, ref_range_m=ref)
     return est
 

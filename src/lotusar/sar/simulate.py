@@ -136,7 +136,7 @@ def plan_acquisition(mode: SarMode, scene: SceneSpec) -> Acquisition:
     t_lo = _solve_u(sv, mode, la, sq, corners, -u_lim, t_b - 0.2)
     t_hi = _solve_u(sv, mode, la, sq, corners, u_lim, t_b + 0.2)
     t_first, t_last = min(t_lo.min(), t_hi.min()), max(t_lo.max(), t_hi.max())
-    tt = np.linspace(0, 1, 65)[:, None] * (t_hi - t_lo)[None, :] + np.minimum(t_lo, t_hi)[None, :]
+    tt = np.linspace(0, 1, 65)[:, None] * np.abs(t_hi - t_lo)[None, :] + np.minimum(t_lo, t_hi)[None, :]
     rr = geo.slant_range_m(sv, corners[None, :, :], tt)
     margin_t = 8.0 / fs
     ft0 = 2 * rr.min() / C - mode.pulse_length_s / 2 - margin_t

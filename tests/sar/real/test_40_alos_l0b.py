@@ -95,4 +95,4 @@ def test_raw_dataset_round_trip(block, tmp_path):
     np.testing.assert_array_equal(back["echoes"].values, block.echoes)
     assert back.attrs["chirp_rate_hz_s"] == block.chirp_rate_hz_per_s
     # pulse-centre fast time: sample 0 is 2R/c − T/2
-    assert back["fast_time"].values[0] == pytest.approx(2 * 847166.0 / 299792458.0 - 27e-6 / 2, abs=1e-12)
+    assert back["fast_time"].values[0] == pytest.approx(2 * 847166.0 / 299792458.0 - 431 / 2 / 16e6, abs=1e-12)

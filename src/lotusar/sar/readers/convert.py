@@ -82,9 +82,19 @@ def block_state_vectors(block: RawBlock, **orbit_kw):
     return circular_orbit(block, lat, lon, **orbit_kw), "synthetic-circular"
 
 
+def _pulse_centre_s(block_or_t: float, fs: float) -> float:
+    """Time from the first to the centre sample of a pulse of T·fs samples: (n − 1)/2 / fs."""
+    n = int(round(block_or_t * fs))
+    return (n - 1) / 2.0 / fs
+
+
 def fast_time0_s(block: RawBlock) -> float:
-    """SAR-core fast time of sample 0 (pulse-centre convention), see module docstring."""
-    return 2.0 * block.near_range_m / C_M_S - block.pulse_length_s / 2.0
+    """SAR-core fast time of sample 0 (pulse-centre convention), see module docstring.
+
+    The centre of an n-sample pulse starting at sample 0 is sample (n − 1)/2 (that is where the
+    replica's t = 0 falls), so fast_time[0] = 2 R_near / c − (n − 1)/(2 fs) ≈ 2 R_near / c − T/2.
+    """
+    return 2.0 * block.near_range_m / C_M_S - _pulse_centre_s(block.pulse_length_s, block.range_sampling_rate_hz)
 
 
 def focus_params(block: RawBlock, sv, doppler_slope_hz_per_m: float, doppler_hz: float, doppler_ref_range_m: float,
@@ -96,7 +106,7 @@ def focus_params(block: RawBlock, sv, doppler_slope_hz_per_m: float, doppler_hz:
     minus zero-Doppler time at mid swath) before the first pulse, so squinted blocks land inside.
     """
     from lotusar.sar.focus import FocusParams
-    from lotusar.sar.readers.focus_real import zero_doppler_shift_lines
+    from lotusar.sar.readers.focus_real import output_first_range_m, zero_doppler_shift_lines
 
     vr = float(block.effective_velocity_m_s or orbit_effective_velocity(block))
     n = zero_doppler_shift_lines(block, doppler_hz, vr)
@@ -120,7 +130,7 @@ def focus_params(block: RawBlock, sv, doppler_slope_hz_per_m: float, doppler_hz:
         replica=block.chirp_replica,
         slc_time0_s=float(block.azimuth_time_s[0]) - n / block.prf_hz,
         slc_lines=block.shape[0],
-        slc_range0_m=block.near_range_m,
+        slc_range0_m=output_first_range_m(block, doppler_hz, vr),
         slc_samples=block.shape[1],
     )
 
@@ -268,3 +278,32 @@ def orbit_effective_velocity(block: RawBlock, half_aperture_s: float = 1.5) -> f
     r, _ = sv.interpolate(t0 + u)
     rr = np.linalg.norm(r - p, axis=1)
     return float(np.sqrt(np.sum((rr**2 - r0**2) * u**2) / np.sum(u**4)))
+
+
+def from_raw_dataset(ds: xr.Dataset, mission: str = "simulated") -> RawBlock:
+    """A :class:`RawBlock` from a SAR-core raw Dataset (inverse of :func:`to_raw_dataset`).
+
+    The pulse-centre fast time of sample 0 becomes the echo-start near range
+    R_near = c/2 · (fast_time[0] + (n − 1)/(2 fs)), n = round(T fs).
+    """
+    a = ds.attrs
+    t_p = float(a["pulse_length_s"])
+    ft = np.asarray(ds["fast_time"].values, float)
+    block = RawBlock(
+        mission=str(a.get("mission", mission)),
+        echoes=np.asarray(ds["echoes"].values, np.complex64),
+        carrier_hz=float(a["carrier_hz"]), prf_hz=float(a["prf_hz"]),
+        range_sampling_rate_hz=float(a["range_sampling_rate_hz"]), chirp_rate_hz_per_s=float(a["chirp_rate_hz_s"]),
+        pulse_length_s=t_p,
+        near_range_m=C_M_S / 2 * (ft[0] + _pulse_centre_s(t_p, float(a["range_sampling_rate_hz"]))),
+        azimuth_time_s=np.asarray(ds["azimuth_time"].values, float),
+        reference_epoch_utc=str(a["reference_epoch_utc"]).replace("Z", "")[:26],
+        look_side=str(a.get("look_side", "right")), speed_of_light_m_s=C_M_S,
+        chirp_replica=np.asarray(ds["chirp_replica"].values) if "chirp_replica" in ds else None,
+        orbit_time_s=np.asarray(ds["orbit_time"].values, float),
+        orbit_position_m=np.asarray(ds["orbit_position"].values, float),
+        orbit_velocity_m_s=np.asarray(ds["orbit_velocity"].values, float),
+        metadata={k: v for k, v in a.items() if isinstance(v, (int, float, str))},
+    )
+    block.effective_velocity_m_s = float(a.get("effective_velocity_m_s", 0.0)) or orbit_effective_velocity(block)
+    return block

@@ -197,11 +197,12 @@ def range_doppler_domain(block: RawBlock, *, doppler_centroid_mid_hz: float = 0.
 
 def azimuth_stage(rd: np.ndarray, block: RawBlock, fdc_r: np.ndarray, effective_velocity_m_s: float, *,
                   out_samples: int | None = None, rcmc_taps: int = 8, azimuth_window: str = "none",
-                  azimuth_bandwidth_fraction: float = 0.85) -> np.ndarray:
+                  azimuth_bandwidth_fraction: float = 0.85, first_range_m: float | None = None) -> np.ndarray:
     """Steps 4–5: RCMC to zero-Doppler range, azimuth matched filter, azimuth IFFT.
 
     ``rd``: RD-domain block (columns from ``block.near_range_m``); ``fdc_r``: absolute Doppler
-    centroid per output column; output columns 0 … ``out_samples`` − 1 on the same range grid.
+    centroid per output column; output columns 0 … ``out_samples`` − 1 on the same range spacing,
+    starting at ``first_range_m`` (default: the raw near range).
     """
     import scipy.fft as sfft
 
@@ -211,11 +212,12 @@ def azimuth_stage(rd: np.ndarray, block: RawBlock, fdc_r: np.ndarray, effective_
     c, f0, prf, vr = block.speed_of_light_m_s, block.carrier_hz, block.prf_hz, effective_velocity_m_s
     lam = c / f0
     dr = block.range_pixel_spacing_m
-    r_out = block.near_range_m + np.arange(nout) * dr
+    r0 = block.near_range_m if first_range_m is None else first_range_m
+    r_out = r0 + np.arange(nout) * dr
     fa = _wrap_frequency(sfft.fftfreq(na, 1.0 / prf)[:, None], fdc_r[None, :nout], prf)
     d = np.sqrt(1 - (lam * fa / (2 * vr)) ** 2)
     # RCMC: the echo of a target at zero-Doppler range R0 lies at R0 / D(fη)
-    shift = (r_out[None, :] * (1.0 / d - 1.0) / dr).astype(np.float32)
+    shift = ((r_out[None, :] / d - block.near_range_m) / dr - np.arange(nout)[None, :]).astype(np.float32)
     if nout < nr:
         shift = np.concatenate([shift, np.zeros((na, nr - nout), np.float32)], axis=1)
     out = rcmc_interpolate(rd, shift, rcmc_taps)[:, :nout]
@@ -232,6 +234,17 @@ def azimuth_stage(rd: np.ndarray, block: RawBlock, fdc_r: np.ndarray, effective_
     img = sfft.ifft(out, axis=0, workers=workers, overwrite_x=True)
     img *= np.exp(1j * np.mod(4 * np.pi / lam * r_out, 2 * np.pi)).astype(np.complex64)[None, :]
     return img.astype(np.complex64)
+
+
+def output_first_range_m(block: RawBlock, doppler_centroid_hz, effective_velocity_m_s: float) -> float:
+    """First zero-Doppler range of the output grid: the raw near range moved in by the bulk
+    migration R(1 − D(f_dc)), rounded to whole samples, so that the targets whose beam-centre
+    echoes start in the raw window are inside the output (squint moves them by R0(1/D − 1))."""
+    fdc = doppler_centroid_hz(np.array([block.near_range_m])) if callable(doppler_centroid_hz) else doppler_centroid_hz
+    fdc = float(np.median(np.atleast_1d(fdc)))
+    d = np.sqrt(1 - (block.wavelength_m * fdc / (2 * effective_velocity_m_s)) ** 2)
+    m = int(np.round(block.near_range_m * (1 - d) / block.range_pixel_spacing_m))
+    return block.near_range_m - m * block.range_pixel_spacing_m
 
 
 def zero_doppler_shift_lines(block: RawBlock, doppler_centroid_hz: float, effective_velocity_m_s: float) -> int:
@@ -272,7 +285,8 @@ def rda_focus(
     na, nr = block.shape
     nrep = block.replica().size
     nout = nr if keep_partial_range else nr - nrep + 1
-    r_out = block.near_range_m + np.arange(nout) * block.range_pixel_spacing_m
+    first_range = output_first_range_m(block, doppler_centroid_hz, vr)
+    r_out = first_range + np.arange(nout) * block.range_pixel_spacing_m
     fdc_r = _doppler_per_range(doppler_centroid_hz, r_out)
     if progress:
         progress("range compression, SRC, azimuth FFT")
@@ -281,7 +295,7 @@ def rda_focus(
     if progress:
         progress("RCMC, azimuth compression")
     img = azimuth_stage(rd, block, fdc_r, vr, out_samples=nout, rcmc_taps=rcmc_taps, azimuth_window=azimuth_window,
-                        azimuth_bandwidth_fraction=azimuth_bandwidth_fraction)
+                        azimuth_bandwidth_fraction=azimuth_bandwidth_fraction, first_range_m=first_range)
     # zero-Doppler registration: the block's targets pass the beam centre Δη after their
     # zero-Doppler time; the circular azimuth compression puts them at row (η0 − t_first)·PRF
     # mod N, so roll by round(Δη·PRF) and label row 0 with t_first − n/PRF
@@ -291,7 +305,10 @@ def rda_focus(
         slc=img,
         first_slant_range_m=float(r_out[0]),
         range_pixel_spacing_m=block.range_pixel_spacing_m,
-        first_azimuth_time_s=float(block.azimuth_time_s[0]) - shift_lines / block.prf_hz,
+        # pulse times are transmit times: the echo of a target at R0 is received R0·2/c later,
+        # so the effective (stop-and-go) antenna position is that of t + R0/c (bistatic timing)
+        first_azimuth_time_s=float(block.azimuth_time_s[0]) - shift_lines / block.prf_hz
+        + float(r_out[nout // 2]) / block.speed_of_light_m_s,
         azimuth_time_interval_s=1.0 / block.prf_hz,
         doppler_centroid_hz=fdc_r.astype(float),
         effective_velocity_m_s=vr,
