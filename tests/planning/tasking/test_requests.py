@@ -107,3 +107,24 @@ def test_generator_is_seeded_and_inside_the_box():
         assert r.deadline > r.earliest_start
         assert isinstance(r, TaskingRequest)
     assert {r.priority for r in a} <= {1, 2, 3, 4, 5}
+
+
+def test_tiles_fit_the_swath_across_a_tilted_track():
+    from lotusar.planning.tasking.requests import track_tilt_deg
+
+    # i = 97.4°, T = 94.6 min at 17° N: inertial heading asin(cos i / cos φ) = −7.7°, plus the
+    # Earth's rotation (0.44 km/s east) against ~7.06 km/s ground speed → ≈ 11.3° from the meridian
+    tilt = track_tilt_deg(97.42, 5675.0, 17.0)
+    assert tilt == pytest.approx(11.3, abs=0.2)
+    aoi = {"type": "Polygon", "coordinates": [[[106.5, 16.33], [107.85, 16.33], [107.85, 17.52], [106.5, 17.52], [106.5, 16.33]]]}
+    r = request_from_dict(_req(aoi=aoi))
+    parts = split_request(r, swath_km=12.0, tilt_deg=tilt)
+    c, s = math.cos(math.radians(tilt)), math.sin(math.radians(tilt))
+    area = 0.0
+    for p in parts:
+        minx, miny, maxx, maxy = p.polygon().bounds
+        w = (maxx - minx) * KM_PER_DEG * math.cos(math.radians(0.5 * (miny + maxy)))
+        h = (maxy - miny) * KM_PER_DEG
+        assert w * c + h * s <= STRIP_FILL * 12.0 + 1e-6
+        area += p.polygon().area
+    assert area == pytest.approx(r.polygon().area, rel=1e-9)

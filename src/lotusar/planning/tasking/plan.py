@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,7 +23,7 @@ from lotusar.planning.tasking.candidates import (
     sar_satellites,
 )
 from lotusar.planning.tasking.core import MIN_SOC_FRACTION, Problem, SatParams, Schedule
-from lotusar.planning.tasking.requests import TaskingRequest, expand_repeats, split_request
+from lotusar.planning.tasking.requests import TaskingRequest, expand_repeats, split_request, track_tilt_deg
 
 PLAN_FORMAT = "lotusar-tasking-plan"
 PLAN_VERSION = 1
@@ -96,7 +97,10 @@ def expand_requests(requests, fleet) -> list[TaskingRequest]:
                 continue
             m = min(swaths, key=lambda m: m.swath_km)
             scene = getattr(m, "scene_length_km", None) if occ.mode == "spotlight" else None
-            parts = split_request(occ, float(m.swath_km), scene)
+            lat = occ.polygon().centroid.y
+            tilt = max(track_tilt_deg(math.degrees(s.element_sets()[0].satrec.inclo),
+                                      2 * math.pi / s.element_sets()[0].satrec.no_kozai * 60.0, lat) for s in sats)
+            parts = split_request(occ, float(m.swath_km), scene, tilt)
             if len(parts) > 1:
                 for q in parts:
                     q.weight = occ.weight / len(parts)

@@ -6,10 +6,9 @@ mode, an incidence window, a look side and a pass direction, between its release
 of the same priority. ``repeat_every_days`` turns a request into a monitoring series: one
 occurrence per period, each its own sub-request (``<id>@<k>``).
 
-Areas wider than the mode's swath are split into strips (see :func:`split_request`): the
-satellites of the fleet fly near-polar sun-synchronous orbits (i ≈ 97.4°), so the cross-track
-direction is close to east-west and the strips are meridian-parallel bands of width
-``0.9 × swath`` (a 10 % overlap absorbs the ~8–13° heading of the ground track at low latitude).
+Areas larger than one take are cut into tiles (see :func:`split_request`) whose across-track
+extent, for the ground-track tilt of the fleet's SAR orbits at the area's latitude (~11° for
+i = 97.4° at 17° N), fits in 0.9 × the mode's swath.
 """
 
 from __future__ import annotations
@@ -211,11 +210,31 @@ def requests_to_geojson(requests: list[TaskingRequest]) -> dict:
 
 
 # -- strips and repeats ------------------------------------------------------------------
-def split_request(req: TaskingRequest, swath_km: float, scene_length_km: float | None = None) -> list[TaskingRequest]:
-    """Split ``req`` into strips no wider (east-west) than ``STRIP_FILL × swath_km``.
+def track_tilt_deg(inclination_deg: float, period_s: float, lat_deg: float) -> float:
+    """Angle (deg) between the ground track and the meridian at ``lat_deg``.
 
-    Spotlight scenes (``scene_length_km``) are also cut north-south. A request that fits is
-    returned unchanged (one element). Strips get ids ``<id>#s<k>`` and ``parent_id = id``.
+    Inertial heading ψ from sin ψ = cos i / cos φ, ground speed 2πR/T, minus the Earth's
+    rotation ω⊕ R cos φ in the east component (same magnitude for both pass directions).
+    """
+    re = 6371.0
+    phi = math.radians(lat_deg)
+    v = 2 * math.pi * re / period_s
+    sin_psi = max(-1.0, min(1.0, math.cos(math.radians(inclination_deg)) / max(math.cos(phi), 1e-6)))
+    v_n = v * math.sqrt(1 - sin_psi ** 2)
+    v_e = v * sin_psi - 7.2921159e-5 * re * math.cos(phi)
+    return math.degrees(math.atan2(abs(v_e), max(v_n, 1e-9)))
+
+
+def split_request(req: TaskingRequest, swath_km: float, scene_length_km: float | None = None,
+                  tilt_deg: float = 0.0) -> list[TaskingRequest]:
+    """Cut ``req`` into tiles that each fit one take.
+
+    A ``w × h`` (east-west × north-south) tile seen from a ground track tilted by ``tilt_deg``
+    from the meridian spans ``w cos θ + h sin θ`` across track; it must be ≤ ``STRIP_FILL ×
+    swath_km`` (and ``h`` ≤ ``STRIP_FILL × scene_length_km`` for spotlight). The number of rows
+    minimising the tile count is chosen (rows = 1 gives plain meridian-parallel strips when the
+    tilt allows it). A request that fits is returned unchanged (one element). Tiles get ids
+    ``<id>#s<k>`` and ``parent_id = id``.
     """
     from shapely.geometry import box, mapping
 
@@ -224,9 +243,25 @@ def split_request(req: TaskingRequest, swath_km: float, scene_length_km: float |
     latc = 0.5 * (miny + maxy)
     width_km = (maxx - minx) * KM_PER_DEG * math.cos(math.radians(latc))
     height_km = (maxy - miny) * KM_PER_DEG
-    w = STRIP_FILL * swath_km
-    nx = max(1, math.ceil(width_km / w - 1e-9))
-    ny = 1 if scene_length_km is None else max(1, math.ceil(height_km / (STRIP_FILL * scene_length_km) - 1e-9))
+    S = STRIP_FILL * swath_km
+    c, sn = math.cos(math.radians(tilt_deg)), math.sin(math.radians(tilt_deg))
+    h_max = STRIP_FILL * scene_length_km if scene_length_km else math.inf
+    best = None
+    for ny in range(1, 400):
+        h = height_km / ny
+        if h > h_max:
+            continue
+        w = (S - h * sn) / c
+        if w <= 0.05 * S:
+            continue
+        nx = max(1, math.ceil(width_km / w - 1e-9))
+        if best is None or nx * ny < best[0] * best[1]:
+            best = (nx, ny)
+        if nx == 1:
+            break
+    if best is None:
+        raise ValidationError(f"request {req.id}: field 'aoi': cannot be tiled for a {swath_km:g} km swath")
+    nx, ny = best
     if nx == 1 and ny == 1:
         return [req]
     xs = np.linspace(minx, maxx, nx + 1)
@@ -278,7 +313,7 @@ def random_requests(n: int, bbox=BBOX_VIETNAM, start=None, end=None, seed: int =
     """``n`` reproducible random requests inside ``bbox`` over [start, end] (numpy seed).
 
     Mixed modes (stripmap 50 %, spotlight 30 %, ScanSAR 20 %), priorities 1–5 (1 rarer),
-    weights 1–10, small areas (2–8 km, ScanSAR up to 30 km) or points, windows of 24 h (or the
+    weights 1–10, small areas (2–6 km spotlight, 2–8 km stripmap, 2–30 km ScanSAR) or points, windows of 24 h (or the
     horizon when shorter) to the whole horizon.
     Land/sea is not modelled: requests fall anywhere in the box.
     """
@@ -303,7 +338,7 @@ def random_requests(n: int, bbox=BBOX_VIETNAM, start=None, end=None, seed: int =
         if rng.random() < point_fraction:
             aoi = {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]}
         else:
-            side_km = float(rng.uniform(2.0, 8.0 if mode != "scansar" else 30.0))
+            side_km = float(rng.uniform(2.0, {"spotlight": 6.0, "stripmap": 8.0}.get(mode, 30.0)))
             h = side_km / 2 / KM_PER_DEG
             hl = h / math.cos(math.radians(lat))
             aoi = json.loads(json.dumps(mapping(box(lon - hl, lat - h, lon + hl, lat + h))))
