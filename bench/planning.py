@@ -10,8 +10,10 @@ For every instance both solvers run in the same process, one after the other, on
   :func:`lotusar.planning.spot5.solve_spot5_plain`.
 
 Reported per instance: the reference profit (README), each solver's best profit, the time at
-which each first reached the reference (``-`` when it did not within the limit), the speed-up
-(plain time / ours) and whether optimality was proven. The scaling part of the planning
+which each first reached the reference (``-`` when it did not within the limit; for ours on
+instances without a capacity this is the end of the last component's proof, since the total
+is only known then), the speed-up (plain time / ours), whether optimality was proven, and
+the total run times (time to proof when both prove optimality). The scaling part of the planning
 benchmark (tasking requests) is ``bench/planning_tasking.py``.
 
 Usage: ``python bench/planning.py [--quick] [--time-limit-s S] [--instances 8,54,...]``;
@@ -55,6 +57,8 @@ def run(names: list[str], time_limit_s: float) -> list[dict]:
             "ours_profit": ours.profit, "ours_time_to_ref_s": t_ours, "ours_optimal": ours.optimal,
             "plain_profit": plain.profit, "plain_time_to_ref_s": t_plain, "plain_optimal": plain.optimal,
             "speedup": (t_plain / t_ours) if (t_plain and t_ours) else None,
+            "ours_time_s": ours.time_s, "plain_time_s": plain.time_s,
+            "proof_speedup": (plain.time_s / ours.time_s) if (ours.optimal and plain.optimal) else None,
             "components": ours.stats.get("components"), "time_limit_s": time_limit_s,
         })
         print(f"{name}: ours {ours.profit} ({t_ours}) plain {plain.profit} ({t_plain})", flush=True)
@@ -80,12 +84,14 @@ def main() -> None:
     from rich.table import Table
 
     tab = Table(title=f"SPOT5: time to the reference profit (2 workers, limit {tl:.0f} s)")
-    for c in ("instance", "reference", "ours", "ours t (s)", "plain", "plain t (s)", "speed-up", "ours optimal"):
+    for c in ("instance", "reference", "ours", "ours t (s)", "plain", "plain t (s)", "speed-up", "ours optimal",
+              "ours total (s)", "plain total (s)", "proof speed-up"):
         tab.add_column(c)
     for r in rows:
         f = lambda x: "-" if x is None else f"{x:.2f}"  # noqa: E731
         tab.add_row(r["instance"], str(r["reference"]), str(r["ours_profit"]), f(r["ours_time_to_ref_s"]),
-                    str(r["plain_profit"]), f(r["plain_time_to_ref_s"]), f(r["speedup"]), str(r["ours_optimal"]))
+                    str(r["plain_profit"]), f(r["plain_time_to_ref_s"]), f(r["speedup"]), str(r["ours_optimal"]),
+                    f(r["ours_time_s"]), f(r["plain_time_s"]), f(r["proof_speedup"]))
     Console().print(tab)
     both = [r for r in rows if r["speedup"]]
     summary = {
@@ -93,6 +99,7 @@ def main() -> None:
         "reached_reference_plain": sum(r["plain_time_to_ref_s"] is not None for r in rows),
         "instances": len(rows),
         "faster_on_both_solved": sum(r["speedup"] > 1 for r in both), "both_solved": len(both),
+        "proven_ours": sum(bool(r["ours_optimal"]) for r in rows), "proven_plain": sum(bool(r["plain_optimal"]) for r in rows),
     }
     out = ROOT / "bench" / "results" / "planning.json"
     out.parent.mkdir(parents=True, exist_ok=True)
