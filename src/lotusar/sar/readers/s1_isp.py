@@ -421,22 +421,23 @@ class _BitReader:
         for k in range(_MAX_CODE_BITS):
             win[:n] |= padded[k : k + n] << (_MAX_CODE_BITS - 1 - k)
         self.window = win
-        self._jumps: dict[int, np.ndarray] = {}
+        self._table = np.empty((5, self.LEVELS, n + 2), np.int32)  # filled per code book on demand
+        self._built = [False] * 5
 
     def jumps(self, brc: int) -> np.ndarray:
         if brc > 4:
             raise InputFormatError(f"{self.where}: invalid bit-rate code BRC={brc}")
-        if brc not in self._jumps:
+        if not self._built[brc]:
             n = self.nbits
-            j = np.empty((self.LEVELS, n + 2), np.int32)
+            j = self._table[brc]
             nxt = np.arange(n + 2, dtype=np.int32) + _HUFF_LEN[brc][self.window]
             nxt[n:] = n + 1
             np.minimum(nxt, n + 1, out=nxt)
             j[0] = nxt
             for k in range(1, self.LEVELS):
-                j[k] = j[k - 1][j[k - 1]]
-            self._jumps[brc] = j
-        return self._jumps[brc]
+                np.take(j[k - 1], j[k - 1], out=j[k])
+            self._built[brc] = True
+        return self._table[brc]
 
     def uint(self, pos: int, width: int) -> int:
         """Unsigned integer of ``width`` ≤ 10 bits at bit ``pos``."""
@@ -463,12 +464,12 @@ class _BitReader:
         nblk = starts.size
         pos = np.empty((nblk, 1 << (self.LEVELS - 1)), np.int64)
         pos[:, 0] = starts
-        present = np.unique(brc)
-        tables = np.stack([self.jumps(int(b)) for b in present])
-        row = np.searchsorted(present, brc)[:, None]
+        for b in np.unique(brc):
+            self.jumps(int(b))
+        row = brc[:, None]
         for k in range(self.LEVELS - 1):
             m = 1 << k
-            pos[:, m : 2 * m] = tables[row, k, pos[:, :m]]
+            pos[:, m : 2 * m] = self._table[row, k, pos[:, :m]]
         valid = np.arange(pos.shape[1])[None, :] < sizes[:, None]
         out = pos[valid]
         if out.size and out.max() >= self.nbits:
