@@ -148,6 +148,18 @@ class Orbit:
         """
         t = np.asarray(t_s, dtype=np.float64)
         seg = np.clip(np.searchsorted(self.time_s, t, side="right") - 1, 0, self.time_s.size - 2)
+        s_lo, s_hi = (int(seg.min()), int(seg.max())) if seg.size else (0, 0)
+        if seg.size and s_hi - s_lo < 6:
+            # few intervals (the usual case for an image block): scalar coefficients per
+            # interval instead of a gather per coefficient — ~5× faster
+            outs = [np.empty(t.shape + (3,)) for _ in range(derivatives + 1)]
+            for sgi in range(s_lo, s_hi + 1):
+                m = seg == sgi if s_hi > s_lo else Ellipsis
+                u = (t[m] - self.time_s[sgi])[..., None]
+                res = self._horner(self._coef[sgi], u, derivatives)
+                for o, r in zip(outs, res):
+                    o[m] = r
+            return outs[0] if derivatives == 0 else tuple(outs)
         u = (t - self.time_s[seg])[..., None]
         C = self._coef
         pos = C[seg, 7]
@@ -165,3 +177,21 @@ class Orbit:
                 acc = acc * u + (k * (k - 1)) * C[seg, k]
             out.append(acc)
         return out[0] if derivatives == 0 else tuple(out)
+
+    @staticmethod
+    def _horner(c, u, derivatives):
+        pos = c[7] * u + c[6]
+        for k in range(5, -1, -1):
+            pos = pos * u + c[k]
+        out = [pos]
+        if derivatives >= 1:
+            vel = 7.0 * c[7] * u + 6.0 * c[6]
+            for k in range(5, 0, -1):
+                vel = vel * u + k * c[k]
+            out.append(vel)
+        if derivatives >= 2:
+            acc = 42.0 * c[7] * u + 30.0 * c[6]
+            for k in range(5, 1, -1):
+                acc = acc * u + (k * (k - 1)) * c[k]
+            out.append(acc)
+        return out
