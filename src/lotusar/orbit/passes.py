@@ -138,15 +138,36 @@ def _hermite(p0, v0, p1, v1, h, s):
 
 
 def _el_and_rate(r, v, site, up):
-    dx, dy, dz = r[..., 0] - site[0], r[..., 1] - site[1], r[..., 2] - site[2]
+    """Elevation (deg) and d(sin el)/dt (1/s); ``site``/``up`` are (3,) or per-row (..., 3)."""
+    dx, dy, dz = r[..., 0] - site[..., 0], r[..., 1] - site[..., 1], r[..., 2] - site[..., 2]
     vx, vy, vz = v[..., 0], v[..., 1], v[..., 2]
+    ux, uy, uz = up[..., 0], up[..., 1], up[..., 2]
     rho2 = dx * dx + dy * dy + dz * dz
     rho = np.sqrt(rho2)
-    du = dx * up[0] + dy * up[1] + dz * up[2]
+    du = dx * ux + dy * uy + dz * uz
     sin_el = du / rho
     # d(sin el)/dt = v·u/ρ − (d·u)(d·v)/ρ³
-    rate = ((vx * up[0] + vy * up[1] + vz * up[2]) - sin_el * (dx * vx + dy * vy + dz * vz) / rho) / rho
+    rate = ((vx * ux + vy * uy + vz * uz) - sin_el * (dx * vx + dy * vy + dz * vz) / rho) / rho
     return np.degrees(np.arcsin(np.clip(sin_el, -1, 1))), rate
+
+
+def _sin_el_and_rate(r, v, site, up):
+    """sin(elevation) and its time derivative (1/s), without the arcsin; per-row site/up allowed.
+
+    ``site=None``: ``r`` already is the station → satellite vector.
+    """
+    if site is None:
+        dx, dy, dz = r[..., 0], r[..., 1], r[..., 2]
+    else:
+        dx, dy, dz = r[..., 0] - site[..., 0], r[..., 1] - site[..., 1], r[..., 2] - site[..., 2]
+    ux, uy, uz = up[..., 0], up[..., 1], up[..., 2]
+    rho = np.sqrt(dx * dx + dy * dy + dz * dz)
+    sin_el = (dx * ux + dy * uy + dz * uz) / rho
+    if v is None:
+        return sin_el, None
+    vx, vy, vz = v[..., 0], v[..., 1], v[..., 2]
+    rate = ((vx * ux + vy * uy + vz * uz) - sin_el * (dx * vx + dy * vy + dz * vz) / rho) / rho
+    return sin_el, rate
 
 
 def _bisect(f, lo, hi, f_lo_positive, iters=12):
@@ -183,13 +204,110 @@ def _states_chunk(chunk: list[_Sat], grid, scales):
     return frames.teme_to_itrs(r, v, scales)
 
 
+def _sin_threshold(mask_deg, refraction: bool) -> np.ndarray:
+    """sin of the geometric elevation whose (refracted) elevation equals the mask.
+
+    The apparent elevation el + R(el) is strictly increasing (|dR/del| < 0.2), so comparing
+    sin(el) with this threshold is the same test as comparing the apparent elevation with
+    the mask, without an arcsin per sample.
+    """
+    m = np.asarray(mask_deg, float)
+    if not refraction:
+        return np.sin(np.radians(m))
+    lo, hi = m - 1.0, m.copy()
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        up = mid + refraction_deg(mid) >= m
+        hi = np.where(up, mid, hi)
+        lo = np.where(up, lo, mid)
+    return np.sin(np.radians(hi))
+
+
+def _illinois(f, a, b, fa, fb, xtol: float = 1e-6, maxiter: int = 40):
+    """Roots of f on brackets [a, b] (f(a), f(b) of opposite signs or zero), vectorised.
+
+    Illinois variant of regula falsi (Dowell & Jarratt 1971): superlinear on smooth functions,
+    never leaves the bracket; a step that would is replaced by bisection.
+    """
+    a, b, fa, fb = (np.array(x, float) for x in (a, b, fa, fb))
+    x = np.where(fb == 0, b, np.where(fa == 0, a, 0.5 * (a + b)))
+    # brackets without a sign change (truncated ends, failed SGP4 samples) are left alone
+    skip = ~((fa > 0) != (fb > 0)) | (fa == 0) | (fb == 0)
+    prev = np.zeros(a.shape, np.int8)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for _ in range(maxiter):
+            xn = b - fb * (b - a) / (fb - fa)
+            lo, hi = np.minimum(a, b), np.maximum(a, b)
+            xn = np.where(np.isfinite(xn) & (xn >= lo) & (xn <= hi), xn, 0.5 * (a + b))
+            fx = f(xn)
+            keep_b = (fx > 0) == (fa > 0)  # root in [x, b]
+            keep_b &= fx != 0
+            a, fa, b, fb = (np.where(keep_b, xn, a), np.where(keep_b, fx, fa),
+                            np.where(keep_b, b, xn), np.where(keep_b, fb, fx))
+            fb = np.where(keep_b & (prev == 1), 0.5 * fb, fb)
+            fa = np.where(~keep_b & (prev == -1), 0.5 * fa, fa)
+            prev = np.where(keep_b, 1, -1).astype(np.int8)
+            done = ~(np.abs(xn - x) >= xtol) | (fx == 0) | skip
+            x = np.where(skip, x, xn)
+            if done.all():
+                break
+    return x
+
+
+class _Clock:
+    """Seconds from the window start → datetime64 and time scales.
+
+    UT1 − UTC and TT − UTC are interpolated linearly between the coarse grid's samples (they
+    change by ~2 ms/day: the interpolation error is < 1 µs); with a leap second inside the
+    window every time goes through :func:`frames.time_scales` instead.
+    """
+
+    def __init__(self, grid, scales: frames.TimeScales, t0n):
+        self.t0n = t0n
+        self.grid_s = (grid - t0n).astype(np.int64) / _NS
+        self.d_ut1 = (scales.jd_whole - scales.jd_utc_whole) + (scales.ut1_fraction - scales.jd_utc_fraction)
+        self.d_tt = (scales.jd_whole - scales.jd_utc_whole) + (scales.tt_fraction - scales.jd_utc_fraction)
+        self.smooth = self.d_ut1.size < 2 or bool(np.abs(np.diff(self.d_ut1)).max() < 0.5 / frames.DAY_S)
+
+    def times(self, secs):
+        return self.t0n + np.round(np.asarray(secs, float) * _NS).astype(np.int64).astype("timedelta64[ns]")
+
+    def scales(self, secs) -> frames.TimeScales:
+        t = self.times(secs)
+        if not self.smooth:
+            return frames.time_scales(t)
+        whole, frac = frames.utc_julian_date(t)
+        return frames.TimeScales(whole, frac, whole, frac + np.interp(secs, self.grid_s, self.d_ut1),
+                                 frac + np.interp(secs, self.grid_s, self.d_tt))
+
+
+def _eval_exact(sats, sat_i, secs, clock: _Clock):
+    """Exact SGP4 states at (satellite index, seconds) pairs: ITRS r, v and TEME r, v."""
+    n = sat_i.size
+    order = np.argsort(sat_i, kind="stable")
+    ss = sat_i[order]
+    bounds = np.searchsorted(ss, np.arange(len(sats) + 1))
+    t_sorted = secs[order]
+    sc = clock.scales(t_sorted)
+    times = clock.times(t_sorted)
+    rt = np.empty((n, 3))
+    vt = np.empty((n, 3))
+    for si in np.nonzero(bounds[1:] > bounds[:-1])[0]:
+        a, b = bounds[si], bounds[si + 1]
+        rt[a:b], vt[a:b], _ = teme_states(sats[si].sets, times[a:b], sc.take(slice(a, b)))
+    ri, vi = frames.teme_to_itrs(rt, vt, sc)
+    inv = np.empty(n, np.int64)
+    inv[order] = np.arange(n)
+    return ri[inv], vi[inv], rt[inv], vt[inv]
+
+
 def find_passes(satellites, stations, start, end, min_elevation_deg: float | None = None,
                 refraction: bool = False, step_s: float | None = None, include_partial: bool = False,
                 chunk_size: int = 64, progress=None) -> list[Pass]:
     """All passes of ``satellites`` over ``stations`` in [start, end], sorted by AOS.
 
     ``min_elevation_deg`` overrides each station's own mask. See the module docstring for the
-    method; AOS/TCA/LOS are exact to < 1 ms for LEO.
+    method; AOS/TCA/LOS are exact to < 10 ms (typically < 1 ms) for LEO.
     """
     from lotusar.timeutil import parse_window, to_datetime64
 
@@ -206,110 +324,98 @@ def find_passes(satellites, stations, start, end, min_elevation_deg: float | Non
     grid = np.unique(grid)
     N = grid.size
     scales = frames.time_scales(grid)
-    h_all = np.diff(grid).astype(np.int64) / _NS  # (N-1,) seconds
-    site_xyz = [s.itrs_m for s in sites]
-    ups = [s.enu[2] for s in sites]
-    masks = [(min_elevation_deg if min_elevation_deg is not None else s.min_elevation_deg) for s in sites]
+    clock = _Clock(grid, scales, t0n)
+    gs = clock.grid_s
+    h_all = np.diff(gs)  # (N-1,) seconds
+    span = float(gs[-1])
+    site_xyz = np.array([s.itrs_m for s in sites])
+    enus = np.array([s.enu for s in sites])
+    ups = enus[:, 2]
+    masks = np.array([(min_elevation_deg if min_elevation_deg is not None else s.min_elevation_deg) for s in sites], float)
+    thr = _sin_threshold(masks, refraction)
+    margin = 1.0 if refraction else 1e-6
 
-    def el_eff(el):
+    def el_eff(sin_el):
+        el = np.degrees(np.arcsin(np.clip(sin_el, -1, 1)))
         return el + refraction_deg(el) if refraction else el
 
-    events = []  # (sat index, station index, t_aos, t_tca, t_los, trunc_a, trunc_l) as float seconds from t0
-    idx = np.arange(N)
+    # ---- 1. coarse sampling: candidate maxima with their bracketing intervals -------------
+    cand = []   # per (chunk, station): sat, station, ki, ja, jl, tr_a, tr_l
+    states = []  # per (chunk, station): r/v at the bounds of the TCA, AOS and LOS intervals
+    whole_rows = []
     for c0 in range(0, len(sats), chunk_size):
         chunk = sats[c0:c0 + chunk_size]
         r, v = _states_chunk(chunk, grid, scales)
-        for k, (site, up, mask) in enumerate(zip(site_xyz, ups, masks)):
-            el, rate = _el_and_rate(r, v, site, up)
-            el = el_eff(el)
-            valid = np.isfinite(el)
-            rate = np.where(valid, rate, 0.0)
-            el = np.where(valid, el, -90.0)
-            # maxima: + → − sign change of the elevation rate
-            rmax = (rate[:, :-1] > 0) & (rate[:, 1:] <= 0)
-            si, ki = np.nonzero(rmax)
-            if si.size:
-                # rigorous reachability bound: the line of sight turns at most |v|/ρ(t) rad/s and
-                # ρ(t) ≥ ρ_e − |v| |t − t_e|, so from either end of the interval the elevation
-                # can grow by at most ln(ρ_e / (ρ_e − |v| h)); maxima that cannot reach the mask
-                # from both ends are not passes and skip the refinement
-                h = h_all[ki]
-                bound = np.full(si.size, np.inf)
-                for kk in (ki, ki + 1):
-                    d = r[si, kk] - site
-                    rho = np.sqrt(np.einsum("ij,ij->i", d, d))
-                    vh = np.sqrt(np.einsum("ij,ij->i", v[si, kk], v[si, kk])) * h
-                    with np.errstate(divide="ignore", invalid="ignore"):
-                        grow = np.where(rho > vh, np.degrees(np.log(rho / np.maximum(rho - vh, 1e-9))), np.inf)
-                    bound = np.minimum(bound, el[si, kk] + grow)
-                keep = ~(bound < mask - (1.0 if refraction else 1e-6))
-                si, ki, h = si[keep], ki[keep], h[keep]
-            # grazing maxima at window edges are outside every complete pass; passes entirely
-            # above the mask from start to end are partial on both sides
+        valid = np.isfinite(r[..., 0]) & np.isfinite(v[..., 0])
+        all_valid = bool(valid.all())
+        rr = np.einsum("snk,snk->sn", r, r)
+        rv = np.einsum("snk,snk->sn", r, v)
+        for k in range(len(sites)):
+            s_, u_ = site_xyz[k], ups[k]
+            # (r − s)·u, |r − s|², (r − s)·v, v·u with per-chunk |r|², r·v shared by all stations
+            du = r @ u_ - s_ @ u_
+            rho2 = rr - 2.0 * (r @ s_) + s_ @ s_
+            dv = rv - v @ s_
+            vu = v @ u_
+            sin_el = du / np.sqrt(rho2)
+            num = vu * rho2 - du * dv  # ρ³ d(sin el)/dt: same sign as the elevation rate
+            if not all_valid:
+                sin_el = np.where(valid, sin_el, -2.0)
+                num = np.where(valid, num, 0.0)
+            below = sin_el < thr[k]
             if include_partial:
-                whole = (el >= mask).all(axis=1) & valid.all(axis=1)
-            if si.size == 0 and not (include_partial and whole.any()):
+                whole = ~below.any(axis=1) & valid.all(axis=1)
+                for s_i in np.nonzero(whole)[0]:
+                    j = int(np.argmax(sin_el[s_i]))
+                    whole_rows.append([c0 + int(s_i), k, 0.0, gs[j], span, 1.0, 1.0, float(el_eff(sin_el[s_i, j])), np.nan])
+            # maxima: + → − sign change of the elevation rate
+            si, ki = np.nonzero((num[:, :-1] > 0) & (num[:, 1:] <= 0))
+            if si.size == 0:
                 continue
-            p0, v0 = r[si, ki], v[si, ki]
-            p1, v1 = r[si, ki + 1], v[si, ki + 1]
-
-            def rate_at(s, p0=p0, v0=v0, p1=p1, v1=v1, h=h):
-                pp, vv = _hermite(p0, v0, p1, v1, h, s)
-                return _el_and_rate(pp, vv, site, up)[1]
-
-            def el_at(s, p0=p0, v0=v0, p1=p1, v1=v1, h=h):
-                pp, vv = _hermite(p0, v0, p1, v1, h, s)
-                return el_eff(_el_and_rate(pp, vv, site, up)[0])
-
-            s_tca = _bisect(rate_at, np.zeros(si.size), np.ones(si.size), np.ones(si.size, bool))
-            el_max = el_at(s_tca)
-            ok = el_max >= mask
-            si, ki, h, s_tca = si[ok], ki[ok], h[ok], s_tca[ok]
-            p0, v0, p1, v1 = p0[ok], v0[ok], p1[ok], v1[ok]
-            below = el < mask
-            last_below = np.maximum.accumulate(np.where(below, idx, -1), axis=1)
-            next_below = np.minimum.accumulate(np.where(below, idx, N)[:, ::-1], axis=1)[:, ::-1]
-            ja = last_below[si, ki]
-            jl = next_below[si, ki + 1]
-            # AOS bracket
+            # rigorous reachability bound: the line of sight turns at most |v|/ρ(t) rad/s and
+            # ρ(t) ≥ ρ_e − |v| |t − t_e|, so from either end of the interval the elevation
+            # can grow by at most ln(ρ_e / (ρ_e − |v| h)); maxima that cannot reach the mask
+            # from both ends are not passes and skip the refinement
+            h = h_all[ki]
+            bound = np.full(si.size, np.inf)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                for kk in (ki, ki + 1):
+                    rho = np.sqrt(rho2[si, kk])
+                    vh = np.sqrt(np.einsum("ij,ij->i", v[si, kk], v[si, kk])) * h
+                    grow = np.where(rho > vh, np.degrees(np.log(rho / np.maximum(rho - vh, 1e-9))), np.inf)
+                    bound = np.minimum(bound, el_eff(sin_el[si, kk]) + grow)
+            keep = ~(bound < masks[k] - margin)
+            si, ki = si[keep], ki[keep]
+            if si.size == 0:
+                continue
+            # last sample below the mask at or before ki, first one at or after ki + 1
+            bpos = np.flatnonzero(below)
+            f = si * N + ki
+            ia = np.searchsorted(bpos, f, side="right") - 1
+            pa = bpos[np.maximum(ia, 0)] if bpos.size else np.full(si.size, -1)
+            ja = np.where((ia >= 0) & (pa >= si * N), pa - si * N, -1)
+            il = np.searchsorted(bpos, f + 1, side="left")
+            pl = bpos[np.minimum(il, bpos.size - 1)] if bpos.size else np.full(si.size, N * len(chunk))
+            jl = np.where((il < bpos.size) & (pl < (si + 1) * N), pl - si * N, N)
             a_int = np.where(ja == ki, ki, np.maximum(ja, 0))
-            a_hi = np.where(ja == ki, s_tca, 1.0)
             l_int = np.where(jl == ki + 1, ki, np.minimum(jl, N - 1) - 1)
-            l_lo = np.where(jl == ki + 1, s_tca, 0.0)
-            t_tca = (grid[ki] - t0n).astype(np.int64) / _NS + s_tca * h
-
-            def crossing(intv, lo, hi, rising):
-                hh = h_all[intv]
-                q0, w0 = r[si, intv], v[si, intv]
-                q1, w1 = r[si, intv + 1], v[si, intv + 1]
-
-                def f(s):
-                    pp, vv = _hermite(q0, w0, q1, w1, hh, s)
-                    return el_eff(_el_and_rate(pp, vv, site, up)[0]) - mask
-
-                s = _bisect(f, lo, hi, np.full(lo.shape, not rising))
-                return (grid[intv] - t0n).astype(np.int64) / _NS + s * hh
-
-            t_aos = crossing(a_int, np.zeros(si.size), a_hi, True)
-            t_los = crossing(l_int, l_lo, np.ones(si.size), False)
-            # an SGP4 failure (decay) ends the known track: such an end is not an AOS/LOS
             tr_a = (ja < 0) | ~valid[si, np.maximum(ja, 0)]
             tr_l = (jl >= N) | ~valid[si, np.minimum(jl, N - 1)]
-            span = (t1n - t0n).astype(np.int64) / _NS
-            t_aos = np.where(tr_a, 0.0, t_aos)
-            t_los = np.where(tr_l, span, t_los)
-            events.append(np.stack((c0 + si, np.full(si.size, k), t_aos, t_tca, t_los, tr_a, tr_l, el_max[ok]), axis=1))
-            if include_partial:
-                for s_ in np.nonzero(whole)[0]:
-                    j = int(np.argmax(el[s_]))
-                    tt = (grid[j] - t0n).astype(np.int64) / _NS
-                    events.append(np.array([[c0 + int(s_), k, 0.0, tt, span, 1.0, 1.0, float(el[s_, j])]]))
+            cand.append(np.stack((c0 + si, np.full(si.size, k), ki, ja, jl, a_int, l_int, tr_a, tr_l), axis=1))
+            states.append(np.concatenate([x[si, j] for j in (ki, ki + 1, a_int, a_int + 1, l_int, l_int + 1)
+                                          for x in (r, v)], axis=1))
         if progress is not None:
             progress(min(c0 + chunk_size, len(sats)), len(sats))
-    # one pass per (sat, station, aos, los): several maxima inside one pass keep the highest
-    if not events:
+    rows = []
+    if cand:
+        C = np.concatenate(cand).astype(np.int64)
+        X = np.concatenate(states)
+        rows.append(_refine(C, X, gs, h_all, site_xyz, ups, thr, masks, el_eff, span))
+    if whole_rows:
+        rows.append(np.array(whole_rows, float))
+    if not rows:
         return []
-    E = np.concatenate(events)
+    E = np.concatenate(rows)
     if E.size == 0:
         return []
     # several maxima inside one pass (same sat, station, AOS, LOS) keep the highest
@@ -321,123 +427,176 @@ def find_passes(satellites, stations, start, end, min_elevation_deg: float | Non
     E = E[order[first]]
     if not include_partial:
         E = E[(E[:, 5] == 0) & (E[:, 6] == 0)]
-    evs = E
-    return _finalise(evs, sats, sites, masks, t0n, refraction)
+    return _finalise(E, sats, sites, masks, thr, clock, refraction)
 
 
-def _exact(sats, sat_i, sites, st_i, times, refraction, with_sun=True):
-    """Exact SGP4 topocentric values at ``times`` (M, K): az, el (deg), range (m), el rate (deg/s), sunlit."""
+def _refine(C, X, gs, h_all, site_xyz, ups, thr, masks, el_eff, span):
+    """Refine every candidate at once on the cubic Hermite interpolant of the ITRS state.
+
+    TCA: root of d(sin el)/dt in the bracketing interval; AOS/LOS: roots of sin el − sin(mask)
+    in theirs, all by the Illinois method. Returns rows (sat, station, aos, tca, los, trunc_a,
+    trunc_l, el_max, d²(sin el)/dt² at the TCA) in seconds from the window start.
+    """
+    sat, st, ki, ja, jl, a_int, l_int, tr_a, tr_l = C.T
+    site = site_xyz[st]
+    up = ups[st]
+    th = thr[st]
+    m = C.shape[0]
+    P = [X[:, 3 * j:3 * j + 3] for j in range(12)]  # r0 v0 r1 v1 of the TCA, AOS and LOS intervals
+    zeros, ones = np.zeros(m), np.ones(m)
+
+    def interval(j0, h, site, up):
+        # the Hermite cubic of the station → satellite vector in powers of s: d = c0 + c1 s + c2 s² + c3 s³
+        p0, v0, p1, v1 = P[j0:j0 + 4]
+        hv0, hv1 = h[:, None] * v0, h[:, None] * v1
+        dp = p1 - p0
+        c0, c1 = p0 - site, hv0
+        c2 = 3 * dp - 2 * hv0 - hv1
+        c3 = hv0 + hv1 - 2 * dp
+        ih = (1.0 / h)[:, None]
+        c1h, c2h, c3h = c1 * ih, 2 * c2 * ih, 3 * c3 * ih
+
+        def ev(s, need_rate):
+            sc = s[:, None]
+            d = c0 + sc * (c1 + sc * (c2 + sc * c3))
+            vv = c1h + sc * (c2h + sc * c3h) if need_rate else None
+            return _sin_el_and_rate(d, vv, None, up)
+        return ev
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = h_all[ki]
+        tca_ev = interval(0, h, site, up)
+        r_lo, r_hi = tca_ev(zeros, True)[1], tca_ev(ones, True)[1]
+        s_tca = _illinois(lambda s: tca_ev(s, True)[1], zeros, ones, r_lo, r_hi)
+        sin_max = tca_ev(s_tca, False)[0]
+        el_max = el_eff(sin_max)
+        ok = el_max >= masks[st]
+        # curvature of sin el at the TCA (1/s²): the slope for the exact Newton steps
+        ds = 1e-3
+        curv = (tca_ev(s_tca + ds, True)[1] - tca_ev(s_tca - ds, True)[1]) / (2 * ds * h)
+        idx = np.nonzero(ok)[0]
+        if idx.size < m:
+            P = [p[idx] for p in P]
+            sat, st, ki, ja, jl, a_int, l_int, tr_a, tr_l = (x[idx] for x in (sat, st, ki, ja, jl, a_int, l_int, tr_a, tr_l))
+            site, up, th, h, s_tca, el_max, curv = site[idx], up[idx], th[idx], h[idx], s_tca[idx], el_max[idx], curv[idx]
+        m = idx.size
+        zeros, ones = np.zeros(m), np.ones(m)
+        t_tca = gs[ki] + s_tca * h
+
+        def crossing(j0, intv, lo, hi):
+            hh = h_all[intv]
+            ev = interval(j0, hh, site, up)
+
+            def g(s):
+                return ev(s, False)[0] - th
+            s = _illinois(g, lo, hi, g(lo), g(hi))
+            return gs[intv] + s * hh
+
+        t_aos = crossing(4, a_int, zeros, np.where(ja == ki, s_tca, 1.0))
+        t_los = crossing(8, l_int, np.where(jl == ki + 1, s_tca, 0.0), ones)
+    # an SGP4 failure (decay) ends the known track: such an end is not an AOS/LOS
+    t_aos = np.where(tr_a != 0, 0.0, t_aos)
+    t_los = np.where(tr_l != 0, span, t_los)
+    return np.stack((sat, st, t_aos, t_tca, t_los, tr_a, tr_l, el_max, curv), axis=1).astype(float)
+
+
+def _finalise(E, sats, sites, masks, thr, clock: _Clock, refraction) -> list[Pass]:
+    """Polish the events with exact SGP4 (Newton steps) and fill in az/el/sunlight.
+
+    Each step evaluates SGP4 once at AOS and LOS (Newton on sin el − sin mask with the
+    analytic rate) and once at the TCA (Newton on d(sin el)/dt with the interpolant's
+    curvature as the slope); for deep-space (SDP4) satellites, whose velocity is not the
+    exact derivative of their position (long-period terms, ~1 m/s), and where no curvature is
+    known, the TCA uses a parabola through exact sin el at t − 1 s, t, t + 1 s instead. An
+    event stops once its correction is < 5 ms (TCA: or the predicted gain in elevation is
+    < 1e-6°), which a Hermite start meets after one evaluation for almost every LEO pass.
+    """
     from lotusar.orbit.sun import is_sunlit, sun_position_teme_m
 
-    M, K = times.shape
-    ri = np.empty((M, K, 3))
-    vi = np.empty((M, K, 3))
-    lit = np.empty((M, K), bool)
-    order = np.argsort(sat_i, kind="stable")
-    bounds = np.searchsorted(sat_i[order], np.arange(len(sats) + 1))
-    flat = times[order].ravel()
-    sc_all = frames.time_scales(flat)
-    rt = np.empty((flat.size, 3))
-    vt = np.empty((flat.size, 3))
-    for si in range(len(sats)):
-        a, b = bounds[si] * K, bounds[si + 1] * K
-        if b > a:
-            rt[a:b], vt[a:b], _ = teme_states(sats[si].sets, flat[a:b], sc_all.take(slice(a, b)))
-    r_i, v_i = frames.teme_to_itrs(rt, vt, sc_all)
-    ri[order] = r_i.reshape(-1, K, 3)
-    vi[order] = v_i.reshape(-1, K, 3)
-    if with_sun:
-        lit[order] = is_sunlit(rt, sun_position_teme_m(sc_all)).reshape(-1, K)
-    az = np.empty((M, K))
-    el = np.empty((M, K))
-    rng = np.empty((M, K))
-    rate = np.empty((M, K))
-    for k, site in enumerate(sites):
-        m = st_i == k
-        if m.any():
-            az[m], el[m], rng[m], _ = frames.topocentric(ri[m], None, site.itrs_m, site.enu)
-            _, sr = _el_and_rate(ri[m], vi[m], site.itrs_m, site.enu[2])
-            rate[m] = np.degrees(sr / np.cos(np.radians(np.minimum(el[m], 89.999))))
-    if refraction:
-        el = el + refraction_deg(el)
-    return az, el, rng, rate, lit
-
-
-def _finalise(evs, sats, sites, masks, t0n, refraction) -> list[Pass]:
-    """Polish the events with exact SGP4 (one Newton step each) and fill in az/el/sunlight."""
-    if len(evs) == 0:
+    if len(E) == 0:
         return []
-    ev = np.asarray(evs, dtype=np.float64)[:, :5]  # sat, station, aos, tca, los (s from t0)
-    trunc = np.asarray(evs)[:, 5:7] != 0
-    sat_i = ev[:, 0].astype(np.int64)
-    st_i = ev[:, 1].astype(np.int64)
-    mask = np.asarray(masks, float)[st_i]
-    dt_s = 1.0
-
-    def to_t(x):
-        return t0n + np.round(x * _NS).astype(np.int64).astype("timedelta64[ns]")
-
-    new = ev[:, 2:5].copy()
-    M = new.shape[0]
-    # the values reported are those of the last exact evaluation, at the times evaluated
-    # (within 0.2 ms of the converged roots): no extra SGP4 call just to report them
-    rep_s = np.empty((M, 3))
+    sat_i = E[:, 0].astype(np.int64)
+    st_i = E[:, 1].astype(np.int64)
+    trunc = E[:, 5:7] != 0
+    curv = E[:, 8]
+    M = sat_i.size
+    site_xyz = np.array([s.itrs_m for s in sites])
+    enus = np.array([s.enu for s in sites])
+    deep = np.array([getattr(s.sets[0], "satrec", s.sets[0]).method == "d" for s in sats])
+    parab = deep[sat_i] | ~(curv < 0)
+    t = E[:, 2:5].copy()
+    rep_t = t.copy()
     rep_az = np.empty((M, 3))
-    rep_el = np.empty((M, 3))
-    rep_rng = np.empty((M, 3))
-    rep_lit = np.empty((M, 3), bool)
+    rep_el = np.empty(M)
+    rep_rng = np.empty(M)
+    rep_rt = np.empty((M, 3))
+    dt_s = 1.0
     active = np.arange(M)
-    for _ in range(6):
+    for _ in range(8):
         if active.size == 0:
             break
-        nw = new[active]
-        secs = np.stack((nw[:, 0], nw[:, 1] - dt_s, nw[:, 1], nw[:, 1] + dt_s, nw[:, 2]), axis=1)
-        az, el, rng, rate, lit = _exact(sats, sat_i[active], sites, st_i[active], to_t(secs), refraction)
-        cols = [0, 2, 4]
-        rep_s[active], rep_az[active], rep_el[active] = secs[:, cols], az[:, cols], el[:, cols]
-        rep_rng[active], rep_lit[active] = rng[:, cols], lit[:, cols]
-        m = mask[active]
+        a = active
+        pa = a[parab[a]]
+        sat_f = np.concatenate((np.repeat(sat_i[a], 3), np.repeat(sat_i[pa], 2)))
+        sec_f = np.concatenate((t[a].ravel(), (t[pa, 1][:, None] + np.array([-dt_s, dt_s])).ravel()))
+        st_f = np.concatenate((np.repeat(st_i[a], 3), np.repeat(st_i[pa], 2)))
+        ri, vi, rt, vt = _eval_exact(sats, sat_f, sec_f, clock)
+        d = ri - site_xyz[st_f]
+        B = enus[st_f]
+        e_, n_, u_ = (np.einsum("ij,ij->i", d, B[:, j]) for j in range(3))
+        rng = np.sqrt(np.einsum("ij,ij->i", d, d))
+        sin_el = u_ / rng
+        rate = (np.einsum("ij,ij->i", vi, B[:, 2]) - sin_el * np.einsum("ij,ij->i", d, vi) / rng) / rng
+        na = a.size
+        k3 = slice(0, 3 * na)
+        S, R = sin_el[k3].reshape(na, 3), rate[k3].reshape(na, 3)
+        th = thr[st_i[a]]
         with np.errstate(divide="ignore", invalid="ignore"):
-            # crossings: Newton on el − mask with the analytic rate as the slope
-            da = np.clip(np.nan_to_num(-(el[:, 0] - m) / rate[:, 0]), -30, 30)
-            dl = np.clip(np.nan_to_num(-(el[:, 4] - m) / rate[:, 4]), -30, 30)
-            # culmination from exact elevations (a parabola through t−δ, t, t+δ): SGP4's velocity
-            # is not the exact derivative of its position (SDP4 long-period terms, ~1 m/s), so the
-            # analytic rate would bias a flat deep-space culmination by seconds
-            g1 = (el[:, 3] - el[:, 1]) / (2 * dt_s)
-            curv = (el[:, 3] - 2 * el[:, 2] + el[:, 1]) / dt_s**2
-            dc = np.clip(np.nan_to_num(np.where(curv < 0, -g1 / curv, 0.0)), -60, 60)
-        da = np.where(trunc[active, 0], 0.0, da)
-        dl = np.where(trunc[active, 1], 0.0, dl)
-        new[active] = nw + np.stack((da, dc, dl), axis=1)
-        active = active[np.maximum(np.maximum(np.abs(da), np.abs(dl)), np.abs(dc)) >= 2e-4]
-    # near the zenith the elevation is cusp-like and a parabola fits badly: zoom in on the
-    # exact elevation (61 samples over ±1.5 s, then ±50 ms, then ±1.7 ms → < 0.1 ms)
-    steep = np.nonzero(rep_el[:, 1] > 75.0)[0]
-    if steep.size:
-        centre = rep_s[steep, 1]
-        half = 1.5
-        offs = np.linspace(-1.0, 1.0, 61)
-        for _ in range(3):
-            x = centre[:, None] + half * offs[None, :]
-            _, e, _, _, _ = _exact(sats, sat_i[steep], sites, st_i[steep], to_t(x), refraction, with_sun=False)
-            centre = x[np.arange(x.shape[0]), np.argmax(e, axis=1)]
-            half = half / 30.0
-        az, el, rng, _, lit = _exact(sats, sat_i[steep], sites, st_i[steep], to_t(centre[:, None]), refraction)
-        rep_s[steep, 1], rep_az[steep, 1], rep_el[steep, 1] = centre, az[:, 0], el[:, 0]
-        rep_rng[steep, 1], rep_lit[steep, 1] = rng[:, 0], lit[:, 0]
-    new = rep_s
-    times = to_t(new)
-    az, el, rng, lit = rep_az, rep_el, rep_rng, rep_lit
+            da = np.clip(np.nan_to_num(-(S[:, 0] - th) / R[:, 0]), -30, 30)
+            dl = np.clip(np.nan_to_num(-(S[:, 2] - th) / R[:, 2]), -30, 30)
+            c = curv[a].copy()
+            g = R[:, 1].copy()
+            if pa.size:
+                sp = sin_el[3 * na:].reshape(-1, 2)
+                jp = np.searchsorted(a, pa)
+                g[jp] = (sp[:, 1] - sp[:, 0]) / (2 * dt_s)
+                c[jp] = (sp[:, 1] - 2 * S[jp, 1] + sp[:, 0]) / dt_s**2
+            dc = np.clip(np.nan_to_num(np.where(c < 0, -g / c, 0.0)), -60, 60)
+            # the Newton model's peak: sin el + g dc + c dc²/2 = sin el − g²/(2c)
+            s_peak = np.clip(S[:, 1] + 0.5 * g * dc, -1, 1)
+            gain = np.degrees(np.arcsin(s_peak) - np.arcsin(np.clip(S[:, 1], -1, 1)))
+            # azimuth and range rates carry the values to the Newton-corrected times
+            ve, vn = (np.einsum("ij,ij->i", vi[k3], B[k3, j]) for j in range(2))
+            az_rate = np.degrees((n_[k3] * ve - e_[k3] * vn) / (e_[k3] ** 2 + n_[k3] ** 2)).reshape(na, 3)
+            rng_rate = (np.einsum("ij,ij->i", d[k3], vi[k3]) / rng[k3]).reshape(na, 3)
+        da = np.where(trunc[a, 0], 0.0, da)
+        dl = np.where(trunc[a, 1], 0.0, dl)
+        step = np.stack((da, dc, dl), axis=1)
+        az = np.degrees(np.arctan2(e_[k3], n_[k3])).reshape(na, 3)
+        rep_az[a] = (az + np.nan_to_num(az_rate) * step) % 360.0
+        rep_el[a] = np.degrees(np.arcsin(s_peak))
+        rep_rng[a] = rng[1:3 * na:3] + rng_rate[:, 1] * dc
+        rep_rt[a] = rt[1:3 * na:3] + vt[1:3 * na:3] * dc[:, None]
+        t[a] += step
+        rep_t[a] = t[a]
+        # Newton converges quadratically: from a step < 0.2 s the corrected roots are within
+        # ~0.1 ms (crossings: f''/(2f') dt² with f''/f' ≲ 1/300 s); the culmination also needs
+        # the predicted gain in elevation to be small (near the zenith el(t) is cusp-like)
+        conv = (np.abs(da) < 0.2) & (np.abs(dl) < 0.2) & (np.abs(dc) < 0.2) & (gain < 1e-4)
+        active = a[~conv]
+    el = rep_el
+    if refraction:
+        el = el + refraction_deg(el)
+    lit = is_sunlit(rep_rt, sun_position_teme_m(clock.scales(rep_t[:, 1])))
+    times = clock.times(rep_t)
+    dur = rep_t[:, 2] - rep_t[:, 0]
     key = np.lexsort((sat_i, st_i, times[:, 0].astype(np.int64)))
-    out = []
-    for j in key:
-        sat = sats[sat_i[j]]
-        out.append(Pass(
-            norad_id=sat.norad_id, name=sat.name, station=sites[st_i[j]].name,
-            aos=times[j, 0], tca=times[j, 1], los=times[j, 2],
-            max_elevation_deg=float(el[j, 1]), aos_azimuth_deg=float(az[j, 0]), tca_azimuth_deg=float(az[j, 1]),
-            los_azimuth_deg=float(az[j, 2]), duration_s=float(new[j, 2] - new[j, 0]), min_range_m=float(rng[j, 1]),
-            sunlit=bool(lit[j, 1]), min_elevation_deg=float(mask[j]),
-            aos_truncated=bool(trunc[j, 0]), los_truncated=bool(trunc[j, 1])))
-    return out
+    names = [(s.norad_id, s.name) for s in sats]
+    snames = [s.name for s in sites]
+    cols = [x[key].tolist() for x in (sat_i, st_i, el, rep_az[:, 0], rep_az[:, 1], rep_az[:, 2], dur, rep_rng, lit,
+                                      masks[st_i], trunc[:, 0], trunc[:, 1])]
+    ta, tc, tl = times[key, 0], times[key, 1], times[key, 2]
+    return [Pass(norad_id=names[si][0], name=names[si][1], station=snames[k], aos=ta[j], tca=tc[j], los=tl[j],
+                 max_elevation_deg=e, aos_azimuth_deg=aa, tca_azimuth_deg=ac, los_azimuth_deg=al, duration_s=du,
+                 min_range_m=rg, sunlit=li, min_elevation_deg=mk, aos_truncated=t_a, los_truncated=t_l)
+            for j, (si, k, e, aa, ac, al, du, rg, li, mk, t_a, t_l) in enumerate(zip(*cols))]
