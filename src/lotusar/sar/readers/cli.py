@@ -73,6 +73,9 @@ def read_raw(
     source: Path = typer.Argument(..., help="RADARSAT-1 block folder or ALOS L0B .h5 file."),
     fmt: str = typer.Option(..., "--format", help="radarsat1 | alos-l0b"),
     out: Path = typer.Option(..., "--out", help="SAR-core raw file (HDF5) to write."),
+    doppler: bool = typer.Option(True, "--doppler/--no-doppler",
+                                 help="Estimate the Doppler centroid from the echoes and record it (with the "
+                                      "zero-Doppler output grid) so `lotusar sar focus` uses it."),
     json_out: bool = typer.Option(False, "--json"),
     overwrite: bool = typer.Option(False, "--overwrite"),
 ) -> None:
@@ -84,8 +87,13 @@ def read_raw(
     _refuse_existing(out, overwrite)
     block = apps.open_block(source, fmt)
     ds = convert.to_raw_dataset(block)
+    if doppler:
+        with _progress() as pr:
+            pr.add_task("Doppler centroid estimation", total=None)
+            ds.attrs.update(convert.processing_attrs(block, apps.estimate(block)))
     write_raw(ds, out)
     info = {"out": str(out), "mission": block.mission, "shape": list(block.shape), "orbit_source": ds.attrs["orbit_source"],
+            "doppler_centroid_hz": ds.attrs.get("doppler_centroid_hz"),
             "near_range_m": block.near_range_m, "prf_hz": block.prf_hz, "chirp_rate_hz_s": block.chirp_rate_hz_per_s}
     if json_out:
         print_json(info)

@@ -307,3 +307,28 @@ def from_raw_dataset(ds: xr.Dataset, mission: str = "simulated") -> RawBlock:
     )
     block.effective_velocity_m_s = float(a.get("effective_velocity_m_s", 0.0)) or orbit_effective_velocity(block)
     return block
+
+
+def processing_attrs(block: RawBlock, est) -> dict[str, Any]:
+    """Raw-file attributes that let the SAR-core ``focus`` command process a real block correctly.
+
+    The Doppler centroid estimated from the echoes (``est``, a
+    :class:`~lotusar.sar.readers.doppler.DopplerEstimate`, ambiguity resolved) as the polynomial
+    f_dc(R) = polyval([slope, f_dc], R − R_ref) and the zero-Doppler output grid of
+    :func:`~lotusar.sar.readers.focus_real.rda_focus` (squinted targets lie Δη before the pulses).
+    """
+    from lotusar.sar.readers.focus_real import output_first_range_m, zero_doppler_shift_lines
+
+    vr = float(block.effective_velocity_m_s or orbit_effective_velocity(block))
+    n = zero_doppler_shift_lines(block, est.centroid_hz, vr)
+    return {
+        "doppler_centroid_hz": float(est.centroid_hz),
+        "doppler_centroid_poly_hz": np.array([est.slope_hz_per_m, est.centroid_hz]),
+        "doppler_centroid_ref_range_m": float(est.reference_range_m),
+        "doppler_ambiguity": int(est.ambiguity),
+        "doppler_source": f"data ({est.method}, lotusar.sar.readers.doppler)",
+        "slc_first_azimuth_time_s": float(block.azimuth_time_s[0]) - n / block.prf_hz,
+        "slc_azimuth_lines": int(block.shape[0]),
+        "slc_first_slant_range_m": float(output_first_range_m(block, est.centroid_hz, vr)),
+        "slc_range_samples": int(block.shape[1]),
+    }
