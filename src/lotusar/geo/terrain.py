@@ -107,6 +107,14 @@ def make_grid(product: RadarProduct, dem, crs: str | None = "UTM", resolution_m:
     else:
         dx = dy = float(resolution_m)
     if bounds is None:
+        clip = dem_bounds_lonlat(dem)
+        if clip is not None:  # output only where the DEM is: intersect footprint and DEM
+            from shapely.geometry import Polygon, box
+
+            inter = Polygon(list(zip(lon, lat))).convex_hull.intersection(box(*clip))
+            if inter.is_empty:
+                raise ValidationError("the DEM does not overlap the product footprint")
+            lon, lat = np.asarray(inter.exterior.coords.xy[0]), np.asarray(inter.exterior.coords.xy[1])
         x, y = Transformer.from_crs("EPSG:4326", c, always_xy=True).transform(lon, lat)
         xmin, xmax, ymin, ymax = np.min(x), np.max(x), np.min(y), np.max(y)
         xmin, ymin = np.floor(xmin / dx) * dx, np.floor(ymin / dy) * dy
@@ -120,6 +128,24 @@ def make_grid(product: RadarProduct, dem, crs: str | None = "UTM", resolution_m:
     if W * H > max_cells:
         raise ValidationError(f"output grid {H}×{W} too large for resolution {resolution_m} m; choose a coarser --resolution-m")
     return MapGrid(c.to_string() if c.to_epsg() is None else f"EPSG:{c.to_epsg()}", float(xmin), float(ymax), dx, dy, W, H)
+
+
+def dem_bounds_lonlat(dem):
+    """(lon_min, lat_min, lon_max, lat_max) of a gridded DEM, None for FlatDem/None."""
+    if dem is None or isinstance(dem, FlatDem) or getattr(dem, "transform", None) is None:
+        return None
+    from rasterio.transform import array_bounds
+    from rasterio.warp import transform_bounds
+
+    h, w = dem.height_m.shape
+    b = array_bounds(h, w, dem.transform)  # (west, south, east, north)
+    if dem._geographic:
+        return b
+    from pyproj import CRS
+
+    c = CRS.from_user_input(dem.crs)
+    horiz = c.sub_crs_list[0] if c.is_compound else c
+    return transform_bounds(horiz.to_wkt(), "EPSG:4326", *b)
 
 
 class _Geom:
