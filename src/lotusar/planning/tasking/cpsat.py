@@ -97,8 +97,14 @@ def cpsat_improve(problem, sched, time_limit_s: float, workers: int = 2):
         solver.parameters.max_time_in_seconds = max(0.05, left / max(1, len(levels) - len(fixed)))
         st = solver.Solve(m)
         if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            info["levels"].append({"priority": lv, "status": solver.StatusName(st)})
-            break
+            # no solution within this level's share of time: keep the incumbent's value for the
+            # level (the hint is feasible) and go on with the next level
+            val = sum(int(round(problem.requests[c.request_id].weight * W)) for c in cands
+                      if c.idx in hint and problem.requests[c.request_id].priority == lv)
+            info["levels"].append({"priority": lv, "status": solver.StatusName(st), "value": val / W})
+            m.Add(expr >= val)
+            fixed.append(lv)
+            continue
         val = int(round(solver.ObjectiveValue()))
         info["levels"].append({"priority": lv, "status": solver.StatusName(st), "value": val / W,
                                "bound": solver.BestObjectiveBound() / W})
