@@ -13,7 +13,8 @@ def _raw(bits: int, lines=7, samples=33, blocks=3, seed=1) -> xr.Dataset:
     return xr.Dataset(
         {"echoes_iq": (("azimuth_time", "fast_time", "iq"), iq),
          "echo_scale": (("azimuth_time", "scale_block"), rng.random((lines, blocks)).astype(np.float32)),
-         "orbit_position": (("orbit_time", "xyz"), rng.random((5, 3)) * 7e6)},
+         "orbit_position": (("orbit_time", "xyz"), rng.random((5, 3)) * 7e6),
+         "target_position": (("target", "xyz"), np.zeros((0, 3)))},
         coords={"azimuth_time": np.arange(lines) / 4500.0 + 0.123456789, "fast_time": 1e-3 + np.arange(samples) / 180e6,
                 "orbit_time": np.arange(5.0), "xyz": ["x", "y", "z"]},
         attrs={"quantisation_bits": bits, "prf_hz": 4500.0, "look_side": "right", "poly": np.array([1.5, -2.25e-3])},

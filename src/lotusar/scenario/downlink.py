@@ -55,7 +55,7 @@ def _unpack_iq(buf: bytes, n: int, bits: int) -> np.ndarray:
 
 def _jsonable(v):
     if isinstance(v, np.ndarray):
-        return {"__ndarray__": v.tolist(), "dtype": str(v.dtype)}
+        return {"__ndarray__": v.tolist(), "dtype": str(v.dtype), "shape": list(v.shape)}
     if isinstance(v, (np.integer,)):
         return int(v)
     if isinstance(v, (np.floating,)):
@@ -65,7 +65,7 @@ def _jsonable(v):
 
 def _from_json(v):
     if isinstance(v, dict) and "__ndarray__" in v:
-        return np.asarray(v["__ndarray__"], dtype=v["dtype"])
+        return np.asarray(v["__ndarray__"], dtype=v["dtype"]).reshape(v.get("shape", np.shape(v["__ndarray__"])))
     return v
 
 

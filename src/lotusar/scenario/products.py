@@ -25,12 +25,16 @@ def process_to_flood(raw_path: str, out_dir: str, dem_path: str, permanent_water
     from lotusar.geo import ard
     from lotusar.sar import io as sario
     from lotusar.sar.processor import focus_dataset, quicklook_png
+    from lotusar.scenario.calibration import corner_reflector_constant_db
 
     out = Path(out_dir)
     t = {}
     t0 = time.perf_counter()
     raw = sario.read_raw(raw_path)
     slc = focus_dataset(raw, algorithm=algorithm)
+    cal = corner_reflector_constant_db(slc)
+    slc.attrs["calibration_constant_db"] = cal["calibration_constant_db"]
+    slc.attrs["calibration_method"] = "external: trihedral corner reflector, integral method"
     slc_path = out / "slc" / "lotusat1_slc.h5"
     slc_path.parent.mkdir(parents=True, exist_ok=True)
     sario.write_slc(slc, slc_path)
@@ -51,7 +55,7 @@ def process_to_flood(raw_path: str, out_dir: str, dem_path: str, permanent_water
             "ard": str(ard_res.backscatter_path),
             "ard_item": str(ard_res.stac_path), "ard_stats": ard_res.stats,
             "flood": str(flood_path), "flood_png": str(fo["png"]), "flood_geojson": str(fo["polygons"]),
-            "flood_stats": str(fo["stats"]), "flood_summary": summary, "timings_s": t}
+            "flood_stats": str(fo["stats"]), "flood_summary": summary, "timings_s": t, "calibration": cal}
 
 
 def slc_footprint(slc_path: str) -> dict:
@@ -99,6 +103,7 @@ def make_products(res, sim: dict, l0: dict, cfg: dict, dask_address: str | None)
                    parameters={"quantity": "sigma0", "crs": "UTM", "resolution_m": cfg["map_pixel_m"], "dem": "constant height 0 m (as simulated)",
                                "speckle_filter": "refined_lee 5x5"})
     res.ledger.add("flood", r["flood"], "apps.flood", inputs=["ard", "scene_dem", "scene_permanent_water"])
+    res.summary["calibration"] = r["calibration"]
     score = flood_iou(r["flood"], sim["scene_paths"]["truth"])
     res.summary["flood"] = score
     res.summary["footprint"] = slc_footprint(r["slc"])

@@ -208,7 +208,8 @@ def _stage_simulate(res: ScenarioResult, fleet, plan: dict, cfg: dict, seed: int
     from lotusar.orbit.io import read_aoi
     from lotusar.sar import io as sario
     from lotusar.sar.presets import SPEED_OF_LIGHT_M_S, get_preset
-    from lotusar.sar.scene import SceneSpec
+    from lotusar.sar.scene import PointTarget, SceneSpec
+    from lotusar.scenario.calibration import TRIHEDRAL_RCS_M2
     from lotusar.sar.simulate import simulate
     from lotusar.scenario.geometry import sample_scene_on_sim_grid, steer_to_target
     from lotusar.scenario.scene import build_flood_scene, write_scene
@@ -231,9 +232,12 @@ def _stage_simulate(res: ScenarioResult, fleet, plan: dict, cfg: dict, seed: int
     scene = build_flood_scene(lon_c, lat_c, size_m=max(2.0 * extent_m, 3000.0), pixel_m=cfg["map_pixel_m"], seed=seed)
     paths = write_scene(scene, res.out_dir / "scene")
     sampled = sample_scene_on_sim_grid(mode, scene, grid, grid, spacing)
+    # A trihedral corner reflector near a corner of the scene, for external calibration.
+    cr = PointTarget(along_track_m=0.3 * n * 7000.0 / mode.prf_hz, cross_track_m=-0.3 * n * dr_ground, height_m=0.0,
+                     rcs_m2=TRIHEDRAL_RCS_M2)
     spec = SceneSpec(azimuth_lines=n, range_samples=n, antenna_pattern=False, noise=True, quantisation="baq",
                      quantisation_bits=4, seed=seed, azimuth_bandwidth_hz=cfg["azimuth_bandwidth_hz"],
-                     sigma0_db=sampled["sigma0_db"], sigma0_spacing_m=spacing, window="hamming")
+                     sigma0_db=sampled["sigma0_db"], sigma0_spacing_m=spacing, window="hamming", targets=[cr])
     raw = simulate(mode, spec)
     raw_path = res.out_dir / "raw" / "lotusat1_raw.h5"
     raw_path.parent.mkdir(parents=True, exist_ok=True)
