@@ -18,6 +18,8 @@ def spot5_cmd(
     json_out: bool = typer.Option(False, "--json", help="Print {profit, optimal, assignment} as JSON."),
 ) -> None:
     """Solve a SPOT5 photograph-selection instance; the assignment is re-verified before printing."""
+    import time
+
     from lotusar.cliutil import print_json, print_table
     from lotusar.errors import ValidationError
     from lotusar.planning.spot5 import evaluate_assignment, solve_spot5
@@ -25,8 +27,9 @@ def spot5_cmd(
 
     if time_limit_s <= 0:
         raise ValidationError("--time-limit-s must be > 0")
+    t_start = time.perf_counter()
     inst = read_spot5(file)
-    res = solve_spot5(inst, time_limit_s=time_limit_s, workers=workers)
+    res = solve_spot5(inst, time_limit_s=time_limit_s, workers=workers, started_at=t_start)
     profit, problems = evaluate_assignment(inst, res.values)
     if problems:
         raise RuntimeError(f"internal: infeasible assignment ({problems[0]})")
