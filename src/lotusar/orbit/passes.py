@@ -223,32 +223,31 @@ def _sin_threshold(mask_deg, refraction: bool) -> np.ndarray:
     return np.sin(np.radians(hi))
 
 
-def _illinois(f, a, b, fa, fb, xtol: float = 1e-6, maxiter: int = 40):
+def _newton_bracketed(fd, a, b, fa, fb, xtol: float = 1e-6, maxiter: int = 40):
     """Roots of f on brackets [a, b] (f(a), f(b) of opposite signs or zero), vectorised.
 
-    Illinois variant of regula falsi (Dowell & Jarratt 1971): superlinear on smooth functions,
-    never leaves the bracket; a step that would is replaced by bisection.
+    ``fd(x)`` returns f and df/dx. Newton steps from the secant point of the bracket; a step
+    that would leave the (shrinking) bracket is replaced by bisection, so it always converges,
+    quadratically once close (3–4 evaluations for a smooth crossing of a 4-minute interval).
+    Brackets without a sign change (truncated ends, failed SGP4 samples) are left alone.
     """
     a, b, fa, fb = (np.array(x, float) for x in (a, b, fa, fb))
-    x = np.where(fb == 0, b, np.where(fa == 0, a, 0.5 * (a + b)))
-    # brackets without a sign change (truncated ends, failed SGP4 samples) are left alone
     skip = ~((fa > 0) != (fb > 0)) | (fa == 0) | (fb == 0)
-    prev = np.zeros(a.shape, np.int8)
     with np.errstate(divide="ignore", invalid="ignore"):
+        x = b - fb * (b - a) / (fb - fa)
+        x = np.where(np.isfinite(x) & (x >= np.minimum(a, b)) & (x <= np.maximum(a, b)), x, 0.5 * (a + b))
+        x = x0 = np.where(fb == 0, b, np.where(fa == 0, a, x))
         for _ in range(maxiter):
-            xn = b - fb * (b - a) / (fb - fa)
-            lo, hi = np.minimum(a, b), np.maximum(a, b)
-            xn = np.where(np.isfinite(xn) & (xn >= lo) & (xn <= hi), xn, 0.5 * (a + b))
-            fx = f(xn)
-            keep_b = (fx > 0) == (fa > 0)  # root in [x, b]
-            keep_b &= fx != 0
-            a, fa, b, fb = (np.where(keep_b, xn, a), np.where(keep_b, fx, fa),
-                            np.where(keep_b, b, xn), np.where(keep_b, fb, fx))
-            fb = np.where(keep_b & (prev == 1), 0.5 * fb, fb)
-            fa = np.where(~keep_b & (prev == -1), 0.5 * fa, fa)
-            prev = np.where(keep_b, 1, -1).astype(np.int8)
-            done = ~(np.abs(xn - x) >= xtol) | (fx == 0) | skip
-            x = np.where(skip, x, xn)
+            fx, dfx = fd(x)
+            keep_b = ((fx > 0) == (fa > 0)) & (fx != 0)  # root in [x, b]
+            a, fa = np.where(keep_b, x, a), np.where(keep_b, fx, fa)
+            b, fb = np.where(keep_b, b, x), np.where(keep_b, fb, fx)
+            xn = x - fx / dfx
+            inside = np.isfinite(xn) & (xn >= np.minimum(a, b)) & (xn <= np.maximum(a, b))
+            small = (np.abs(xn - x) < xtol) | (np.abs(b - a) < xtol)
+            done = small | (fx == 0) | skip | ~np.isfinite(fx)
+            x = np.where(inside, xn, np.where(done, x, 0.5 * (a + b)))
+            x = np.where(skip, x0, x)
             if done.all():
                 break
     return x
@@ -434,7 +433,7 @@ def _refine(C, X, gs, h_all, site_xyz, ups, thr, masks, el_eff, span):
     """Refine every candidate at once on the cubic Hermite interpolant of the ITRS state.
 
     TCA: root of d(sin el)/dt in the bracketing interval; AOS/LOS: roots of sin el − sin(mask)
-    in theirs, all by the Illinois method. Returns rows (sat, station, aos, tca, los, trunc_a,
+    in theirs, all by bracketed Newton steps with the interpolant's analytic derivatives. Returns rows (sat, station, aos, tca, los, trunc_a,
     trunc_l, el_max, d²(sin el)/dt² at the TCA) in seconds from the window start.
     """
     sat, st, ki, ja, jl, a_int, l_int, tr_a, tr_l = C.T
@@ -455,30 +454,47 @@ def _refine(C, X, gs, h_all, site_xyz, ups, thr, masks, el_eff, span):
         c3 = hv0 + hv1 - 2 * dp
         ih = (1.0 / h)[:, None]
         c1h, c2h, c3h = c1 * ih, 2 * c2 * ih, 3 * c3 * ih
+        c2a, c3a = 2 * c2 * ih * ih, 6 * c3 * ih * ih
+        ux, uy, uz = up[:, 0], up[:, 1], up[:, 2]
 
-        def ev(s, need_rate):
+        def ev(s, order):
+            """order 1: sin el, d(sin el)/ds; order 2: d(sin el)/dt, d²(sin el)/dt² and d/ds of it."""
             sc = s[:, None]
             d = c0 + sc * (c1 + sc * (c2 + sc * c3))
-            vv = c1h + sc * (c2h + sc * c3h) if need_rate else None
-            return _sin_el_and_rate(d, vv, None, up)
+            v = c1h + sc * (c2h + sc * c3h)
+            dx, dy, dz = d[:, 0], d[:, 1], d[:, 2]
+            vx, vy, vz = v[:, 0], v[:, 1], v[:, 2]
+            rho = np.sqrt(dx * dx + dy * dy + dz * dz)
+            q = dx * ux + dy * uy + dz * uz          # d·u
+            qd = vx * ux + vy * uy + vz * uz         # v·u
+            rd = (dx * vx + dy * vy + dz * vz) / rho  # dρ/dt
+            rate = (qd - q * rd / rho) / rho          # d(q/ρ)/dt
+            if order == 1:
+                return q / rho, rate * h
+            acc = c2a + sc * c3a
+            ax, ay, az = acc[:, 0], acc[:, 1], acc[:, 2]
+            qdd = ax * ux + ay * uy + az * uz
+            rdd = (vx * vx + vy * vy + vz * vz + dx * ax + dy * ay + dz * az - rd * rd) / rho
+            curv = (qdd - 2 * qd * rd / rho - q * rdd / rho + 2 * q * rd * rd / (rho * rho)) / rho
+            return rate, curv, curv * h
         return ev
 
     with np.errstate(divide="ignore", invalid="ignore"):
         h = h_all[ki]
         tca_ev = interval(0, h, site, up)
-        r_lo, r_hi = tca_ev(zeros, True)[1], tca_ev(ones, True)[1]
-        s_tca = _illinois(lambda s: tca_ev(s, True)[1], zeros, ones, r_lo, r_hi)
-        sin_max = tca_ev(s_tca, False)[0]
+        r_lo, r_hi = tca_ev(zeros, 2)[0], tca_ev(ones, 2)[0]
+        s_tca = _newton_bracketed(lambda s: tca_ev(s, 2)[::2], zeros, ones, r_lo, r_hi)
+        sin_max = tca_ev(s_tca, 1)[0]
         el_max = el_eff(sin_max)
         ok = el_max >= masks[st]
-        # curvature of sin el at the TCA (1/s²): the slope for the exact Newton steps
-        ds = 1e-3
-        curv = (tca_ev(s_tca + ds, True)[1] - tca_ev(s_tca - ds, True)[1]) / (2 * ds * h)
         idx = np.nonzero(ok)[0]
         if idx.size < m:
             P = [p[idx] for p in P]
             sat, st, ki, ja, jl, a_int, l_int, tr_a, tr_l = (x[idx] for x in (sat, st, ki, ja, jl, a_int, l_int, tr_a, tr_l))
-            site, up, th, h, s_tca, el_max, curv = site[idx], up[idx], th[idx], h[idx], s_tca[idx], el_max[idx], curv[idx]
+            site, up, th, h, s_tca, el_max = site[idx], up[idx], th[idx], h[idx], s_tca[idx], el_max[idx]
+            tca_ev = interval(0, h, site, up)
+        # curvature of sin el at the TCA (1/s²): the slope for the exact Newton steps
+        curv = tca_ev(s_tca, 2)[1]
         m = idx.size
         zeros, ones = np.zeros(m), np.ones(m)
         t_tca = gs[ki] + s_tca * h
@@ -488,8 +504,9 @@ def _refine(C, X, gs, h_all, site_xyz, ups, thr, masks, el_eff, span):
             ev = interval(j0, hh, site, up)
 
             def g(s):
-                return ev(s, False)[0] - th
-            s = _illinois(g, lo, hi, g(lo), g(hi))
+                f, df = ev(s, 1)
+                return f - th, df
+            s = _newton_bracketed(g, lo, hi, g(lo)[0], g(hi)[0])
             return gs[intv] + s * hh
 
         t_aos = crossing(4, a_int, zeros, np.where(ja == ki, s_tca, 1.0))
@@ -591,12 +608,10 @@ def _finalise(E, sats, sites, masks, thr, clock: _Clock, refraction) -> list[Pas
     times = clock.times(rep_t)
     dur = rep_t[:, 2] - rep_t[:, 0]
     key = np.lexsort((sat_i, st_i, times[:, 0].astype(np.int64)))
-    names = [(s.norad_id, s.name) for s in sats]
-    snames = [s.name for s in sites]
-    cols = [x[key].tolist() for x in (sat_i, st_i, el, rep_az[:, 0], rep_az[:, 1], rep_az[:, 2], dur, rep_rng, lit,
+    ids = np.array([s.norad_id for s in sats], dtype=object)[sat_i[key]].tolist()
+    nms = np.array([s.name for s in sats], dtype=object)[sat_i[key]].tolist()
+    sts = np.array([s.name for s in sites], dtype=object)[st_i[key]].tolist()
+    cols = [x[key].tolist() for x in (el, rep_az[:, 0], rep_az[:, 1], rep_az[:, 2], dur, rep_rng, lit,
                                       masks[st_i], trunc[:, 0], trunc[:, 1])]
-    ta, tc, tl = times[key, 0], times[key, 1], times[key, 2]
-    return [Pass(norad_id=names[si][0], name=names[si][1], station=snames[k], aos=ta[j], tca=tc[j], los=tl[j],
-                 max_elevation_deg=e, aos_azimuth_deg=aa, tca_azimuth_deg=ac, los_azimuth_deg=al, duration_s=du,
-                 min_range_m=rg, sunlit=li, min_elevation_deg=mk, aos_truncated=t_a, los_truncated=t_l)
-            for j, (si, k, e, aa, ac, al, du, rg, li, mk, t_a, t_l) in enumerate(zip(*cols))]
+    # positional construction through map: ~2 µs a pass
+    return list(map(Pass, ids, nms, sts, list(times[key, 0]), list(times[key, 1]), list(times[key, 2]), *cols))
