@@ -130,7 +130,8 @@ def focus_params(block: RawBlock, sv, doppler_slope_hz_per_m: float, doppler_hz:
         replica=block.chirp_replica,
         slc_time0_s=float(block.azimuth_time_s[0]) - n / block.prf_hz,
         slc_lines=block.shape[0],
-        slc_range0_m=output_first_range_m(block, doppler_hz, vr),
+        slc_range0_m=output_first_range_m(
+            block, lambda r: doppler_hz + doppler_slope_hz_per_m * (np.asarray(r) - doppler_ref_range_m), vr),
         slc_samples=block.shape[1],
     )
 
@@ -329,6 +330,6 @@ def processing_attrs(block: RawBlock, est) -> dict[str, Any]:
         "doppler_source": f"data ({est.method}, lotusar.sar.readers.doppler)",
         "slc_first_azimuth_time_s": float(block.azimuth_time_s[0]) - n / block.prf_hz,
         "slc_azimuth_lines": int(block.shape[0]),
-        "slc_first_slant_range_m": float(output_first_range_m(block, est.centroid_hz, vr)),
+        "slc_first_slant_range_m": float(output_first_range_m(block, est.at_range, vr)),
         "slc_range_samples": int(block.shape[1]),
     }
