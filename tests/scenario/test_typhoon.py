@@ -118,3 +118,14 @@ def test_products_catalogued_with_provenance(scenario):
     assert {"warning", "request_urgent", "plan", "raw", "level0", "slc", "ard"} <= seen
     assert all(len(by_id[p]["sha256"] or "x" * 64) == 64 for p in seen)
     assert "latency budget" in stdout
+
+
+def test_web_map_shows_pass_footprint_and_flood(scenario):
+    _, _, s = scenario
+    shot = s["web_map"]
+    if "skipped" in shot:
+        pytest.skip(shot["skipped"])
+    assert shot["ready"] == "true"
+    assert shot["flood_tiles"] > 0
+    assert shot["acquisitions"] >= 1 and shot["ground_tracks"] >= 1
+    assert Path(shot["png"]).stat().st_size > 10_000

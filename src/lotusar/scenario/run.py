@@ -141,6 +141,12 @@ def run_typhoon(out_dir: str | Path, scale: str = "small", dask_address: str | N
         prog.stage("6/7 catalog and web map")
         with res.latency.measure("catalog ingest"):
             _stage_catalog(res, plan)
+        from lotusar.scenario.webmap import screenshot
+
+        shot = screenshot(res.products["catalog"], out, out / "web_map.png")
+        res.summary["web_map"] = shot
+        if "png" in shot:
+            res.products["web_map_png"] = shot["png"]
         prog.advance()
 
         prog.stage("7/7 provenance and latency budget")
