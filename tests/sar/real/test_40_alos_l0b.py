@@ -64,15 +64,16 @@ def test_range_compressed_profile_follows_elevation_pattern(block):
 def test_focus_and_write_slc(block, tmp_path):
     from lotusar.sar.io import read_slc
 
-    res = apps.focus_real_block(block, "rda")
-    info = apps.write_focused(block, res, tmp_path / "alos.h5", tmp_path / "alos.png")
+    sub = block.subset(azimuth=slice(0, 512))  # half the block keeps the test fast
+    res = apps.focus_real_block(sub, "rda")
+    info = apps.write_focused(sub, res, tmp_path / "alos.h5", tmp_path / "alos.png")
     ds = read_slc(tmp_path / "alos.h5")
-    assert ds["slc"].shape == (1000, 2200)
+    assert ds["slc"].shape == (512, 2200)
     assert ds.attrs["doppler_ambiguity"] == 0 and ds.attrs["orbit_source"] == "ephemeris"
     assert (tmp_path / "alos.png").stat().st_size > 10_000
     # homogeneous rain forest focuses to fully developed speckle: var(I)/mean(I)² = 1 (exponential
     # intensity); a defocused or mis-compressed block would show correlated/striped structure
-    inten = np.abs(ds["slc"].values[100:900, :1700]).astype(np.float64) ** 2
+    inten = np.abs(ds["slc"].values[50:460, :1700]).astype(np.float64) ** 2
     assert 0.9 < inten.var() / inten.mean() ** 2 < 1.3
     assert info["engine"] == "readers-rda"
 
