@@ -80,8 +80,13 @@ def sar_satellites(fleet):
     return [s for s in fleet.satellites if s.sar_payload() is not None and s.status != "reentered"]
 
 
-def _near_windows(sat, epoch64, end_s, polys, pad_s=90.0):
-    """Per AOI: merged [t0, t1] windows (s) where the satellite passes within SAR range."""
+def _near_windows(sat, epoch64, end_s, polys, inc_max_deg, pad_s=90.0):
+    """Per AOI: merged [t0, t1, direction, side] windows (s) where the satellite passes within the
+    slant range of ``inc_max_deg`` (+5°) of the AOI centroid (+ AOI radius + travel per grid step).
+
+    ``direction`` (+1 ascending, −1 descending) and ``side`` (+1 right, −1 left) are taken at the
+    sample nearest to the centroid; they let the caller skip overflights a request excludes.
+    """
     from lotusar.orbit import frames
     from lotusar.orbit.propagate import teme_states
 
@@ -90,26 +95,37 @@ def _near_windows(sat, epoch64, end_s, polys, pad_s=90.0):
     grid = epoch64 + (ts * 1e9).astype(np.int64).astype("timedelta64[ns]")
     sc = frames.time_scales(grid)
     rt, vt, _ = teme_states(sat, grid, sc)
-    r, _ = frames.teme_to_itrs(rt, vt, sc)
+    r, v = frames.teme_to_itrs(rt, vt, sc)
     lon = np.array([p.centroid.x for p in polys])
     lat = np.array([p.centroid.y for p in polys])
     P = frames.geodetic_to_itrs(lat, lon, np.zeros(lon.size))
+    radius_m = np.array([0.5 * np.hypot((p.bounds[2] - p.bounds[0]) * np.cos(np.radians(p.centroid.y)),
+                                        p.bounds[3] - p.bounds[1]) * 111_195.0 for p in polys])
     hmax = float(np.nanmax(np.linalg.norm(r, axis=-1))) - 6_356_752.0
-    # slant range at 60° incidence on a sphere (law of sines) + half a grid step of travel
+    # slant range at the incidence limit on a sphere (law of sines) + travel of one grid step
     re = 6_371_000.0
-    eta = np.arcsin(re * np.sin(np.radians(60.0)) / (re + hmax))
-    rng_max = re * np.sin(np.radians(60.0) - eta) / np.sin(eta) + 4e3 * PREFILTER_STEP_S
+    inc = np.radians(np.minimum(np.asarray(inc_max_deg, float) + 5.0, 85.0))
+    eta = np.arcsin(re * np.sin(inc) / (re + hmax))
+    rng_max = re * np.sin(inc - eta) / np.sin(eta) + 8e3 * PREFILTER_STEP_S + radius_m
+    vxr = np.cross(v, r)
     out = []
     for k in range(lon.size):
         d = np.linalg.norm(r - P[k], axis=1)
-        idx = np.nonzero(d < rng_max)[0]
+        idx = np.nonzero(d < rng_max[k])[0]
         wins: list[list[float]] = []
+        best: list[int] = []
         for i in idx:
             a, b = ts[i] - pad_s, ts[i] + pad_s
             if wins and a <= wins[-1][1]:
                 wins[-1][1] = b
+                if d[i] < d[best[-1]]:
+                    best[-1] = i
             else:
                 wins.append([a, b])
+                best.append(i)
+        for w, i in zip(wins, best):
+            w.append(1 if v[i, 2] > 0 else -1)
+            w.append(1 if float(np.dot(P[k] - r[i], vxr[i])) > 0 else -1)
         out.append(wins)
     return out
 
@@ -123,7 +139,8 @@ def request_candidates(requests, fleet, epoch, end, start_idx: int = 0) -> list[
     end_s = (end - epoch).total_seconds()
     sats = sar_satellites(fleet)
     polys = [r.polygon() for r in requests]
-    near = {s.name: _near_windows(s, epoch64, end_s, polys) for s in sats}
+    inc_hi = [r.incidence_max_deg for r in requests]
+    near = {s.name: _near_windows(s, epoch64, end_s, polys, inc_hi) for s in sats}
     out = []
     idx = start_idx
     for k, req in enumerate(requests):
@@ -155,7 +172,11 @@ def request_candidates(requests, fleet, epoch, end, start_idx: int = 0) -> list[
             n_opp = 0
             n_partial = 0
             n_roll = 0
-            for a, b in near[sat.name][k]:
+            want_dir = {"ascending": 1, "descending": -1}.get(req.pass_direction)
+            want_side = {"right": 1, "left": -1}.get(look)
+            for a, b, w_dir, w_side in near[sat.name][k]:
+                if (want_dir is not None and w_dir != want_dir) or (want_side is not None and w_side != want_side):
+                    continue
                 a2, b2 = max(a, rel_s - 300.0, 0.0), min(b, dl_s + 300.0, end_s)
                 if b2 - a2 < 60.0:
                     continue
