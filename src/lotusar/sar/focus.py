@@ -282,7 +282,16 @@ def _azimuth_filter(p: FocusParams, model: HyperbolicModel, rows: slice, n_az: i
         phase = phase + extra_phase
     bw = p.azimuth_bandwidth_hz or 0.8 * p.prf_hz
     w = window_weights(p.azimuth_window, (f - xp.asarray(model.fdc_hz)[None, :]) / bw, p.window_coefficient)
-    return (w * xp.exp(1j * phase)).astype(np.complex64)
+    return _cis(phase, xp) * xp.asarray(w, dtype=np.float32)
+
+
+def _cis(phase, xp=np):
+    """exp(j phase) as complex64: reduce mod 2 pi in float64, then evaluate in single precision."""
+    ph = xp.remainder(phase, 2 * np.pi).astype(np.float32)
+    out = xp.empty(ph.shape, np.complex64)
+    out.real = xp.cos(ph)
+    out.imag = xp.sin(ph)
+    return out
 
 
 def _block_rows(n: int, cols: int, budget: int = 2_000_000):
@@ -317,7 +326,7 @@ def focus_rda(raw, p: FocusParams, xp=np, progress=None):
         dd = xp.sqrt(xp.maximum(f0 * f0 - b, 1.0)) / f0
         g = xp.sqrt(xp.maximum((f0 + f_tau) ** 2 - b, 1.0))
         resid = g - f0 * dd - f_tau / dd
-        data[rows] *= xp.exp(1j * 4 * np.pi * rref / C * resid).astype(np.complex64)
+        data[rows] *= _cis(4 * np.pi * rref / C * resid, xp)
     data = fft.ifft(data, axis=1, overwrite_x=True, **kw)
     _progress(progress, 0.5)
     # RCMC: output column R0 reads the range-Doppler line at R0 / D(f_eta, Vr(R0))
@@ -376,7 +385,7 @@ def focus_csa(raw, p: FocusParams, xp=np, progress=None):
     tau_ref = 2 * m_ref / C
     for rows in _block_rows(na, nr):
         ph = np.pi * (km * alpha)[rows, None] * (tau - tau_ref[rows, None]) ** 2
-        data[rows] *= xp.exp(1j * ph).astype(np.complex64)
+        data[rows] *= _cis(ph, xp)
     data = fft.fft(data, axis=1, overwrite_x=True, **kw)
     _progress(progress, 0.4)
     f_tau = xp.fft.fftfreq(nr, 1.0 / p.range_sampling_rate_hz)[None, :]
@@ -386,7 +395,7 @@ def focus_csa(raw, p: FocusParams, xp=np, progress=None):
         kk = (km * (1 + alpha))[rows, None]
         shift = (2 * rref / C - tau_ref[rows, None]) - (tau_out0 - p.fast_time0_s) - 2 * model.apex_dr_ref_m / C
         ph = np.pi * f_tau**2 / kk - 2 * np.pi * f_tau * shift
-        data[rows] *= (w_r * xp.exp(1j * ph)).astype(np.complex64)
+        data[rows] *= _cis(ph, xp) * xp.asarray(w_r, dtype=np.float32)
     data = fft.ifft(data, axis=1, overwrite_x=True, **kw)
     _progress(progress, 0.6)
     ns = p.slc_samples
@@ -419,14 +428,14 @@ def focus_wk(raw, p: FocusParams, xp=np, progress=None):
         b = (C * fe_all[rows, None] / (2 * vref)) ** 2
         g = xp.sqrt(xp.maximum((f0 + f_tau) ** 2 - b, 1.0))
         ph = 4 * np.pi * rref / C * g + np.pi * f_tau**2 / kr - 2 * np.pi * f_tau * p.fast_time0_s
-        blk = data[rows] * (w_r * xp.exp(1j * ph)).astype(np.complex64)
+        blk = data[rows] * (_cis(ph, xp) * xp.asarray(w_r, dtype=np.float32))
         blk = xp.fft.fftshift(blk, axes=1)
         f_src = xp.sqrt((f0 + f_tau) ** 2 + b) - f0  # (rows, nr) in FFT order of the output
         idx = f_src / fs * nr + nr // 2
         idx = xp.where(xp.abs(f_src) < fs / 2, idx, -10.0)
         st = interp_rows(blk, idx, xp=xp)
         # place the output range grid: content at 2(R0 - Rref)/c -> sample (2R0/c - tau_out0) fs
-        st *= xp.exp(-1j * (2 * np.pi * f_tau * (2 * (rref - model.apex_dr_ref_m) / C - tau_out0) + 4 * np.pi * rref * f0 / C)).astype(np.complex64)
+        st *= _cis(-(2 * np.pi * f_tau * (2 * (rref - model.apex_dr_ref_m) / C - tau_out0) + 4 * np.pi * rref * f0 / C), xp)
         data[rows] = st
     _progress(progress, 0.6)
     data = fft.ifft(data, axis=1, overwrite_x=True, **kw)
