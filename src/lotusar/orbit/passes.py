@@ -223,34 +223,47 @@ def _sin_threshold(mask_deg, refraction: bool) -> np.ndarray:
     return np.sin(np.radians(hi))
 
 
-def _newton_bracketed(fd, a, b, fa, fb, xtol: float = 1e-6, maxiter: int = 40):
+def _newton_bracketed(make_fd, a, b, fa, fb, xtol: float = 1e-6, maxiter: int = 40):
     """Roots of f on brackets [a, b] (f(a), f(b) of opposite signs or zero), vectorised.
 
-    ``fd(x)`` returns f and df/dx. Newton steps from the secant point of the bracket; a step
-    that would leave the (shrinking) bracket is replaced by bisection, so it always converges,
-    quadratically once close (3–4 evaluations for a smooth crossing of a 4-minute interval).
-    Brackets without a sign change (truncated ends, failed SGP4 samples) are left alone.
+    ``make_fd(rows)`` returns a function of x (one value per row) giving f and df/dx for those
+    rows. Newton steps from the secant point of the bracket; a step that would leave the
+    (shrinking) bracket is replaced by bisection, so it always converges, quadratically once
+    close (3–4 evaluations for a smooth crossing of a 4-minute interval). Converged rows drop
+    out (the function is rebuilt for the rest once they are < 60 %). Brackets without a sign
+    change (truncated ends, failed SGP4 samples) are left alone.
     """
     a, b, fa, fb = (np.array(x, float) for x in (a, b, fa, fb))
     skip = ~((fa > 0) != (fb > 0)) | (fa == 0) | (fb == 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         x = b - fb * (b - a) / (fb - fa)
         x = np.where(np.isfinite(x) & (x >= np.minimum(a, b)) & (x <= np.maximum(a, b)), x, 0.5 * (a + b))
-        x = x0 = np.where(fb == 0, b, np.where(fa == 0, a, x))
+        out = np.where(fb == 0, b, np.where(fa == 0, a, x))
+        act = np.nonzero(~skip)[0]
+        a, b, fa, fb, x = a[act], b[act], fa[act], fb[act], out[act]
+        sub, fd, pos = None, None, None
         for _ in range(maxiter):
-            fx, dfx = fd(x)
+            if act.size == 0:
+                break
+            if sub is None or act.size < 0.6 * sub.size:
+                sub, fd, pos = act, make_fd(act), np.arange(act.size)
+            xin = np.full(sub.size, 0.5)
+            xin[pos] = x
+            fx, dfx = fd(xin)
+            fx, dfx = fx[pos], dfx[pos]
             keep_b = ((fx > 0) == (fa > 0)) & (fx != 0)  # root in [x, b]
             a, fa = np.where(keep_b, x, a), np.where(keep_b, fx, fa)
             b, fb = np.where(keep_b, b, x), np.where(keep_b, fb, fx)
             xn = x - fx / dfx
             inside = np.isfinite(xn) & (xn >= np.minimum(a, b)) & (xn <= np.maximum(a, b))
             small = (np.abs(xn - x) < xtol) | (np.abs(b - a) < xtol)
-            done = small | (fx == 0) | skip | ~np.isfinite(fx)
-            x = np.where(inside, xn, np.where(done, x, 0.5 * (a + b)))
-            x = np.where(skip, x0, x)
-            if done.all():
-                break
-    return x
+            done = small | (fx == 0) | ~np.isfinite(fx)
+            x = np.where(inside & (fx != 0), xn, np.where(done, x, 0.5 * (a + b)))
+            out[act[done]] = x[done]
+            go = ~done
+            act, a, b, fa, fb, x, pos = act[go], a[go], b[go], fa[go], fb[go], x[go], pos[go]
+        out[act] = x
+    return out
 
 
 class _Clock:
@@ -349,6 +362,9 @@ def find_passes(satellites, stations, start, end, min_elevation_deg: float | Non
         all_valid = bool(valid.all())
         rr = np.einsum("snk,snk->sn", r, r)
         rv = np.einsum("snk,snk->sn", r, v)
+        vnorm = np.sqrt(np.einsum("snk,snk->sn", v, v)).ravel()
+        validf = valid.ravel()
+        rv6 = np.concatenate((r, v), axis=-1).reshape(-1, 6)  # flat (sat, sample) rows for takes
         for k in range(len(sites)):
             s_, u_ = site_xyz[k], ups[k]
             # (r − s)·u, |r − s|², (r − s)·v, v·u with per-chunk |r|², r·v shared by all stations
@@ -378,11 +394,12 @@ def find_passes(satellites, stations, start, end, min_elevation_deg: float | Non
             h = h_all[ki]
             bound = np.full(si.size, np.inf)
             with np.errstate(divide="ignore", invalid="ignore"):
-                for kk in (ki, ki + 1):
-                    rho = np.sqrt(rho2[si, kk])
-                    vh = np.sqrt(np.einsum("ij,ij->i", v[si, kk], v[si, kk])) * h
+                rho2f, sinf = rho2.ravel(), sin_el.ravel()
+                for kk in (si * N + ki, si * N + ki + 1):  # flat indices: one take per array
+                    rho = np.sqrt(rho2f[kk])
+                    vh = vnorm[kk] * h
                     grow = np.where(rho > vh, np.degrees(np.log(rho / np.maximum(rho - vh, 1e-9))), np.inf)
-                    bound = np.minimum(bound, el_eff(sin_el[si, kk]) + grow)
+                    bound = np.minimum(bound, el_eff(sinf[kk]) + grow)
             keep = ~(bound < masks[k] - margin)
             si, ki = si[keep], ki[keep]
             if si.size == 0:
@@ -398,11 +415,12 @@ def find_passes(satellites, stations, start, end, min_elevation_deg: float | Non
             jl = np.where((il < bpos.size) & (pl < (si + 1) * N), pl - si * N, N)
             a_int = np.where(ja == ki, ki, np.maximum(ja, 0))
             l_int = np.where(jl == ki + 1, ki, np.minimum(jl, N - 1) - 1)
-            tr_a = (ja < 0) | ~valid[si, np.maximum(ja, 0)]
-            tr_l = (jl >= N) | ~valid[si, np.minimum(jl, N - 1)]
+            base = si * N
+            tr_a = (ja < 0) | ~validf[base + np.maximum(ja, 0)]
+            tr_l = (jl >= N) | ~validf[base + np.minimum(jl, N - 1)]
             cand.append(np.stack((c0 + si, np.full(si.size, k), ki, ja, jl, a_int, l_int, tr_a, tr_l), axis=1))
-            states.append(np.concatenate([x[si, j] for j in (ki, ki + 1, a_int, a_int + 1, l_int, l_int + 1)
-                                          for x in (r, v)], axis=1))
+            states.append(np.concatenate([rv6[base + j] for j in (ki, ki + 1, a_int, a_int + 1, l_int, l_int + 1)],
+                                         axis=1))
         if progress is not None:
             progress(min(c0 + chunk_size, len(sats)), len(sats))
     rows = []
@@ -444,9 +462,11 @@ def _refine(C, X, gs, h_all, site_xyz, ups, thr, masks, el_eff, span):
     P = [X[:, 3 * j:3 * j + 3] for j in range(12)]  # r0 v0 r1 v1 of the TCA, AOS and LOS intervals
     zeros, ones = np.zeros(m), np.ones(m)
 
-    def interval(j0, h, site, up):
+    def interval(j0, h, site, up, idx=None):
         # the Hermite cubic of the station → satellite vector in powers of s: d = c0 + c1 s + c2 s² + c3 s³
-        p0, v0, p1, v1 = P[j0:j0 + 4]
+        p0, v0, p1, v1 = P[j0:j0 + 4] if idx is None else (p[idx] for p in P[j0:j0 + 4])
+        if idx is not None:
+            h, site, up = h[idx], site[idx], up[idx]
         hv0, hv1 = h[:, None] * v0, h[:, None] * v1
         dp = p1 - p0
         c0, c1 = p0 - site, hv0
@@ -481,10 +501,14 @@ def _refine(C, X, gs, h_all, site_xyz, ups, thr, masks, el_eff, span):
 
     with np.errstate(divide="ignore", invalid="ignore"):
         h = h_all[ki]
-        tca_ev = interval(0, h, site, up)
-        r_lo, r_hi = tca_ev(zeros, 2)[0], tca_ev(ones, 2)[0]
-        s_tca = _newton_bracketed(lambda s: tca_ev(s, 2)[::2], zeros, ones, r_lo, r_hi)
-        sin_max = tca_ev(s_tca, 1)[0]
+        r_lo = _sin_el_and_rate(P[0], P[1], site, up)[1]
+        r_hi = _sin_el_and_rate(P[2], P[3], site, up)[1]
+
+        def tca_fd(idx):
+            ev = interval(0, h, site, up, idx)
+            return lambda s: ev(s, 2)[::2]
+        s_tca = _newton_bracketed(tca_fd, zeros, ones, r_lo, r_hi)
+        sin_max = interval(0, h, site, up)(s_tca, 1)[0]
         el_max = el_eff(sin_max)
         ok = el_max >= masks[st]
         idx = np.nonzero(ok)[0]
@@ -492,21 +516,25 @@ def _refine(C, X, gs, h_all, site_xyz, ups, thr, masks, el_eff, span):
             P = [p[idx] for p in P]
             sat, st, ki, ja, jl, a_int, l_int, tr_a, tr_l = (x[idx] for x in (sat, st, ki, ja, jl, a_int, l_int, tr_a, tr_l))
             site, up, th, h, s_tca, el_max = site[idx], up[idx], th[idx], h[idx], s_tca[idx], el_max[idx]
-            tca_ev = interval(0, h, site, up)
         # curvature of sin el at the TCA (1/s²): the slope for the exact Newton steps
-        curv = tca_ev(s_tca, 2)[1]
+        curv = interval(0, h, site, up)(s_tca, 2)[1]
         m = idx.size
         zeros, ones = np.zeros(m), np.ones(m)
         t_tca = gs[ki] + s_tca * h
 
         def crossing(j0, intv, lo, hi):
             hh = h_all[intv]
-            ev = interval(j0, hh, site, up)
 
-            def g(s):
-                f, df = ev(s, 1)
-                return f - th, df
-            s = _newton_bracketed(g, lo, hi, g(lo)[0], g(hi)[0])
+            def g_fd(idx):
+                ev = interval(j0, hh, site, up, idx)
+                t_ = th[idx]
+
+                def g(s):
+                    f, df = ev(s, 1)
+                    return f - t_, df
+                return g
+            g_all = g_fd(np.arange(m))
+            s = _newton_bracketed(g_fd, lo, hi, g_all(lo)[0], g_all(hi)[0])
             return gs[intv] + s * hh
 
         t_aos = crossing(4, a_int, zeros, np.where(ja == ki, s_tca, 1.0))
