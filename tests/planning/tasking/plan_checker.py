@@ -146,7 +146,7 @@ def check_plan(plan: dict, fleet, requests: list[dict] | None = None) -> list[st
         if key not in cache:
             cache[key] = skyfield_passes(fleet, d["satellite"], stations[d["station"]], t0, t1)
         s, e = _t(d["start"]), _t(d["end"])
-        ok = any(s >= r + timedelta(seconds=SETUP_S - 1.0) and e <= st_ + timedelta(seconds=1.0) for r, st_ in cache[key])
+        ok = any(s >= r + timedelta(seconds=SETUP_S) and e <= st_ for r, st_ in cache[key])   # strict
         if not ok:
             bad.append(f"downlink {d['satellite']}→{d['station']} {d['start']}–{d['end']} not inside a pass after set-up")
     for stn in {d["station"] for d in dls}:

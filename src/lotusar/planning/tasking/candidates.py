@@ -21,6 +21,7 @@ import numpy as np
 MIN_DWELL_S = {"spotlight": 10.0, "stripmap": 2.0, "scansar": 6.0}
 MARGIN_S = 1.0                 # before and after each acquisition (instrument start / stop)
 DOWNLINK_SETUP_S = 60.0        # antenna acquisition + carrier lock after AOS
+PASS_GUARD_S = 2.0             # margin inside [AOS + set-up, LOS] for pass-time differences between tools (< 1 s)
 PREFILTER_STEP_S = 30.0
 
 
@@ -61,8 +62,13 @@ class DownlinkWindow:
     station: str
     aos_s: float
     los_s: float
-    start_s: float              # usable start (AOS + set-up, after any antenna conflict)
+    start_s: float              # usable start (AOS + set-up + guard, after any antenna conflict)
     max_elevation_deg: float
+    end_s: float | None = None  # usable end (LOS − guard); None = LOS
+
+    @property
+    def usable_end_s(self) -> float:
+        return self.los_s if self.end_s is None else self.end_s
 
 
 @dataclass
@@ -243,14 +249,16 @@ def downlink_windows(fleet, epoch, end, setup_s: float = DOWNLINK_SETUP_S) -> li
     by_norad = {s.norad_id: s.name for s in sats}
     raw = sorted(
         (DownlinkWindow(by_norad.get(p.norad_id, p.name), p.station, _s(p.aos, epoch64), _s(p.los, epoch64),
-                        _s(p.aos, epoch64) + setup_s, float(p.max_elevation_deg)) for p in passes),
+                        _s(p.aos, epoch64) + setup_s + PASS_GUARD_S, float(p.max_elevation_deg),
+                        _s(p.los, epoch64) - PASS_GUARD_S) for p in passes),
         key=lambda w: w.aos_s)
     busy_station: dict[str, float] = {}
     busy_sat: dict[str, float] = {}
     out = []
     for w in raw:
-        s = max(w.start_s, busy_station.get(w.station, -np.inf) + setup_s, busy_sat.get(w.satellite, -np.inf) + setup_s)
-        if w.los_s - s < 60.0:
+        s = max(w.start_s, busy_station.get(w.station, -np.inf) + setup_s + PASS_GUARD_S,
+                busy_sat.get(w.satellite, -np.inf) + setup_s + PASS_GUARD_S)
+        if w.usable_end_s - s < 60.0:
             continue
         w.start_s = s
         busy_station[w.station] = w.los_s

@@ -154,7 +154,7 @@ class Problem:
         d_total = 0.0
         dls = []
         for w in self.windows.get(sp.name, []):
-            S, L = w.start_s, w.los_s
+            S, L = w.start_s, w.usable_end_s
             q = acquired(S) - d_total
             t = S
             if q <= 1.0:

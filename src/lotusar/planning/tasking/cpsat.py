@@ -71,7 +71,7 @@ def cpsat_improve(problem, sched, time_limit_s: float, workers: int = 2):
                 m.Add(stored <= mem)
                 if k < len(wins):
                     w = wins[k]
-                    cap_k = int(math.floor(sp.downlink_rate_bps * (w.los_s - w.start_s) / VOL_UNIT))
+                    cap_k = int(math.floor(sp.downlink_rate_bps * (w.usable_end_s - w.start_s) / VOL_UNIT))
                     d = m.NewIntVar(0, max(cap_k, 0), f"d_{sat}_{k}")
                     m.Add(d <= stored)
                     d_prev.append(d)
