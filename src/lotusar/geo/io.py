@@ -98,8 +98,12 @@ def read_dem(path: str | os.PathLike, datum: str = "auto", geoid_path: str | os.
             b = transform_bounds("EPSG:4326", src.crs, lo0, la0, lo1, la1) if not src.crs.is_geographic else (lo0, la0, lo1, la1)
             mx, my = 8 * abs(src.transform.a), 8 * abs(src.transform.e)
             window = from_bounds(b[0] - mx, b[1] - my, b[2] + mx, b[3] + my, src.transform)
-            window = window.round_offsets().round_lengths().intersection(
-                rasterio.windows.Window(0, 0, src.width, src.height))
+            try:
+                window = window.round_offsets().round_lengths().intersection(
+                    rasterio.windows.Window(0, 0, src.width, src.height))
+            except rasterio.errors.WindowError:
+                raise ValidationError(f"{p}: the DEM does not cover the product footprint "
+                                      f"(lon {lo0:.3f}…{lo1:.3f}, lat {la0:.3f}…{la1:.3f})") from None
         h = src.read(1, window=window, masked=True).astype(np.float64)
         transform = src.window_transform(window) if window is not None else src.transform
         crs = src.crs
