@@ -205,7 +205,11 @@ def request_candidates(requests, fleet, epoch, end, start_idx: int = 0) -> list[
                     t0, t1 = _s(o.start, epoch64), _s(o.end, epoch64)
                     dwell = max(t1 - t0, MIN_DWELL_S.get(req.mode, 2.0)) + 2 * MARGIN_S
                     c = 0.5 * (t0 + t1)
-                    s0, s1 = c - dwell / 2, c + dwell / 2
+                    # millisecond grid: the plan file's ISO times then carry the exact values
+                    dwell = round(dwell, 3)
+                    s0 = round(c - dwell / 2, 3)
+                    s1 = round(s0 + dwell, 3)
+                    dwell = s1 - s0
                     if s0 < rel_s or s1 > dl_s:
                         continue
                     rc.candidates.append(Candidate(

@@ -27,6 +27,7 @@ Imaging while dumping is allowed (separate X-band chain; the power of both is co
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -153,16 +154,17 @@ class Problem:
 
         d_total = 0.0
         dls = []
+        eps_bits = r * 1e-3 + 1.0   # downlinks start/stop on a 1 ms grid: < 1 ms of data may stay aboard
         for w in self.windows.get(sp.name, []):
-            S, L = w.start_s, w.usable_end_s
+            S, L = math.ceil(w.start_s * 1000.0) / 1000.0, math.floor(w.usable_end_s * 1000.0) / 1000.0
             q = acquired(S) - d_total
             t = S
-            if q <= 1.0:
+            if q <= eps_bits:
                 # recorder empty at the start: dump from the end of the first take inside the pass
                 inside = e[(e >= S) & (e < L - 1.0)]
                 if inside.size == 0:
                     continue
-                t = float(inside.min())
+                t = math.ceil(float(inside.min()) * 1000.0) / 1000.0
             start = t
             # march over breakpoints: recorder empties in a segment without acquisition
             bps = np.unique(np.concatenate([s[(s > t) & (s < L)], e[(e > t) & (e < L)], [L]]))
@@ -176,6 +178,7 @@ class Problem:
                     stop = t + max(q, 0.0) / (r - fill_rate)
                     break
                 t = b
+            stop = max(start, math.floor(stop * 1000.0) / 1000.0)   # ms grid (exact ISO times)
             if stop - start <= 1e-6:
                 continue
             v = r * (stop - start)
@@ -205,8 +208,8 @@ class Problem:
             carried = [j for j, d in enumerate(dls) if d[4] < cum_end[k] - 1e-6 and d[5] > cum_start[k] + 1e-6]
             ev.carried_by[a.idx] = carried
             for d in dls:
-                if d[5] >= cum_end[k] - 1e-3:
-                    ev.on_ground_s[a.idx] = max(d[1] + (cum_end[k] - d[4]) / r, a.end_s)
+                if d[5] >= cum_end[k] - eps_bits:
+                    ev.on_ground_s[a.idx] = min(max(d[1] + (cum_end[k] - d[4]) / r, a.end_s), d[2])
                     break
         del fill
         return ev
