@@ -69,7 +69,7 @@ def run_ours(n, sub):
     grid = MapGrid("EPSG:4326", x0, y0, dx, dy, n, n)
     zero = lambda rows, cols: np.zeros((rows.stop - rows.start, cols.stop - cols.start), np.float32)  # noqa: E731
     t0 = time.perf_counter()
-    out = geocode(p, zero, d, grid, rtc=False, block_rows=max(1, 2_000_000 // n), layers=False)
+    out = geocode(p, zero, d, grid, rtc=False, block_rows=max(1, 131_072 // n), layers=False)
     dt = time.perf_counter() - t0
     # subgrid whose centres are the full grid's centres [sub//2 :: sub] (as sampled from sarsen)
     sg = MapGrid("EPSG:4326", x0 + (sub // 2 + 0.5) * dx - 0.5 * sub * dx, y0 - (sub // 2 + 0.5) * dy + 0.5 * sub * dy,

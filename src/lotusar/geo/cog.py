@@ -57,7 +57,7 @@ def stac_item(item_id: str, assets: dict[str, dict], grid, product_info: dict, p
     from pystac.extensions.sat import OrbitState, SatExtension
     from pystac.extensions.view import ViewExtension
     from pyproj import Transformer
-    from shapely.geometry import Polygon, box, mapping
+    from shapely.geometry import Polygon, mapping
 
     if footprint_lonlat is not None:
         geom = Polygon(list(zip(*footprint_lonlat))).convex_hull

@@ -26,7 +26,7 @@ from collections.abc import Callable
 import numpy as np
 
 from lotusar.errors import ValidationError
-from lotusar.geo.ellipsoid import ecef_to_enu, ecef_to_llh, enu_basis, llh_to_ecef, r_east_m
+from lotusar.geo.ellipsoid import ecef_to_enu, ecef_to_llh, enu_basis
 from lotusar.geo.orbit import Orbit
 
 DopplerFn = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (t_s, slant_range_m) -> Hz

@@ -57,11 +57,12 @@ class Calibration:
 
 
 def _bilinear_grid(y, x, z, yi, xi):
-    """Separable linear interpolation of z(y, x) at the outer grid yi × xi (clamped)."""
+    """Separable linear interpolation of z(y, x) at the outer grid yi × xi (linear
+    extrapolation beyond the first/last vector, as scipy ``interpn`` with fill_value=None)."""
+
     def weights(c, ci):
         j = np.clip(np.searchsorted(c, ci, side="right") - 1, 0, c.size - 2)
-        w = (ci - c[j]) / (c[j + 1] - c[j])
-        return j, np.clip(w, 0.0, 1.0) if False else w
+        return j, (ci - c[j]) / (c[j + 1] - c[j])
     if z.shape[0] == 1:
         zy = np.repeat(z, yi.size, axis=0)
     else:

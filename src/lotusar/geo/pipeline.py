@@ -107,7 +107,7 @@ class RadarWindowReader:
 def ard(product, dem=None, out: str | os.PathLike = "ard", *, crs: str | None = "UTM", resolution_m: float = 20.0,
         quantity: str = "gamma0_t", speckle_filter: str | None = None, filter_size: int = 7,
         polarization: str | None = None, swath: str | None = None, dem_datum: str = "auto",
-        geoid_path=DEFAULT_GEOID_PATH, remove_noise: bool = True, block_rows: int = 256,
+        geoid_path=DEFAULT_GEOID_PATH, remove_noise: bool = True, block_rows: int | None = None,
         progress: bool = False, bounds=None) -> ArdResult:
     """Run the ARD chain and write COGs + STAC item; returns the paths and statistics.
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from lotusar.errors import InputFormatError, NotFoundError, ValidationError
+from lotusar.errors import InputFormatError, NotFoundError
 from lotusar.geo.ellipsoid import SPEED_OF_LIGHT_MPS
 from lotusar.geo.model import Calibration, RadarProduct
 from lotusar.geo.orbit import Orbit

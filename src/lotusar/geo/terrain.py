@@ -267,7 +267,7 @@ def _area_grid_for(product: RadarProduct, grid: MapGrid, incidence_deg: float) -
 
 
 def geocode(product: RadarProduct, radar_window: Callable[[slice, slice], np.ndarray], dem: Dem | None, grid: MapGrid,
-            rtc: bool = True, block_rows: int = 256, progress: Callable[[int], None] | None = None,
+            rtc: bool = True, block_rows: int | None = None, progress: Callable[[int], None] | None = None,
             layers: bool = True):
     """Terrain-correct a radar-geometry quantity onto ``grid``.
 
@@ -278,6 +278,8 @@ def geocode(product: RadarProduct, radar_window: Callable[[slice, slice], np.nda
     ``row``/``col`` only when ``layers`` asks for radar coordinates (tests).
     """
     H, W = grid.height, grid.width
+    if block_rows is None:  # ~128 k cells per block: temporaries stay in cache-friendly sizes
+        block_rows = max(1, 131_072 // max(W, 1))
     Hr, Wr = product.shape
     t_mid = float(np.mean(product.azimuth_time_s[[0, -1]]))
     geom = _Geom(product, dem, grid, t_mid)
