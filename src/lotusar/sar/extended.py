@@ -70,7 +70,7 @@ def reflectivity_to_raw(acq, refl: np.ndarray, xp=np) -> np.ndarray:
     vs = float(np.linalg.norm(acq.sv.interpolate(np.array(acq.centre_time_s))[1]))
     ka = model.azimuth_fm_rate_hz_s(mode.wavelength_m)
     for rows in (slice(a, min(a + 512, na)) for a in range(0, na, 512)):
-        f = azimuth_frequencies(na, prf, xp.asarray(model.fdc_hz), xp)[rows]
+        f = azimuth_frequencies(na, prf, xp.asarray(model.fdc_hz), xp, rows)
         h = _azimuth_filter(p, model, rows, na, xp, d_sub=_dx(xp)(f, model.vr_ref_m_s, f0))
         u = (f - xp.asarray(model.fdc_hz)[None, :]) * mode.wavelength_m / (2 * vs)
         if sc.antenna_pattern:

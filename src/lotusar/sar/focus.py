@@ -182,9 +182,12 @@ def hyperbolic_model(p: FocusParams, samples: int = 9) -> HyperbolicModel:
                            rr, coeffs)
 
 
-def azimuth_frequencies(n: int, prf: float, fdc, xp=np):
+def azimuth_frequencies(n: int, prf: float, fdc, xp=np, rows: slice | None = None):
     """Absolute Doppler of each FFT bin, unwrapped into [fdc - PRF/2, fdc + PRF/2) (broadcasts over fdc)."""
     f = xp.fft.fftfreq(n, 1.0 / prf)
+    if rows is not None:
+        f = f[rows]
+        n = f.shape[0]
     fdc = xp.asarray(fdc)
     f = f.reshape((n,) + (1,) * fdc.ndim)
     return fdc + xp.mod(f - fdc + prf / 2, prf) - prf / 2
@@ -264,7 +267,7 @@ def _azimuth_filter(p: FocusParams, model: HyperbolicModel, rows: slice, n_az: i
     -4 pi R0 / lambda, moves the output time origin to ``slc_time0_s``, undoes the apex shift
     and the bistatic delay, and weights the processed band f_dc(R0) +- B_a/2.
     """
-    f = azimuth_frequencies(n_az, p.prf_hz, xp.asarray(model.fdc_hz), xp)[rows]  # (rows, cols)
+    f = azimuth_frequencies(n_az, p.prf_hz, xp.asarray(model.fdc_hz), xp, rows)  # (rows, cols)
     vr = xp.asarray(model.vr_m_s)[None, :]
     r0 = xp.asarray(model.slant_range_m)[None, :]
     r_ap = xp.asarray(model.apex_range_m)[None, :]
@@ -321,7 +324,7 @@ def focus_rda(raw, p: FocusParams, xp=np, progress=None):
     f_tau = xp.fft.fftfreq(nr, 1.0 / p.range_sampling_rate_hz)[None, :]
     f0, rref, vref = p.carrier_hz, model.ref_range_m, model.vr_ref_m_s
     for rows in _block_rows(na, nr):
-        fe = azimuth_frequencies(na, p.prf_hz, model.fdc_ref_hz, xp)[rows, None]
+        fe = azimuth_frequencies(na, p.prf_hz, model.fdc_ref_hz, xp, rows)[:, None]
         b = (C * fe / (2 * vref)) ** 2
         dd = xp.sqrt(xp.maximum(f0 * f0 - b, 1.0)) / f0
         g = xp.sqrt(xp.maximum((f0 + f_tau) ** 2 - b, 1.0))
@@ -335,7 +338,7 @@ def focus_rda(raw, p: FocusParams, xp=np, progress=None):
     r0 = xp.asarray(model.apex_range_m)[None, :]
     vr = xp.asarray(model.vr_m_s)[None, :]
     for rows in _block_rows(na, ns * 8):
-        fe = azimuth_frequencies(na, p.prf_hz, xp.asarray(model.fdc_hz), xp)[rows]
+        fe = azimuth_frequencies(na, p.prf_hz, xp.asarray(model.fdc_hz), xp, rows)
         src = (2 * r0 / _dx(xp)(fe, vr, f0) / C - p.fast_time0_s) * p.range_sampling_rate_hz
         out[rows] = interp_rows(data[rows], src, taps=16, xp=xp)
         out[rows] *= _azimuth_filter(p, model, rows, na, xp)
@@ -444,7 +447,7 @@ def focus_wk(raw, p: FocusParams, xp=np, progress=None):
     r0 = xp.asarray(model.slant_range_m)[None, :]
     vr = xp.asarray(model.vr_m_s)[None, :]
     for rows in _block_rows(na, ns):
-        fe = azimuth_frequencies(na, p.prf_hz, xp.asarray(model.fdc_hz), xp)[rows]
+        fe = azimuth_frequencies(na, p.prf_hz, xp.asarray(model.fdc_hz), xp, rows)
         d_ref = _dx(xp)(fe, vref, f0)
         # wk removed -4 pi R' f0 D(Vref)/c exactly; the residual for Vr(R0) != Vref goes here
         out[rows] *= _azimuth_filter(p, model, rows, na, xp, d_sub=d_ref)
