@@ -451,8 +451,9 @@ def _refine(C, X, gs, h_all, site_xyz, ups, thr, masks, el_eff, span):
     """Refine every candidate at once on the cubic Hermite interpolant of the ITRS state.
 
     TCA: root of d(sin el)/dt in the bracketing interval; AOS/LOS: roots of sin el − sin(mask)
-    in theirs, all by bracketed Newton steps with the interpolant's analytic derivatives. Returns rows (sat, station, aos, tca, los, trunc_a,
-    trunc_l, el_max, d²(sin el)/dt² at the TCA) in seconds from the window start.
+    in theirs, all by bracketed Newton steps with the interpolant's analytic derivatives.
+    Returns rows (sat, station, aos, tca, los, trunc_a, trunc_l, el_max, d²(sin el)/dt² at the
+    TCA) in seconds from the window start.
     """
     sat, st, ki, ja, jl, a_int, l_int, tr_a, tr_l = C.T
     site = site_xyz[st]
@@ -462,53 +463,54 @@ def _refine(C, X, gs, h_all, site_xyz, ups, thr, masks, el_eff, span):
     P = [X[:, 3 * j:3 * j + 3] for j in range(12)]  # r0 v0 r1 v1 of the TCA, AOS and LOS intervals
     zeros, ones = np.zeros(m), np.ones(m)
 
-    def interval(j0, h, site, up, idx=None):
-        # the Hermite cubic of the station → satellite vector in powers of s: d = c0 + c1 s + c2 s² + c3 s³
-        p0, v0, p1, v1 = P[j0:j0 + 4] if idx is None else (p[idx] for p in P[j0:j0 + 4])
-        if idx is not None:
-            h, site, up = h[idx], site[idx], up[idx]
+    def interval(j0, h, site, up):
+        """Polynomial coefficients, rows (11, m), of one interval's Hermite interpolant.
+
+        The station → satellite vector is the cubic d(s) = c0 + c1 s + c2 s² + c3 s³ (s = (t − t_k)/h);
+        q(s) = d·u (cubic, rows 0–3) and ρ²(s) = d·d (degree 6, rows 4–10) in ascending powers,
+        so sin el = q/ρ and its derivatives cost a few scalar Horner steps per evaluation.
+        """
+        p0, v0, p1, v1 = P[j0:j0 + 4]
         hv0, hv1 = h[:, None] * v0, h[:, None] * v1
         dp = p1 - p0
-        c0, c1 = p0 - site, hv0
-        c2 = 3 * dp - 2 * hv0 - hv1
-        c3 = hv0 + hv1 - 2 * dp
-        ih = (1.0 / h)[:, None]
-        c1h, c2h, c3h = c1 * ih, 2 * c2 * ih, 3 * c3 * ih
-        c2a, c3a = 2 * c2 * ih * ih, 6 * c3 * ih * ih
-        ux, uy, uz = up[:, 0], up[:, 1], up[:, 2]
+        c = [np.ascontiguousarray(x.T) for x in (p0 - site, hv0, 3 * dp - 2 * hv0 - hv1, hv0 + hv1 - 2 * dp)]
+        uT = np.ascontiguousarray(up.T)
+        K = np.zeros((11, h.size))
+        for i in range(4):
+            K[i] = c[i][0] * uT[0] + c[i][1] * uT[1] + c[i][2] * uT[2]
+            for j in range(i, 4):
+                dot = c[i][0] * c[j][0] + c[i][1] * c[j][1] + c[i][2] * c[j][2]
+                K[4 + i + j] += dot if i == j else 2.0 * dot
+        return K
 
-        def ev(s, order):
-            """order 1: sin el, d(sin el)/ds; order 2: d(sin el)/dt, d²(sin el)/dt² and d/ds of it."""
-            sc = s[:, None]
-            d = c0 + sc * (c1 + sc * (c2 + sc * c3))
-            v = c1h + sc * (c2h + sc * c3h)
-            dx, dy, dz = d[:, 0], d[:, 1], d[:, 2]
-            vx, vy, vz = v[:, 0], v[:, 1], v[:, 2]
-            rho = np.sqrt(dx * dx + dy * dy + dz * dz)
-            q = dx * ux + dy * uy + dz * uz          # d·u
-            qd = vx * ux + vy * uy + vz * uz         # v·u
-            rd = (dx * vx + dy * vy + dz * vz) / rho  # dρ/dt
-            rate = (qd - q * rd / rho) / rho          # d(q/ρ)/dt
-            if order == 1:
-                return q / rho, rate * h
-            acc = c2a + sc * c3a
-            ax, ay, az = acc[:, 0], acc[:, 1], acc[:, 2]
-            qdd = ax * ux + ay * uy + az * uz
-            rdd = (vx * vx + vy * vy + vz * vz + dx * ax + dy * ay + dz * az - rd * rd) / rho
-            curv = (qdd - 2 * qd * rd / rho - q * rdd / rho + 2 * q * rd * rd / (rho * rho)) / rho
-            return rate, curv, curv * h
-        return ev
+    def ev(K, s, order):
+        """order 1: sin el and d(sin el)/ds; order 2: d(sin el)/ds and d²(sin el)/ds²."""
+        q0, q1_, q2_, q3, r0_, r1_, r2_, r3, r4, r5, r6 = K
+        q = ((q3 * s + q2_) * s + q1_) * s + q0
+        dq = (3 * q3 * s + 2 * q2_) * s + q1_
+        rr = (((((r6 * s + r5) * s + r4) * s + r3) * s + r2_) * s + r1_) * s + r0_
+        dr = ((((6 * r6 * s + 5 * r5) * s + 4 * r4) * s + 3 * r3) * s + 2 * r2_) * s + r1_
+        rho = np.sqrt(rr)
+        rho3 = rr * rho
+        fs = dq / rho - 0.5 * q * dr / rho3
+        if order == 1:
+            return q / rho, fs
+        ddq = 6 * q3 * s + 2 * q2_
+        ddr = (((30 * r6 * s + 20 * r5) * s + 12 * r4) * s + 6 * r3) * s + 2 * r2_
+        fss = ddq / rho - (dq * dr + 0.5 * q * ddr) / rho3 + 0.75 * q * dr * dr / (rho3 * rr)
+        return fs, fss
 
     with np.errstate(divide="ignore", invalid="ignore"):
         h = h_all[ki]
         r_lo = _sin_el_and_rate(P[0], P[1], site, up)[1]
         r_hi = _sin_el_and_rate(P[2], P[3], site, up)[1]
+        K_tca = interval(0, h, site, up)
 
         def tca_fd(idx):
-            ev = interval(0, h, site, up, idx)
-            return lambda s: ev(s, 2)[::2]
+            K = K_tca[:, idx]
+            return lambda s: ev(K, s, 2)
         s_tca = _newton_bracketed(tca_fd, zeros, ones, r_lo, r_hi)
-        sin_max = interval(0, h, site, up)(s_tca, 1)[0]
+        sin_max = ev(K_tca, s_tca, 1)[0]
         el_max = el_eff(sin_max)
         ok = el_max >= masks[st]
         idx = np.nonzero(ok)[0]
@@ -516,21 +518,22 @@ def _refine(C, X, gs, h_all, site_xyz, ups, thr, masks, el_eff, span):
             P = [p[idx] for p in P]
             sat, st, ki, ja, jl, a_int, l_int, tr_a, tr_l = (x[idx] for x in (sat, st, ki, ja, jl, a_int, l_int, tr_a, tr_l))
             site, up, th, h, s_tca, el_max = site[idx], up[idx], th[idx], h[idx], s_tca[idx], el_max[idx]
+            K_tca = K_tca[:, idx]
         # curvature of sin el at the TCA (1/s²): the slope for the exact Newton steps
-        curv = interval(0, h, site, up)(s_tca, 2)[1]
+        curv = ev(K_tca, s_tca, 2)[1] / (h * h)
         m = idx.size
         zeros, ones = np.zeros(m), np.ones(m)
         t_tca = gs[ki] + s_tca * h
 
         def crossing(j0, intv, lo, hi):
             hh = h_all[intv]
+            K_all = interval(j0, hh, site, up)
 
             def g_fd(idx):
-                ev = interval(j0, hh, site, up, idx)
-                t_ = th[idx]
+                K, t_ = K_all[:, idx], th[idx]
 
                 def g(s):
-                    f, df = ev(s, 1)
+                    f, df = ev(K, s, 1)
                     return f - t_, df
                 return g
             g_all = g_fd(np.arange(m))
