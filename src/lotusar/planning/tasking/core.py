@@ -289,7 +289,9 @@ def _reason(problem: Problem, rid: str, why: str, blockers) -> str:
     if why == "conflict" and blockers:
         b = min(blockers, key=lambda c: (c.priority, c.start_s))
         rel = "higher" if b.priority < r.priority else ("the same" if b.priority == r.priority else "lower")
-        return f"conflict with request {b.request_id} of {rel} priority ({b.priority})"
+        root = problem.requests[b.request_id].root_id if b.request_id in problem.requests else b.request_id
+        part = f" (part {b.request_id})" if root != b.request_id else ""
+        return f"conflict with request {root} of {rel} priority ({b.priority}){part}"
     return why
 
 
@@ -408,7 +410,7 @@ def insert_with_eviction(problem: Problem, sched: Schedule, rid: str, earliest_o
         if best is not None:
             _, trial, lost = best
             for vid in lost:
-                problem.reasons[vid] = (f"conflict with request {rid} of higher priority "
+                problem.reasons[vid] = (f"conflict with request {req.root_id} of higher priority "
                                         f"({req.priority}) inserted by re-planning")
             problem.reasons.pop(rid, None)
             sched.sel, sched.by_sat = trial.sel, trial.by_sat

@@ -211,7 +211,7 @@ def assemble(problem: Problem, sched: Schedule, requests, window, fleet_path, so
             missing = [p for p in parts if p not in sched.sel]
             why = problem.reasons.get(missing[0]) or "not selected by the optimiser"
             if len(parts) > 1:
-                why = f"{why} (part {missing[0]}; {len(got)} of {len(parts)} parts acquired)"
+                why = f"{why} [missing part {missing[0]}; {len(got)} of {len(parts)} parts acquired]"
             unplanned.append({"request_id": root, "reason": why, "priority": problem.requests[parts[0]].priority,
                               "missing_parts": missing if len(parts) > 1 else []})
     lat = [a["latency_s"] for a in acqs_out if a["latency_s"] is not None]
