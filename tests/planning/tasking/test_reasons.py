@@ -71,3 +71,23 @@ def test_strict_priority_same_slot(fleet):
     if "LOW" not in planned:
         u = p.unplanned[0]
         assert u["request_id"] == "LOW" and "conflict with request HIGH of higher priority" in u["reason"]
+
+
+def test_monitoring_and_tiled_area_plan_is_valid(fleet):
+    import json
+
+    from plan_checker import check_plan
+
+    mon = TaskingRequest(id="MON", aoi={"type": "Polygon", "coordinates": [[[106.5, 16.3], [106.9, 16.3], [106.9, 16.6],
+                                                                           [106.5, 16.6], [106.5, 16.3]]]},
+                         mode="scansar", earliest_start=START, deadline="2022-10-28T12:00:00Z", repeat_every_days=1.0)
+    p = plan_requests([mon], fleet, START, "2022-10-28T12:00:00Z", time_limit_s=2)
+    d = json.loads(json.dumps(p.to_json_dict(), default=float))
+    assert check_plan(d, fleet) == []
+    parts = [r for r in p.problem.requests.values() if r.root_id == "MON"]
+    assert len(parts) == 3 * 2                     # 3 daily occurrences × 2 tiles (44 km > 45 km/tilt)
+    got = {a["sub_request_id"] for a in d["acquisitions"]}
+    assert d["coverage"]["MON"] == pytest.approx(len(got) / len(parts))
+    if len(got) < len(parts):
+        u = d["unplanned"][0]
+        assert u["request_id"] == "MON" and set(u["missing_parts"]) == {r.id for r in parts} - got
