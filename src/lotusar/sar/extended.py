@@ -64,7 +64,10 @@ def reflectivity_to_raw(acq, refl: np.ndarray, xp=np) -> np.ndarray:
     model = hyperbolic_model(p)
     ns = sc.range_samples
     data = xp.zeros((na, nr), np.complex64)
-    data[: sc.azimuth_lines, :ns] = xp.asarray(refl)
+    # reflectivity sigma^(1/2) e^(j phi) appears in the SLC as e^(j phi) e^(-j 4 pi R0 / lambda)
+    r_cols = p.slc_range0_m + np.arange(ns) * p.range_spacing_m
+    conv = np.exp(-1j * np.remainder(4 * np.pi * r_cols / mode.wavelength_m, 2 * np.pi)).astype(np.complex64)
+    data[: sc.azimuth_lines, :ns] = xp.asarray(refl) * xp.asarray(conv)[None, :]
     data = fft.fft(data, axis=0, overwrite_x=True, **kw)
     # azimuth: conj of the focusing filter (unit modulus) with the azimuth illumination instead of a window
     vs = float(np.linalg.norm(acq.sv.interpolate(np.array(acq.centre_time_s))[1]))
@@ -107,3 +110,15 @@ def simulate_sigma0(acq, sigma0_db: np.ndarray, spacing_m: float) -> np.ndarray:
     """Raw echoes of a σ0 map (dB) with fully developed speckle (see module docstring)."""
     refl = sigma0_to_reflectivity(acq, np.asarray(sigma0_db, float), spacing_m, acq.scene.seed)
     return reflectivity_to_raw(acq, refl)
+
+
+def reflectivity(acq, sigma0_db: np.ndarray, spacing_m: float, rng: np.random.Generator | None = None) -> np.ndarray:
+    """Speckled reflectivity on the SLC grid; ``rng`` (or the scene seed) draws the speckle."""
+    seed = acq.scene.seed if rng is None else int(rng.integers(0, 2**32 - 1))
+    return sigma0_to_reflectivity(acq, np.asarray(sigma0_db, float), spacing_m, seed)
+
+
+def raw_from_reflectivity(acq, refl: np.ndarray, block_columns: int | None = None, xp=np) -> np.ndarray:
+    """Raw echoes of a reflectivity on the SLC grid (inverse omega-k; ``block_columns`` unused:
+    the kernel is exact per Doppler row, so no range blocking is needed)."""
+    return reflectivity_to_raw(acq, refl, xp=xp)
