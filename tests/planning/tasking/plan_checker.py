@@ -129,6 +129,12 @@ def check_plan(plan: dict, fleet, requests: list[dict] | None = None) -> list[st
         fill = (vol[None, :] * np.clip((tb[:, None] - st) / np.maximum(en - st, 1e-9), 0, 1)).sum(1) if len(A) else 0 * tb
         drain = (p.downlink_rate_bps * np.clip(tb[:, None] - ds, 0, None).clip(max=(de - ds))).sum(1) if len(D) else 0 * tb
         level = fill - drain
+        # stricter: a take's data counted only once the take is complete (left limits at every breakpoint)
+        tl = np.concatenate([tb, tb - 1e-6])
+        done = (vol[None, :] * (en[None, :] <= tl[:, None])).sum(1) if len(A) else 0 * tl
+        drain_l = (p.downlink_rate_bps * np.clip(tl[:, None] - ds, 0, None).clip(max=(de - ds))).sum(1) if len(D) else 0 * tl
+        if (done - drain_l).min(initial=0) < -1e3:
+            bad.append(f"{name}: a downlink dumps data of a take not yet complete")
         if level.min(initial=0) < -1e3:
             bad.append(f"{name}: recorder below zero ({level.min():.3g} bits)")
         if level.max(initial=0) > p.memory_bits + 1e3:

@@ -13,7 +13,9 @@ downlink windows already resolve, see :func:`candidates.downlink_windows`):
 * memory: the recorder fills at ``volume/duration`` during each acquisition and is dumped
   first-in first-out at ``downlink_rate_bps`` during station passes (one contiguous downlink
   per pass from AOS + set-up — or, when the recorder is empty then, from the end of the first
-  take inside the pass — until the recorder is empty or LOS); the level is piecewise
+  take inside the pass — until no complete take is left aboard, or LOS; a take's data is
+  dumped only once the take is complete, so the level is ≥ 0 whatever fill model a checker
+  assumes: linear, at the start or at the end of a take); the level is piecewise
   linear, so checking it at every breakpoint is exact: 0 ≤ level ≤ memory_bits;
 * latency: the last bit of an acquisition reaches the ground (FIFO) within the request's
   ``max_latency_s``;
@@ -149,33 +151,30 @@ class Problem:
         cum_start = cum_end - vol
         fill = vol / np.maximum(e - s, 1e-9)
 
-        def acquired(t):
-            return float(np.sum(vol * np.clip((t - s) / np.maximum(e - s, 1e-9), 0.0, 1.0)))
-
         d_total = 0.0
         dls = []
         eps_bits = r * 1e-3 + 1.0   # downlinks start/stop on a 1 ms grid: < 1 ms of data may stay aboard
+        def completed(t):
+            """Bits of the takes finished by ``t``: a take's data is dumped only once it is complete."""
+            return float(vol[e <= t + 1e-9].sum())
+
         for w in self.windows.get(sp.name, []):
             S, L = math.ceil(w.start_s * 1000.0) / 1000.0, math.floor(w.usable_end_s * 1000.0) / 1000.0
-            q = acquired(S) - d_total
             t = S
-            if q <= eps_bits:
-                # recorder empty at the start: dump from the end of the first take inside the pass
+            if completed(S) - d_total <= eps_bits:
+                # nothing complete aboard at the start: dump from the end of the first take in the pass
                 inside = e[(e >= S) & (e < L - 1.0)]
                 if inside.size == 0:
                     continue
                 t = math.ceil(float(inside.min()) * 1000.0) / 1000.0
             start = t
-            # march over breakpoints: recorder empties in a segment without acquisition
-            bps = np.unique(np.concatenate([s[(s > t) & (s < L)], e[(e > t) & (e < L)], [L]]))
+            # the queue of complete takes drains at r and jumps at each take end; stop when empty
+            jumps = np.unique(e[(e > t) & (e < L)])
             stop = L
-            for b in bps:
-                if b <= t:
-                    continue
-                q = acquired(t) - d_total - r * (t - start)
-                fill_rate = (acquired(b) - acquired(t)) / (b - t)   # constant inside the segment
-                if q + (fill_rate - r) * (b - t) <= 0.0:
-                    stop = t + max(q, 0.0) / (r - fill_rate)
+            for b in list(jumps) + [L]:
+                q = completed(t) - d_total - r * (t - start)
+                if q - r * (b - t) <= 0.0:
+                    stop = t + max(q, 0.0) / r
                     break
                 t = b
             stop = max(start, math.floor(stop * 1000.0) / 1000.0)   # ms grid (exact ISO times)
