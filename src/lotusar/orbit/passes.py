@@ -509,7 +509,7 @@ def _refine(C, X, gs, h_all, site_xyz, ups, thr, masks, el_eff, span):
         def tca_fd(idx):
             K = K_tca[:, idx]
             return lambda s: ev(K, s, 2)
-        s_tca = _newton_bracketed(tca_fd, zeros, ones, r_lo, r_hi)
+        s_tca = _newton_bracketed(tca_fd, zeros, ones, r_lo, r_hi, xtol=1e-5)
         sin_max = ev(K_tca, s_tca, 1)[0]
         el_max = el_eff(sin_max)
         ok = el_max >= masks[st]
@@ -537,7 +537,7 @@ def _refine(C, X, gs, h_all, site_xyz, ups, thr, masks, el_eff, span):
                     return f - t_, df
                 return g
             g_all = g_fd(np.arange(m))
-            s = _newton_bracketed(g_fd, lo, hi, g_all(lo)[0], g_all(hi)[0])
+            s = _newton_bracketed(g_fd, lo, hi, g_all(lo)[0], g_all(hi)[0], xtol=1e-5)
             return gs[intv] + s * hh
 
         t_aos = crossing(4, a_int, zeros, np.where(ja == ki, s_tca, 1.0))
