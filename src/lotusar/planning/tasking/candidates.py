@@ -136,8 +136,11 @@ def _near_windows(sat, epoch64, end_s, polys, inc_max_deg, pad_s=90.0):
     return out
 
 
-def request_candidates(requests, fleet, epoch, end, start_idx: int = 0) -> list[RequestCandidates]:
-    """Candidates for every request on every SAR satellite of ``fleet`` in [epoch, end]."""
+def request_candidates(requests, fleet, epoch, end, start_idx: int = 0, progress=None) -> list[RequestCandidates]:
+    """Candidates for every request on every SAR satellite of ``fleet`` in [epoch, end].
+
+    ``progress(done, total)`` is called after each request when given.
+    """
     from lotusar.orbit.access import sar_opportunities
     from lotusar.timeutil import to_datetime64
 
@@ -150,6 +153,8 @@ def request_candidates(requests, fleet, epoch, end, start_idx: int = 0) -> list[
     out = []
     idx = start_idx
     for k, req in enumerate(requests):
+        if progress is not None:
+            progress(k, len(requests))
         rc = RequestCandidates(req.id)
         rel_s = max(0.0, (req.earliest_start - epoch).total_seconds())
         dl_s = min(end_s, (req.deadline - epoch).total_seconds())

@@ -24,6 +24,38 @@ def _status(msg: str):
     return contextlib.nullcontext()
 
 
+class _progress:
+    """Rich progress bar on an interactive stderr; yields a ``cb(done, total)`` (no-op otherwise)."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.prog = None
+        self.task = None
+
+    def __enter__(self):
+        import sys
+
+        if not sys.stderr.isatty():
+            return None
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self.prog = Progress(console=Console(stderr=True), transient=True)
+        self.prog.__enter__()
+
+        def cb(done, total):
+            if self.task is None:
+                self.task = self.prog.add_task(self.label, total=total)
+            self.prog.update(self.task, completed=done + 1)
+
+        return cb
+
+    def __exit__(self, *exc):
+        if self.prog is not None:
+            self.prog.__exit__(*exc)
+        return False
+
+
 def _side_outputs(plan_d: dict, out: Path, gantt: bool, timeline: bool) -> list[str]:
     from lotusar.cliutil import to_json
     from lotusar.fileio import write_text_atomic
@@ -142,9 +174,10 @@ def solve_cmd(
 
         t1 = t0 + timedelta(days=1)
     reqs = read_requests(requests)
-    with _status(f"planning {len(reqs)} requests"):
+    with _progress("imaging opportunities") as cb:
         plan = plan_requests(reqs, fl, t0, t1, time_limit_s=time_limit_s,
-                             fleet_path=str(fleet.resolve()) if fleet else None, use_cpsat=not no_cpsat)
+                             fleet_path=str(fleet.resolve()) if fleet else None, use_cpsat=not no_cpsat,
+                             progress=cb)
     d = plan.to_json_dict()
     write_text_atomic(out, to_json(d) + "\n")
     extra = _side_outputs(d, out, gantt, timeline)

@@ -108,13 +108,14 @@ def expand_requests(requests, fleet) -> list[TaskingRequest]:
     return out
 
 
-def build_problem(requests, fleet, start, end, *, sub_requests=None, cands=None, windows=None, reasons=None):
+def build_problem(requests, fleet, start, end, *, sub_requests=None, cands=None, windows=None, reasons=None,
+                  progress=None):
     from lotusar.timeutil import parse_window
 
     t0, t1 = parse_window(start, end)
     subs = sub_requests if sub_requests is not None else expand_requests(requests, fleet)
     if cands is None:
-        rcs = request_candidates(subs, fleet, t0, t1)
+        rcs = request_candidates(subs, fleet, t0, t1, progress=progress)
         cands = {rc.request_id: rc.candidates for rc in rcs}
         reasons = {rc.request_id: rc.reason for rc in rcs if rc.reason}
     if windows is None:
@@ -242,7 +243,7 @@ def as_requests(items) -> list[TaskingRequest]:
 
 
 def plan_requests(requests, fleet=None, start=None, end=None, time_limit_s: float = 10.0,
-                  fleet_path: str | None = None, use_cpsat: bool = True) -> Plan:
+                  fleet_path: str | None = None, use_cpsat: bool = True, progress=None) -> Plan:
     """Plan ``requests`` (TaskingRequest list) on ``fleet`` (default fleet when None) in [start, end]."""
     from lotusar.fleet import load_fleet
     from lotusar.timeutil import parse_utc
@@ -260,7 +261,7 @@ def plan_requests(requests, fleet=None, start=None, end=None, time_limit_s: floa
     if time_limit_s <= 0:
         raise ValidationError(f"time_limit_s must be > 0, got {time_limit_s}")
     t0 = time.perf_counter()
-    prob = build_problem(requests, fleet, start, end)
+    prob = build_problem(requests, fleet, start, end, progress=progress)
     t_cand = time.perf_counter() - t0
     sched, info = solve(prob, time_limit_s, use_cpsat)
     info["candidates_s"] = t_cand
