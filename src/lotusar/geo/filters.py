@@ -117,16 +117,32 @@ def refined_lee(x, size=7, looks=1.0):
         first = np.abs(a - c) <= np.abs(b - c)
         sel = d == k
         choice[sel] = np.where(first[sel], 2 * k, 2 * k + 1)
+    # statistics of the selected half-window only at the pixels that selected it: one
+    # gather per mask offset (28 per pixel) instead of 8 full 7×7 correlations
     mean = np.empty_like(x)
     var = np.empty_like(x)
+    xp = np.pad(x, 3, mode="symmetric")
+    Wp = xp.shape[1]
+    flat = xp.ravel()
+    order = np.argsort(choice, axis=None, kind="stable")  # pixels grouped by mask
+    counts = np.bincount(choice.ravel(), minlength=8)
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    mflat, vflat = mean.reshape(-1), var.reshape(-1)
     for k, mk in enumerate(_refined_lee_masks()):
-        sel = choice == k
-        if not sel.any():
+        idx = order[starts[k] : starts[k + 1]]
+        if idx.size == 0:
             continue
-        m = ndimage.correlate(x, mk, mode="reflect")
-        m2 = ndimage.correlate(x * x, mk, mode="reflect")
-        mean[sel] = m[sel]
-        var[sel] = np.maximum(m2[sel] - m[sel] ** 2, 0.0)
+        base = (idx // W + 3) * Wp + (idx % W + 3)
+        s1 = np.zeros(idx.size)
+        s2 = np.zeros(idx.size)
+        offs = np.argwhere(mk > 0) - 3
+        for di, dj in offs:
+            v = flat.take(base + (di * Wp + dj))
+            s1 += v
+            s2 += v * v
+        m = s1 / len(offs)
+        mflat[idx] = m
+        vflat[idx] = np.maximum(s2 / len(offs) - m * m, 0.0)
     return _lee_apply(x, mean, var, looks)
 
 
