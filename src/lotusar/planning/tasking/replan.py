@@ -141,9 +141,13 @@ def replan(plan, new_requests, fleet=None, time_limit_s: float = 5.0, urgent: bo
         sched = greedy(prob, sched, [i for i in prob.order if i not in sched.sel])
     kept = sum(1 for c in sched.sel.values() if (c.request_id, c.satellite, c.start_s) in previous)
     stability = kept / len(previous) if previous else 1.0
+    prev_ids = {p[0] for p in previous}
+    still = sum(1 for rid in prev_ids if rid in sched.sel)           # possibly moved to another take
+    request_stability = still / len(prev_ids) if prev_ids else 1.0
     info = {"replan_s": None, "candidates_s": t_cand, "inserted": inserted, "displaced_not_replanned": lost,
             "previous_acquisitions": len(previous), "kept": kept}
     out = assemble(prob, sched, roots + new, (prob.epoch, prob.end), fleet_path, info, stability)
     info["replan_s"] = time.perf_counter() - t_start
     out.metrics["stability"] = stability
+    out.metrics["request_stability"] = request_stability
     return out
