@@ -12,6 +12,7 @@ Every figure is reported next to a peer measured in the same run on the same inp
   against one station for 24 h: wall time and peak traced memory.
 
 Usage: ``python bench/orbit.py [--quick] [--only passes]``; writes bench/results/orbit.json
+(``--quick``: orbit_quick.json)
 (``--only`` keeps the other parts' last results). Times are wall clock and process CPU time, best
 of 3 for lotusar; on a shared, loaded machine the CPU-time ratio is the meaningful one.
 """
@@ -203,7 +204,7 @@ def main() -> None:
     args = ap.parse_args()
     q = args.quick
     parts = set(args.only or ("propagation", "passes", "catalogue"))
-    out = Path(__file__).resolve().parent / "results" / "orbit.json"
+    out = Path(__file__).resolve().parent / "results" / ("orbit_quick.json" if q else "orbit.json")
     res = {}
     if parts != {"propagation", "passes", "catalogue"} and out.exists():
         res = json.loads(out.read_text())
