@@ -398,6 +398,11 @@ def focus_csa(raw, p: FocusParams, xp=np, progress=None):
         kk = (km * (1 + alpha))[rows, None]
         shift = (2 * rref / C - tau_ref[rows, None]) - (tau_out0 - p.fast_time0_s) - 2 * model.apex_dr_ref_m / C
         ph = np.pi * f_tau**2 / kk - 2 * np.pi * f_tau * shift
+        # range-frequency terms of the exact spectrum beyond quadratic (cubic, ...) at R_ref
+        dd = d_ref[rows, None]
+        b = (f0 * f0) * (1 - dd * dd)
+        g = xp.sqrt(xp.maximum((f0 + f_tau) ** 2 - b, 1.0))
+        ph = ph + 4 * np.pi * rref / C * (g - f0 * dd - f_tau / dd + (1 - dd * dd) / (2 * f0 * dd**3) * f_tau**2)
         data[rows] *= _cis(ph, xp) * xp.asarray(w_r, dtype=np.float32)
     data = fft.ifft(data, axis=1, overwrite_x=True, **kw)
     _progress(progress, 0.6)
