@@ -532,7 +532,8 @@ def _refine(C, X, gs, h_all, site_xyz, ups, thr, masks, el_eff, span):
         ok = el_max >= masks[st]
         idx = np.nonzero(ok)[0]
         if idx.size < m:
-            P = [p[idx] for p in P]
+            X = X[idx]  # one row take, then column views
+            P = [X[:, 3 * j:3 * j + 3] for j in range(12)]
             sat, st, ki, ja, jl, a_int, l_int, tr_a, tr_l = (x[idx] for x in (sat, st, ki, ja, jl, a_int, l_int, tr_a, tr_l))
             site, up, th, h, s_tca, el_max = site[idx], up[idx], th[idx], h[idx], s_tca[idx], el_max[idx]
             K_tca = K_tca[:, idx]
