@@ -74,7 +74,10 @@ def reflectivity_to_raw(acq, refl: np.ndarray, xp=np) -> np.ndarray:
     ka = model.azimuth_fm_rate_hz_s(mode.wavelength_m)
     for rows in (slice(a, min(a + 512, na)) for a in range(0, na, 512)):
         f = azimuth_frequencies(na, prf, xp.asarray(model.fdc_hz), xp, rows)
-        h = _azimuth_filter(p, model, rows, na, xp, d_sub=_dx(xp)(f, model.vr_ref_m_s, f0))
+        d_ref = _dx(xp)(f, model.vr_ref_m_s, f0)
+        r_ap = xp.asarray(model.apex_range_m)[None, :]
+        extra = 4 * np.pi * (r_ap - model.ref_range_m) * f0 * (d_ref - 1) / C
+        h = _azimuth_filter(p, model, rows, na, xp, d_sub=d_ref, extra_phase=extra)
         u = (f - xp.asarray(model.fdc_hz)[None, :]) * mode.wavelength_m / (2 * vs)
         if sc.antenna_pattern:
             g = xp.sinc(mode.antenna_length_m * u / mode.wavelength_m) ** 2
@@ -95,7 +98,8 @@ def reflectivity_to_raw(acq, refl: np.ndarray, xp=np) -> np.ndarray:
         b = (C * fe_all[rows, None] / (2 * vref)) ** 2
         blk = data[rows] * xp.exp(1j * (2 * np.pi * f_tau * (2 * (rref - model.apex_dr_ref_m) / C - tau_out0) + 4 * np.pi * rref * f0 / C)).astype(np.complex64)
         blk = xp.fft.fftshift(blk, axes=1)
-        f_src = xp.sqrt(xp.maximum((f0 + f_tau) ** 2 - b, 1.0)) - f0  # f' at each original f
+        d_row = xp.sqrt(xp.maximum(1 - b / (f0 * f0), 1e-6))
+        f_src = xp.sqrt(xp.maximum((f0 + f_tau) ** 2 - b, 1.0)) - f0 * d_row  # modified-Stolt f'' at each original f
         idx = xp.where(xp.abs(f_src) < fs / 2, f_src / fs * nr + nr // 2, -10.0)
         st = interp_rows(blk, idx, xp=xp)
         g = xp.sqrt(xp.maximum((f0 + f_tau) ** 2 - b, 1.0))

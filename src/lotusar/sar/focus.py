@@ -438,7 +438,9 @@ def focus_wk(raw, p: FocusParams, xp=np, progress=None):
         ph = 4 * np.pi * rref / C * g + np.pi * f_tau**2 / kr - 2 * np.pi * f_tau * p.fast_time0_s
         blk = data[rows] * (_cis(ph, xp) * xp.asarray(w_r, dtype=np.float32))
         blk = xp.fft.fftshift(blk, axes=1)
-        f_src = xp.sqrt((f0 + f_tau) ** 2 + b) - f0  # (rows, nr) in FFT order of the output
+        # modified Stolt: output f'' = sqrt((f0+f)^2 - b) - f0 D(f_eta) keeps each row's band centred
+        d_row = xp.sqrt(xp.maximum(1 - b / (f0 * f0), 1e-6))
+        f_src = xp.sqrt((f0 * d_row + f_tau) ** 2 + b) - f0  # (rows, nr) in FFT order of the output
         idx = f_src / fs * nr + nr // 2
         idx = xp.where(xp.abs(f_src) < fs / 2, idx, -10.0)
         st = interp_rows(blk, idx, xp=xp)
@@ -454,8 +456,11 @@ def focus_wk(raw, p: FocusParams, xp=np, progress=None):
     for rows in _block_rows(na, ns):
         fe = azimuth_frequencies(na, p.prf_hz, xp.asarray(model.fdc_hz), xp, rows)
         d_ref = _dx(xp)(fe, vref, f0)
-        # wk removed -4 pi R' f0 D(Vref)/c exactly; the residual for Vr(R0) != Vref goes here
-        out[rows] *= _azimuth_filter(p, model, rows, na, xp, d_sub=d_ref)
+        # wk removed -4 pi R' f0 D(Vref)/c exactly; the residual for Vr(R0) != Vref goes here,
+        # and the modified Stolt left -4 pi (R' - Rref) f0 (D(Vref) - 1)/c per column
+        r_ap = xp.asarray(model.apex_range_m)[None, :]
+        extra = 4 * np.pi * (r_ap - rref) * f0 * (d_ref - 1) / C
+        out[rows] *= _azimuth_filter(p, model, rows, na, xp, d_sub=d_ref, extra_phase=extra)
     out = fft.ifft(out, axis=0, **kw)
     del data
     return out[: p.slc_lines], model
