@@ -199,19 +199,51 @@ def default_step_s(sats: list[_Sat]) -> float:
     return float(min(240.0, period_min * 60.0 / 22.0))
 
 
+def _teme_states_chunk(chunk: list[_Sat], grid, scales):
+    """TEME r, v (S, N, 3) for a chunk of satellites (one SatrecArray run when possible)."""
+    if all(len(s.sets) == 1 for s in chunk):
+        r, v, _ = teme_states_many([s.sets[0] for s in chunk], grid, scales)
+        return r, v
+    rs, vs = [], []
+    for s in chunk:
+        r1, v1, _ = teme_states(s.sets, grid, scales)
+        rs.append(r1)
+        vs.append(v1)
+    return np.stack(rs), np.stack(vs)
+
+
 def _states_chunk(chunk: list[_Sat], grid, scales):
     """ITRS r, v (S, N, 3) for a chunk of satellites."""
-    single = all(len(s.sets) == 1 for s in chunk)
-    if single:
-        r, v, _ = teme_states_many([s.sets[0] for s in chunk], grid, scales)
-    else:
-        rs, vs = [], []
-        for s in chunk:
-            r1, v1, _ = teme_states(s.sets, grid, scales)
-            rs.append(r1)
-            vs.append(v1)
-        r, v = np.stack(rs), np.stack(vs)
+    r, v = _teme_states_chunk(chunk, grid, scales)
     return frames.teme_to_itrs(r, v, scales)
+
+
+def _itrs_rv6(chunk: list[_Sat], grid, scales) -> np.ndarray:
+    """ITRS states of a chunk as one (S, N, 6) array [r | v], written in place.
+
+    The same arithmetic, in the same order, as :func:`frames.teme_to_itrs` (bit-identical),
+    without its temporaries and without a later concatenation for the row takes.
+    """
+    r, v = _teme_states_chunk(chunk, grid, scales)
+    theta, w = frames.gmst82_rad(scales.jd_whole, scales.ut1_fraction)
+    c, s = np.cos(theta), np.sin(theta)
+    out = np.empty(r.shape[:-1] + (6,))
+    x, y = r[..., 0], r[..., 1]
+    o0, o1, o3, o4 = out[..., 0], out[..., 1], out[..., 3], out[..., 4]
+    np.multiply(c, x, out=o0)
+    o0 += s * y
+    np.multiply(-s, x, out=o1)
+    o1 += c * y
+    out[..., 2] = r[..., 2]
+    vx, vy = v[..., 0], v[..., 1]
+    np.multiply(c, vx, out=o3)
+    o3 += s * vy
+    o3 += w * o1
+    np.multiply(-s, vx, out=o4)
+    o4 += c * vy
+    o4 -= w * o0
+    out[..., 5] = v[..., 2]
+    return out
 
 
 def _sin_threshold(mask_deg, refraction: bool) -> np.ndarray:
@@ -367,14 +399,15 @@ def find_passes(satellites, stations, start, end, min_elevation_deg: float | Non
     whole_rows = []
     for c0 in range(0, len(sats), chunk_size):
         chunk = sats[c0:c0 + chunk_size]
-        r, v = _states_chunk(chunk, grid, scales)
+        rv6 = _itrs_rv6(chunk, grid, scales)
+        r, v = rv6[..., :3], rv6[..., 3:]
         valid = np.isfinite(r[..., 0]) & np.isfinite(v[..., 0])
         all_valid = bool(valid.all())
         rr = np.einsum("snk,snk->sn", r, r)
         rv = np.einsum("snk,snk->sn", r, v)
         vnorm = np.sqrt(np.einsum("snk,snk->sn", v, v)).ravel()
         validf = valid.ravel()
-        rv6 = np.concatenate((r, v), axis=-1).reshape(-1, 6)  # flat (sat, sample) rows for takes
+        rv6 = rv6.reshape(-1, 6)  # flat (sat, sample) rows for takes
         for k in range(len(sites)):
             s_, u_ = site_xyz[k], ups[k]
             # (r − s)·u, |r − s|², (r − s)·v, v·u with per-chunk |r|², r·v shared by all stations
