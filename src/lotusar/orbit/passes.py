@@ -385,7 +385,8 @@ def find_passes(satellites, stations, start, end, min_elevation_deg: float | Non
     site_xyz = np.array([s.itrs_m for s in sites])
     enus = np.array([s.enu for s in sites])
     ups = enus[:, 2]
-    masks = np.array([(min_elevation_deg if min_elevation_deg is not None else s.min_elevation_deg) for s in sites], float)
+    masks = np.array([(min_elevation_deg if min_elevation_deg is not None else s.min_elevation_deg)
+                      for s in sites], float)
     thr = _sin_threshold(masks, refraction)
     margin = 1.0 if refraction else 1e-6
 
@@ -425,7 +426,8 @@ def find_passes(satellites, stations, start, end, min_elevation_deg: float | Non
                 whole = ~below.any(axis=1) & valid.all(axis=1)
                 for s_i in np.nonzero(whole)[0]:
                     j = int(np.argmax(sin_el[s_i]))
-                    whole_rows.append([c0 + int(s_i), k, 0.0, gs[j], span, 1.0, 1.0, float(el_eff(sin_el[s_i, j])), np.nan])
+                    whole_rows.append([c0 + int(s_i), k, 0.0, gs[j], span, 1.0, 1.0,
+                                       float(el_eff(sin_el[s_i, j])), np.nan])
             # maxima: + → − sign change of the elevation rate
             si, ki = np.nonzero((num[:, :-1] > 0) & (num[:, 1:] <= 0))
             if si.size == 0:
@@ -567,7 +569,8 @@ def _refine(C, X, gs, h_all, site_xyz, ups, thr, masks, el_eff, span):
         if idx.size < m:
             X = X[idx]  # one row take, then column views
             P = [X[:, 3 * j:3 * j + 3] for j in range(12)]
-            sat, st, ki, ja, jl, a_int, l_int, tr_a, tr_l = (x[idx] for x in (sat, st, ki, ja, jl, a_int, l_int, tr_a, tr_l))
+            sat, st, ki, ja, jl, a_int, l_int, tr_a, tr_l = (
+                x[idx] for x in (sat, st, ki, ja, jl, a_int, l_int, tr_a, tr_l))
             site, up, th, h, s_tca, el_max = site[idx], up[idx], th[idx], h[idx], s_tca[idx], el_max[idx]
             K_tca = K_tca[:, idx]
         # curvature of sin el at the TCA (1/s²): the slope for the exact Newton steps
