@@ -279,7 +279,7 @@ def _azimuth_filter(p: FocusParams, model: HyperbolicModel, rows: slice, n_az: i
         phase = 4 * np.pi * r_ap * f0 * (d - d_sub) / C + 4 * np.pi * (r_ap - r0) * f0 / C
     shift = p.slc_time0_s - p.azimuth_time0_s + xp.asarray(model.apex_shift_s)[None, :]
     if p.bistatic:
-        shift = shift - r0 / C  # received at t + tau: effective position r(t + R0/c)
+        shift = shift - r0 / (C * d)  # received at t + tau: effective position r(t + R(f)/c), R(f) = R0/D
     phase = phase + 2 * np.pi * f * shift + 4 * np.pi / p.wavelength_m * model.residual_range_m(f, xp)
     if extra_phase is not None:
         phase = phase + extra_phase
@@ -492,13 +492,12 @@ def focus_bp(raw, p: FocusParams, xp=np, progress=None, upsample: int = 8):
     ka = 2 * model.vr_ref_m_s**2 / (lam * model.ref_range_m)
     fdc = model.fdc_ref_hz
     t_pulse = p.azimuth_time0_s + np.arange(na) / prf
-    delay_half = (r_out / C) if p.bistatic else np.zeros_like(r_out)
     nup = nr * upsample
     out = xp.zeros((nl, ns), np.complex64)
     pix_x = xp.asarray(pix)
     r_out_x = xp.asarray(r_out)[None, :]
     fdc_cols = xp.asarray(model.fdc_hz)[None, :]
-    half_ap = 0.5 * bw / ka * 1.05 + 2.0 / prf
+    half_ap = 0.5 * bw / ka * 1.1 + 0.03 * abs(fdc) / ka + 2.0 / prf  # generous: the Doppler weight selects exactly
     t_centre = t_out - fdc / ka  # beam-centre time of each output line (approx)
     first = np.searchsorted(t_pulse, t_centre - half_ap)
     last = np.searchsorted(t_pulse, t_centre + half_ap)
@@ -523,8 +522,10 @@ def focus_bp(raw, p: FocusParams, xp=np, progress=None, upsample: int = 8):
             # effective antenna position r(t_n + R/c) ~ r_n + v_n R/c (bistatic mid-point)
             r_n, v_n = p.sv.interpolate(np.array(t_pulse[n]))
             r_n, v_n = xp.asarray(r_n), xp.asarray(v_n)
-            dlt = xp.asarray(delay_half)[None, :, None]
-            d = pix_x[rows] - (r_n + v_n * dlt)
+            d = pix_x[rows] - r_n
+            if p.bistatic:  # effective position r(t_n + R/c): second pass with the pixel's own range
+                rng = xp.sqrt(xp.sum(d * d, axis=-1))
+                d = d - v_n * (rng / C)[..., None]
             rng = xp.sqrt(xp.sum(d * d, axis=-1))
             fd = 2.0 / lam * xp.sum(d * v_n, axis=-1) / rng
             x = (fd - fdc_cols) / bw
