@@ -42,7 +42,7 @@ from lotusar.errors import ValidationError
 from lotusar.sar import geometry as geo
 from lotusar.sar.presets import SPEED_OF_LIGHT_M_S as C
 from lotusar.sar.windows import window as window_weights
-from lotusar.xp import fft_module, fft_workers, to_numpy
+from lotusar.xp import fft_module, fft_workers
 
 ALGORITHMS = ("rda", "csa", "wk", "bp")
 
@@ -191,10 +191,6 @@ def azimuth_frequencies(n: int, prf: float, fdc, xp=np, rows: slice | None = Non
     fdc = xp.asarray(fdc)
     f = f.reshape((n,) + (1,) * fdc.ndim)
     return fdc + xp.mod(f - fdc + prf / 2, prf) - prf / 2
-
-
-def _d(f_eta, vr, f0):
-    return np.sqrt(np.maximum(1 - (C * f_eta / (2 * vr * f0)) ** 2, 1e-6))
 
 
 def range_filter(p: FocusParams, n: int, xp=np):
