@@ -324,6 +324,10 @@ class _Model:
     def read(self, s) -> dict[int, int]:
         return {int(self.l.var[a]): a for a, v in self.x.items() if s.BooleanValue(v)}
 
+    def read_values(self, vals: np.ndarray) -> dict[int, int]:
+        """Selection from a full solution vector (indexed by CP-SAT variable index)."""
+        return {int(self.l.var[a]): a for a, v in self.x.items() if vals[v.Index()]}
+
 
 # --------------------------------------------------------------------------- solver
 @dataclass
@@ -481,7 +485,8 @@ def solve_spot5(
                        time_s=time.perf_counter() - t0, stats=stats)
 
 
-def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, workers, seed, stats, trace):
+def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, workers, seed, stats, trace,
+                   lns_share: float = 0.6, stage1_lns_share: float = 0.12):
     """Capacity-coupled components: profit curves for all but the largest, then the master."""
     cp_model = __import__("ortools.sat.python.cp_model", fromlist=["cp_model"])
     coupled = sorted(coupled, key=lambda c: comp_vars[c].size)
@@ -518,6 +523,15 @@ def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, 
             stage1 = m1.read(s1)
             h_star = int(round(s1.ObjectiveValue()))
             high_opt = st == cp_model.OPTIMAL
+            if not high_opt:
+                # the global search stalls below the high optimum on the largest instances;
+                # exact sub-solves around its incumbent still climb (a few seconds suffice)
+                vals = np.array(s1.ResponseProto().solution, dtype=np.int64)
+                lns_end = min(deadline, time.perf_counter() + stage1_lns_share * total_s)
+                vals, h_new, lstats = _lns(m1, lits, {}, vals, h_star, lns_end, workers, seed, None, trace, scale=g)
+                stats["lns_high"] = lstats
+                if h_new > h_star:
+                    stage1, h_star = m1.read_values(vals), h_new
             stats["high_level"] = h_star * g
             stats["high_level_optimal"] = high_opt
             trace.append((time.perf_counter(), h_star * g))
@@ -605,7 +619,11 @@ def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, 
     else:
         hint_from(best)
     mdl.m.Maximize(mdl.weight_expr() + curve_profit(False))
-    s = mdl.solver(deadline - time.perf_counter(), workers, seed + 1)
+    # the master runs first on its own; the last part of the budget goes to a large-neighbourhood
+    # search around its incumbent (small exact sub-solves find the last low-weight points sooner)
+    t_master = time.perf_counter()
+    master_s = (deadline - t_master) * (1.0 - lns_share)
+    s = mdl.solver(master_s, workers, seed + 1)
 
     class _CB(cp_model.CpSolverSolutionCallback):
         def on_solution_callback(self):
@@ -613,13 +631,133 @@ def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, 
 
     st = s.Solve(mdl.m, _CB())
     optimal = False
+    stats["master"] = "cp-sat"
     if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         sol = extract(s)
         if value(sol) >= value(best):
             best = sol
         optimal = st == cp_model.OPTIMAL and high_opt
-    stats["master"] = "cp-sat"
+        if st == cp_model.FEASIBLE and deadline - time.perf_counter() > 1.0:
+            vals = np.array(s.ResponseProto().solution, dtype=np.int64)
+            vals, obj, lstats = _lns(mdl, lits, choice, vals, int(round(s.ObjectiveValue())),
+                                     deadline, workers, seed, thr, trace)
+            stats["lns"] = lstats
+            sel = mdl.read_values(vals)
+            for c, bs in choice.items():
+                for k, b in enumerate(bs):
+                    if vals[b.Index()]:
+                        sel.update(curves[c][k][2])
+            if value(sel) >= value(best):
+                best = sel
     return best, optimal
+
+
+def _photo_graph(lits: _Lits, n: int):
+    """Photograph adjacency (CSR) of the forbidden pairs and triples."""
+    from scipy import sparse
+
+    edges = []
+    if lits.pairs.size:
+        edges.append(lits.var[lits.pairs])
+    if lits.triples.size:
+        t = lits.var[lits.triples]
+        edges += [t[:, [0, 1]], t[:, [1, 2]], t[:, [0, 2]]]
+    e = np.concatenate(edges) if edges else np.zeros((0, 2), np.int64)
+    g = sparse.coo_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(n, n)).tocsr()
+    g = (g + g.T).tocsr()
+    return g.indptr, g.indices
+
+
+def _lns(mdl, lits, choice, vals, obj, deadline, workers, seed, thr, trace, scale: int = 1):
+    """Large-neighbourhood search on the master model (Shaw 1998; Pisinger & Ropke 2010).
+
+    Each step frees a neighbourhood of photographs -- a chronological window (photographs close
+    in time share the camera constraints), a constraint-graph ball around a random photograph,
+    or every low-weight photograph plus a small high window (recorder trades between the
+    levels) -- together with all profit-curve choices, fixes every other literal at the
+    incumbent through its domain and re-solves the sub-model exactly with CP-SAT, hinted with
+    the incumbent. A step is accepted when it does not lose profit (ties allowed: plateaus).
+    The neighbourhood size adapts: it grows when sub-solves are proven fast, shrinks on time-out.
+    """
+    from ortools.sat.python import cp_model
+
+    rng = np.random.default_rng(seed + 17)
+    lit_ids = np.array(sorted(mdl.x), dtype=np.int64)
+    var_idx = np.array([mdl.x[a].Index() for a in lit_ids], dtype=np.int64)
+    photo = lits.var[lit_ids]
+    photos = np.unique(photo)
+    pos = {int(p): k for k, p in enumerate(photos.tolist())}
+    indptr, indices = _photo_graph(lits, int(lits.var.max()) + 1)
+    low = photos[lits.weight[lits.first[photos]] < thr] if thr is not None else photos[:0]
+    size = float(min(40, photos.size))
+    st_stats = {"steps": 0, "improved": 0, "proven": 0, "start": int(obj)}
+    base = mdl.m.clone()
+    base.ClearHints()
+    while True:
+        left = deadline - time.perf_counter()
+        if left < 0.3:
+            break
+        k = max(8, int(size))
+        kind = st_stats["steps"] % 3
+        if kind == 0:  # chronological window
+            i0 = int(rng.integers(0, max(1, photos.size - k + 1)))
+            free = photos[i0:i0 + k]
+        elif kind == 1:  # constraint-graph ball (breadth first, random tie order)
+            start = int(rng.choice(photos))
+            seen, frontier = {start}, [start]
+            while frontier and len(seen) < k:
+                nxt = []
+                for v in frontier:
+                    nb = indices[indptr[v]:indptr[v + 1]]
+                    for w in rng.permutation(nb).tolist():
+                        if w in pos and w not in seen:
+                            seen.add(w)
+                            nxt.append(w)
+                frontier = nxt
+            free = np.fromiter(seen, dtype=np.int64)
+        else:  # the low-weight photographs of a wide band plus the high ones at its centre
+            i0 = int(rng.integers(0, max(1, photos.size - k // 3 + 1)))
+            lo, hi = photos[max(0, i0 - 2 * k)], photos[min(photos.size - 1, i0 + 2 * k)]
+            free = np.union1d(low[(low >= lo) & (low <= hi)], photos[i0:i0 + max(4, k // 3)])
+        fixed = ~np.isin(photo, free)
+        sub = base.clone()
+        proto = sub.Proto()
+        for vi in var_idx[fixed].tolist():
+            d = proto.variables[vi].domain
+            d[0] = d[1] = int(vals[vi])
+        for vi in var_idx[~fixed].tolist():
+            proto.solution_hint.vars.append(vi)
+            proto.solution_hint.values.append(int(vals[vi]))
+        for bs in choice.values():
+            for b in bs:
+                proto.solution_hint.vars.append(b.Index())
+                proto.solution_hint.values.append(int(vals[b.Index()]))
+        budget = min(left - 0.2, 1.0)
+        slv = cp_model.CpSolver()
+        slv.parameters.max_time_in_seconds = max(0.05, budget)
+        slv.parameters.num_workers = int(workers)
+        slv.parameters.random_seed = int(seed + st_stats["steps"])
+        t = time.perf_counter()
+        stat = slv.Solve(sub)
+        dt = time.perf_counter() - t
+        st_stats["steps"] += 1
+        if stat == cp_model.OPTIMAL:
+            st_stats["proven"] += 1
+            if dt < 0.5 * budget:
+                size = min(size * 1.1, float(photos.size))
+        else:
+            size = max(8.0, size * 0.85)
+        if stat in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            new_obj = int(round(slv.ObjectiveValue()))
+            if new_obj >= obj:
+                if new_obj > obj:
+                    st_stats["improved"] += 1
+                    trace.append((time.perf_counter(), new_obj * scale))
+                vals = np.array(slv.ResponseProto().solution, dtype=np.int64)
+                obj = new_obj
+    st_stats["end"] = int(obj)
+    st_stats["final_size"] = int(size)
+    return vals, obj, st_stats
 
 
 
