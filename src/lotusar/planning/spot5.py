@@ -486,7 +486,7 @@ def solve_spot5(
 
 
 def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, workers, seed, stats, trace,
-                   lns_share: float = 0.6, stage1_lns_share: float = 0.12):
+                   lns_share: float = 0.7, stage1_lns_share: float = 0.12):
     """Capacity-coupled components: profit curves for all but the largest, then the master."""
     cp_model = __import__("ortools.sat.python.cp_model", fromlist=["cp_model"])
     coupled = sorted(coupled, key=lambda c: comp_vars[c].size)
@@ -528,7 +528,8 @@ def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, 
                 # exact sub-solves around its incumbent still climb (a few seconds suffice)
                 vals = np.array(s1.ResponseProto().solution, dtype=np.int64)
                 lns_end = min(deadline, time.perf_counter() + stage1_lns_share * total_s)
-                vals, h_new, lstats = _lns(m1, lits, {}, vals, h_star, lns_end, workers, seed, None, trace, scale=g)
+                vals, h_new, lstats = _lns(m1, lits, {}, vals, h_star, lns_end, workers, seed, None, trace, scale=g,
+                                           patience_s=max(2.0, 0.05 * total_s))
                 stats["lns_high"] = lstats
                 if h_new > h_star:
                     stage1, h_star = m1.read_values(vals), h_new
@@ -668,13 +669,14 @@ def _photo_graph(lits: _Lits, n: int):
     return g.indptr, g.indices
 
 
-def _lns(mdl, lits, choice, vals, obj, deadline, workers, seed, thr, trace, scale: int = 1):
+def _lns(mdl, lits, choice, vals, obj, deadline, workers, seed, thr, trace, scale: int = 1,
+         patience_s: float | None = None):
     """Large-neighbourhood search on the master model (Shaw 1998; Pisinger & Ropke 2010).
 
     Each step frees a neighbourhood of photographs -- a chronological window (photographs close
     in time share the camera constraints), a constraint-graph ball around a random photograph,
-    or every low-weight photograph plus a small high window (recorder trades between the
-    levels) -- together with all profit-curve choices, fixes every other literal at the
+    the low-weight photographs of a wide band plus the high ones at its centre, or two distant
+    windows (recorder units traded across the day) -- together with all profit-curve choices, fixes every other literal at the
     incumbent through its domain and re-solves the sub-model exactly with CP-SAT, hinted with
     the incumbent. A step is accepted when it does not lose profit (ties allowed: plateaus).
     The neighbourhood size adapts: it grows when sub-solves are proven fast, shrinks on time-out.
@@ -693,12 +695,13 @@ def _lns(mdl, lits, choice, vals, obj, deadline, workers, seed, thr, trace, scal
     st_stats = {"steps": 0, "improved": 0, "proven": 0, "start": int(obj)}
     base = mdl.m.clone()
     base.ClearHints()
+    last_gain = time.perf_counter()
     while True:
         left = deadline - time.perf_counter()
-        if left < 0.3:
+        if left < 0.3 or (patience_s is not None and time.perf_counter() - last_gain > patience_s):
             break
         k = max(8, int(size))
-        kind = st_stats["steps"] % 3
+        kind = st_stats["steps"] % 4
         if kind == 0:  # chronological window
             i0 = int(rng.integers(0, max(1, photos.size - k + 1)))
             free = photos[i0:i0 + k]
@@ -715,6 +718,10 @@ def _lns(mdl, lits, choice, vals, obj, deadline, workers, seed, thr, trace, scal
                             nxt.append(w)
                 frontier = nxt
             free = np.fromiter(seen, dtype=np.int64)
+        elif kind == 3:  # two distant windows: recorder units traded across the day
+            h = max(4, k // 2)
+            i0, i1 = rng.integers(0, max(1, photos.size - h + 1), size=2).tolist()
+            free = np.union1d(photos[i0:i0 + h], photos[i1:i1 + h])
         else:  # the low-weight photographs of a wide band plus the high ones at its centre
             i0 = int(rng.integers(0, max(1, photos.size - k // 3 + 1)))
             lo, hi = photos[max(0, i0 - 2 * k)], photos[min(photos.size - 1, i0 + 2 * k)]
@@ -752,6 +759,7 @@ def _lns(mdl, lits, choice, vals, obj, deadline, workers, seed, thr, trace, scal
             if new_obj >= obj:
                 if new_obj > obj:
                     st_stats["improved"] += 1
+                    last_gain = time.perf_counter()
                     trace.append((time.perf_counter(), new_obj * scale))
                 vals = np.array(slv.ResponseProto().solution, dtype=np.int64)
                 obj = new_obj
