@@ -24,6 +24,9 @@ How it is solved (every step keeps the optimum):
    under ``high >= H*``, each warm-started.
 4. *Warm start.* A constructive greedy (weight per recorder unit) followed by
    ejection-chain local search gives the hint and the first incumbent; the solve is anytime.
+5. *Large-neighbourhood search.* When a global CP-SAT stage stops without proof, exact
+   sub-solves around its incumbent (windows, constraint-graph balls, low-weight bands;
+   everything else fixed) keep improving it; ``optimal`` is only ever set by a full proof.
 
 The model is the standard one: one Boolean per (photograph, value), at most one per
 photograph, one clause per forbidden tuple, capacity as a linear constraint.
