@@ -110,5 +110,10 @@ def publish(res, plan: dict) -> None:
     res.products["catalog"] = str(cat_path)
     res.products["stac_items"] = str(stac_dir)
     res.summary["catalog"] = {"path": str(cat_path), "items": [d["id"] for d in dicts], "count": int(n)}
-    res.summary["serve_command"] = f"lotusar serve --catalog {cat_path} --data-root {out} --port 8000"
+    import os
+    import sys
+
+    exe = Path(sys.executable).parent / "lotusar"  # the venv's command, so it works without activating .venv
+    cmd = os.path.relpath(exe) if exe.exists() else "lotusar"
+    res.summary["serve_command"] = f"{cmd} serve --catalog {cat_path} --data-root {out} --port 8000"
     res.summary["map_url"] = "http://127.0.0.1:8000/map"
