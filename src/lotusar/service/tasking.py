@@ -166,13 +166,17 @@ def update(task: dict, body: dict, by: str) -> dict:
 
 
 @lru_cache(maxsize=128)
-def _load_features(path: str, mtime_ns: int) -> list[dict]:
+def _load_plan_doc(path: str, mtime_ns: int) -> dict:
+    """A plan file's JSON object (cached per path and modification time); {} when unreadable."""
     try:
         doc = json.loads(Path(path).read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return []
-    if not isinstance(doc, dict):
-        return []
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _load_features(path: str, mtime_ns: int) -> list[dict]:
+    doc = _load_plan_doc(path, mtime_ns)
     feats = list(doc.get("features", []) or [])
     # the planning stage's plan JSON: acquisitions (with a footprint when known) and downlinks
     for key, kind in (("acquisitions", "acquisition"), ("downlinks", "downlink")):
@@ -184,15 +188,8 @@ def _load_features(path: str, mtime_ns: int) -> list[dict]:
     return [f for f in feats if isinstance(f, dict) and isinstance(f.get("geometry"), dict)]
 
 
-@lru_cache(maxsize=128)
 def _load_downlinks(path: str, mtime_ns: int) -> list[dict]:
-    try:
-        doc = json.loads(Path(path).read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return []
-    if not isinstance(doc, dict):
-        return []
-    return [d for d in doc.get("downlinks", []) or [] if isinstance(d, dict)]
+    return [d for d in _load_plan_doc(path, mtime_ns).get("downlinks", []) or [] if isinstance(d, dict)]
 
 
 def plan_downlinks(items: list[dict], resolve_local: Callable[[str], Path]) -> list[dict]:
