@@ -19,8 +19,6 @@ import numpy as np
 
 from lotusar.errors import ValidationError
 
-EARTH_ROTATION_RAD_S = 7.292115146706979e-5
-
 
 @dataclass(frozen=True)
 class StateVectors:
@@ -55,50 +53,24 @@ class StateVectors:
         return pos, vel
 
 
-def _gmst_rad(jd_ut1: np.ndarray) -> np.ndarray:
-    """Greenwich mean sidereal time (IAU 1982, Vallado eq. 3-47)."""
-    tut1 = (jd_ut1 - 2451545.0) / 36525.0
-    sec = 67310.54841 + (876600.0 * 3600 + 8640184.812866) * tut1 + 0.093104 * tut1**2 - 6.2e-6 * tut1**3
-    return np.mod(np.deg2rad(sec / 240.0), 2 * np.pi)
+def itrs_states(mode, times_utc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ITRS position (m) and Earth-relative velocity (m/s) of the mode's satellite at ``times_utc``.
 
-
-def sgp4_itrs(line1: str, line2: str, times_utc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """SGP4 TEME state rotated to the Earth-fixed frame (m, m/s) at datetime64 ``times_utc``."""
+    The mode's own TLE (``tle_line1/2``) is propagated by the orbit stage
+    (``lotusar.orbit.propagate.itrs_state``: vectorised SGP4, TEME → ITRS with UT1 from
+    skyfield's builtin tables), so the SAR geometry and the passes/access of the orbit stage
+    share one frame chain.
+    """
     from sgp4.api import Satrec
 
-    sat = Satrec.twoline2rv(line1, line2)
-    t = np.asarray(times_utc, "datetime64[ns]")
-    jd_full = (t - np.datetime64("2000-01-01T12:00:00", "ns")) / np.timedelta64(1, "D") + 2451545.0
-    jd = np.floor(jd_full - 0.5) + 0.5
-    fr = jd_full - jd
-    err, r_km, v_km_s = sat.sgp4_array(jd, fr)
-    if np.any(err != 0):
-        raise ValidationError(f"SGP4 propagation failed (error codes {sorted(set(err.tolist()))})")
-    theta = _gmst_rad(jd_full)
-    c, s = np.cos(theta), np.sin(theta)
-    r = np.asarray(r_km) * 1e3
-    v = np.asarray(v_km_s) * 1e3
-    r_e = np.stack([c * r[:, 0] + s * r[:, 1], -s * r[:, 0] + c * r[:, 1], r[:, 2]], axis=-1)
-    v_rot = np.stack([c * v[:, 0] + s * v[:, 1], -s * v[:, 0] + c * v[:, 1], v[:, 2]], axis=-1)
-    omega = np.array([0.0, 0.0, EARTH_ROTATION_RAD_S])
-    v_e = v_rot - np.cross(omega, r_e)
-    return r_e, v_e
+    from lotusar.orbit.propagate import itrs_state
 
-
-def itrs_states(mode, times_utc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """ITRS position/velocity of the mode's satellite: orbit stage when present, else SGP4."""
-    try:
-        from lotusar.fleet import load_fleet
-        from lotusar.orbit.propagate import itrs_state
-
-        sat = load_fleet().satellite(mode.satellite)
-        r, v = itrs_state(sat, np.asarray(times_utc, "datetime64[ns]"))
-        r, v = np.asarray(r, float), np.asarray(v, float)
-        if r.shape == (len(times_utc), 3) and np.all(np.isfinite(r)):
-            return r, v
-    except Exception:  # orbit stage not installed / satellite unknown: local SGP4
-        pass
-    return sgp4_itrs(mode.tle_line1, mode.tle_line2, times_utc)
+    sat = Satrec.twoline2rv(mode.tle_line1, mode.tle_line2)
+    r, v = itrs_state(sat, np.asarray(times_utc, "datetime64[ns]"))
+    r, v = np.asarray(r, float), np.asarray(v, float)
+    if not (np.all(np.isfinite(r)) and np.all(np.isfinite(v))):
+        raise ValidationError(f"SGP4 propagation of {mode.satellite!r} failed over the acquisition (elements too old or decayed)")
+    return r, v
 
 
 def orbit_state_vectors(mode, start_utc: np.datetime64, duration_s: float, step_s: float = 1.0) -> StateVectors:
