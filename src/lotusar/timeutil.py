@@ -51,3 +51,10 @@ def iso_utc(t: datetime | np.datetime64, digits: int = 3) -> str:
     if digits > 0:
         s += f".{t.microsecond:06d}"[: digits + 1]
     return s + "Z"
+
+
+def parse_datetime64(text: str | datetime | np.datetime64, what: str = "time") -> np.datetime64:
+    """Parse an ISO 8601 time (``Z``/offset/naive-as-UTC), datetime or datetime64 to UTC ``datetime64[ns]``."""
+    if isinstance(text, np.datetime64):
+        return text.astype("datetime64[ns]")
+    return to_datetime64(parse_utc(text, what))
