@@ -73,21 +73,24 @@ def synthetic_catalogue(n: int, seed: int = 7):
 def bench_propagation(n_sat: int, n_t: int, repeat: int) -> dict:
     from sgp4.api import SatrecArray
 
+    from lotusar.geodesy import ecef_to_geodetic
     from lotusar.orbit import frames
     from lotusar.orbit.propagate import teme_states_many
+    from lotusar.orbit.satellite import Satellite
 
     sats = synthetic_catalogue(n_sat, seed=1)
+    orbit_sats = [Satellite.from_satrec(s) for s in sats]
     t = np.datetime64("2024-06-01T00:00", "ns") + (np.arange(n_t) * 60e9).astype("timedelta64[ns]")
     jd, fr = frames.utc_julian_date(t)
     arr = SatrecArray(sats)
     raw = best_of(lambda: arr.sgp4(jd, fr), repeat)
-    ours = best_of(lambda: teme_states_many(sats, t), repeat)
-    r, v, _ = teme_states_many(sats, t)
+    ours = best_of(lambda: teme_states_many(orbit_sats, t), repeat)
+    r, v, _ = teme_states_many(orbit_sats, t)
     sc = frames.time_scales(t)
     t_scales = best_of(lambda: frames.time_scales(t), repeat)
     t_itrs = best_of(lambda: frames.teme_to_itrs(r, v, sc), repeat)
     ri, _ = frames.teme_to_itrs(r, v, sc)
-    t_geo = best_of(lambda: frames.itrs_to_geodetic(ri), repeat)
+    t_geo = best_of(lambda: ecef_to_geodetic(ri), repeat)
     n = n_sat * n_t
     return {"states": n, "raw_sgp4_s": raw, "lotusar_teme_s": ours, "ratio_to_raw": raw / ours,
             "raw_states_per_s": n / raw, "lotusar_states_per_s": n / ours,
@@ -100,17 +103,19 @@ def bench_passes(n_sat: int, n_st: int, days: float, mask: float = 5.0, sky_repe
 
     from lotusar.orbit import frames
     from lotusar.orbit.passes import Site, find_passes
+    from lotusar.orbit.satellite import Satellite
 
     sats = synthetic_catalogue(n_sat, seed=3)
+    orbit_sats = [Satellite.from_satrec(s) for s in sats]
     sites = [Site(*s, min_elevation_deg=mask) for s in STATIONS[:n_st]]
     start = np.datetime64("2024-06-01T00:00", "ns")
     end = start + np.timedelta64(int(days * 86400), "s")
     frames.timescale()  # both sides get the loaded timescale (skyfield's is loaded below too)
-    find_passes([[sats[0]]], sites[:1], str(start), str(start + np.timedelta64(3, "h")))  # warm-up
+    find_passes(orbit_sats[:1], sites[:1], str(start), str(start + np.timedelta64(3, "h")))  # warm-up
     mine = []
 
     def run():
-        mine[:] = find_passes([[s] for s in sats], sites, str(start), str(end), min_elevation_deg=mask)
+        mine[:] = find_passes(orbit_sats, sites, str(start), str(end), min_elevation_deg=mask)
 
     t_ours, c_ours = best_of_both(run, 3)
     ts = frames.timescale()
@@ -180,16 +185,17 @@ def bench_passes(n_sat: int, n_st: int, days: float, mask: float = 5.0, sky_repe
 
 def bench_catalogue(n_sat: int, hours: float = 24.0) -> dict:
     from lotusar.orbit.passes import Site, find_passes
+    from lotusar.orbit.satellite import Satellite
 
-    sats = synthetic_catalogue(n_sat, seed=11)
+    sats = [Satellite.from_satrec(s) for s in synthetic_catalogue(n_sat, seed=11)]
     site = Site("Hoa Lac", 21.0105, 105.529, 15.0, 10.0)
     start = np.datetime64("2024-06-01T00:00", "ns")
     end = start + np.timedelta64(int(hours * 3600), "s")
     t0 = time.perf_counter()
-    res = find_passes([[s] for s in sats], [site], str(start), str(end), chunk_size=256)
+    res = find_passes(sats, [site], str(start), str(end), chunk_size=256)
     dt = time.perf_counter() - t0
     tracemalloc.start()  # second run for memory: tracing slows the run down
-    find_passes([[s] for s in sats], [site], str(start), str(end), chunk_size=256)
+    find_passes(sats, [site], str(start), str(end), chunk_size=256)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {"satellites": n_sat, "hours": hours, "passes": len(res), "seconds": dt,

@@ -55,7 +55,7 @@ def _constant_definitions(pattern: str) -> list[str]:
 
 def test_speed_of_light_defined_once():
     hits = _constant_definitions(r"299[_ ]?792[_ ]?458")
-    assert hits == ["lotusar/constants.py:14"], hits
+    assert len(hits) == 1 and hits[0].startswith("lotusar/constants.py:"), hits
 
 
 def test_wgs84_defined_once():
@@ -65,7 +65,7 @@ def test_wgs84_defined_once():
 
 def test_no_function_over_150_lines():
     long = []
-    for mod, (path, tree) in MODULES.items():
+    for path, tree in MODULES.values():
         for n in ast.walk(tree):
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 length = (n.end_lineno or n.lineno) - n.lineno + 1

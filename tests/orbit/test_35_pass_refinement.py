@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from lotusar.orbit import frames
-from lotusar.orbit.passes import (Site, _Clock, _newton_bracketed, _sin_threshold, find_passes,
-                                  refraction_deg)
+from lotusar.orbit.passes import Site, _Clock, _newton_bracketed, _sin_threshold, find_passes, refraction_deg
+from lotusar.orbit.satellite import Satellite
 
 
 def test_newton_bracketed_roots_and_untouched_brackets():
@@ -73,7 +73,7 @@ def test_passes_across_a_leap_second_match_skyfield():
     sat = _satrec("2016-12-31T12:00", 97.4, 40.0, 10.0, 15.2)
     site = Site("SvalSat", 78.2297, 15.4078, 500.0, 5.0)
     start, end = "2016-12-31T12:00", "2017-01-01T12:00"
-    mine = find_passes([[sat]], [site], start, end)
+    mine = find_passes([Satellite.from_satrec(sat)], [site], start, end)
     ts = frames.timescale()
     es = EarthSatellite.from_satrec(sat, ts)
     topos = wgs84.latlon(site.lat_deg, site.lon_deg, elevation_m=site.height_m)

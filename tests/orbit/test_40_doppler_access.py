@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from shapely.geometry import Polygon
 
+from lotusar.constants import SPEED_OF_LIGHT_M_S as C_M_S
 from lotusar.orbit import frames
-from lotusar.orbit.doppler import C_M_S, antenna_track, doppler_series
+from lotusar.orbit.doppler import antenna_track, doppler_series
 from lotusar.orbit.elements import parse_tle
 from lotusar.orbit.passes import Site, find_passes
 from lotusar.orbit.propagate import time_grid

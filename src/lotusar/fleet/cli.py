@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -12,7 +11,7 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.command("show")
 def show(
-    fleet: Optional[Path] = typer.Option(None, "--fleet", help="Fleet TOML (default: the embedded fleet)."),
+    fleet: Path | None = typer.Option(None, "--fleet", help="Fleet TOML (default: the embedded fleet)."),
     json_out: bool = typer.Option(False, "--json", help="Print the whole validated fleet as JSON."),
 ) -> None:
     """Satellites (with element epochs and SAR modes) and ground stations of the fleet."""
@@ -31,14 +30,12 @@ def show(
     rows = []
     for s in fl.satellites:
         sets = s.element_sets()
-        sar = s.sar_payload()
         rows.append({"name": s.name, "norad_id": s.norad_id, "mass_kg": s.mass_kg, "status": s.status,
-                     "payloads": ", ".join(p.kind + (f" ({', '.join(p.modes)})" if p.kind == "sar" else "") for p in s.payloads),
+                     "payloads": ", ".join(p.kind + (f" ({', '.join(s.sar_mode_names())})" if p.kind == "sar" else "") for p in s.payloads),
                      "elements": f"{len(sets)} sets, {iso_utc(sets[0].epoch, 0)[:10]} … {iso_utc(sets[-1].epoch, 0)[:10]}",
                      "period_min": sets[0].period_s / 60.0, "incl_deg": sets[0].inclination_deg,
-                     "ltan_h": node_local_time_h(sets[0], sets[0].epoch),
+                     "ltan_h": node_local_time_h(s.orbit(), sets[0].epoch),
                      "stand_in": s.elements.stand_in or ""})
-        _ = sar
     print_table(rows, title=f"{fl.name}: satellites")
     print_table([{"name": g.name, "lat_deg": g.lat_deg, "lon_deg": g.lon_deg, "height_m": g.height_m,
                   "min_elevation_deg": g.min_elevation_deg, "bands": ",".join(g.bands),

@@ -6,8 +6,10 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
+import pydantic
+
 from lotusar.errors import InputFormatError, ValidationError
-from lotusar.fleet.schema import Fleet, Satellite
+from lotusar.fleet.schema import Fleet
 
 DEFAULT_FLEET_NAME = "default_fleet.toml"
 
@@ -35,8 +37,6 @@ def _format_loc(loc: tuple, data: dict) -> str:
 
 def parse_fleet(text: str, source: str = "<fleet>", base_dir: str | Path | None = None) -> Fleet:
     """Parse and validate fleet TOML text; errors name the file and the field."""
-    import pydantic
-
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -52,6 +52,9 @@ def parse_fleet(text: str, source: str = "<fleet>", base_dir: str | Path | None 
     for s in fleet.satellites:
         s._base_dir = str(base_dir) if base_dir is not None else None
         s._source_name = source
+    # elements are part of the contract: parse them now so a bad TLE fails at load time
+    for s in fleet.satellites:
+        s.orbit()
     return fleet
 
 
@@ -64,30 +67,10 @@ def load_fleet(path: str | Path | None = None) -> Fleet:
     if path is None:
         return parse_fleet(default_fleet_text(), source=f"<embedded {DEFAULT_FLEET_NAME}>")
     p = Path(path)
-    text = p.read_text(encoding="utf-8")
-    fleet = parse_fleet(text, source=str(p), base_dir=p.resolve().parent)
-    # elements are part of the contract: parse them now so a bad TLE fails at load time
-    for s in fleet.satellites:
-        s.element_sets()
-    return fleet
-
-
-def _load_elements(sat: Satellite):
-    from lotusar.orbit.elements import parse_elements_text, read_elements
-
-    src = sat.elements
-    label = getattr(sat, "_source_name", "<fleet>")
-    if src.file is not None:
-        p = Path(src.file)
-        if not p.is_absolute() and sat._base_dir:
-            p = Path(sat._base_dir) / p
-        sets = read_elements(p)
-    else:
-        text = src.tle if src.tle is not None else src.omm
-        sets = parse_elements_text(text, source=f"{label} satellites[{sat.name!r}].elements")
-    if not sets:
-        raise ValidationError(f"{label}: satellite {sat.name!r}: no element sets")
-    ids = {e.norad_id for e in sets}
-    if len(ids) != 1:
-        raise ValidationError(f"{label}: satellite {sat.name!r}: elements hold several catalogue numbers {sorted(ids)}")
-    return sorted(sets, key=lambda e: e.epoch)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputFormatError(f"{p}: fleet file does not exist") from None
+    except UnicodeDecodeError as e:
+        raise InputFormatError(f"{p}: byte {e.start}: not UTF-8 text") from None
+    return parse_fleet(text, source=str(p), base_dir=p.resolve().parent)

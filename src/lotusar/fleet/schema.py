@@ -7,9 +7,14 @@ error naming the field, not a silently ignored value. Units are part of every fi
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from lotusar.errors import NotFoundError, ValidationError
+from lotusar.orbit.elements import ElementSet, parse_elements_text, read_elements
+from lotusar.orbit.satellite import Satellite
 
 LookSide = Literal["left", "right"]
 
@@ -62,7 +67,7 @@ class SarMode(_Strict):
     burst_overlap_s: float | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
-    def _ranges(self) -> "SarMode":
+    def _ranges(self) -> SarMode:
         if self.prf_max_hz < self.prf_min_hz:
             raise ValueError("prf_max_hz < prf_min_hz")
         if self.incidence_max_deg <= self.incidence_min_deg:
@@ -73,10 +78,32 @@ class SarMode(_Strict):
 
 
 class SarPayload(_Strict):
+    """A SAR instrument: its imaging modes by name (the only place mode names are defined).
+
+    ``default_mode`` is the mode used where a request or command names none (the first mode
+    of the file when not given).
+    """
+
     kind: Literal["sar"]
     name: str
     source: str | None = None
+    default_mode: str | None = None
     modes: dict[str, SarMode] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _default_known(self) -> SarPayload:
+        if self.default_mode is not None and self.default_mode not in self.modes:
+            raise ValueError(f"default_mode {self.default_mode!r} is not one of the modes ({', '.join(self.modes)})")
+        return self
+
+    @property
+    def mode_names(self) -> list[str]:
+        """Mode names in the order of the fleet file."""
+        return list(self.modes)
+
+    @property
+    def default_mode_name(self) -> str:
+        return self.default_mode or next(iter(self.modes))
 
 
 class OpticalPayload(_Strict):
@@ -105,7 +132,7 @@ class BeaconPayload(_Strict):
     period_s: float | None = Field(default=None, gt=0)
 
 
-Payload = Annotated[Union[SarPayload, OpticalPayload, AisPayload, BeaconPayload], Field(discriminator="kind")]
+Payload = Annotated[SarPayload | OpticalPayload | AisPayload | BeaconPayload, Field(discriminator="kind")]
 
 
 class Platform(_Strict):
@@ -146,14 +173,17 @@ class ElementsSource(_Strict):
     stand_in: str | None = None
 
     @model_validator(mode="after")
-    def _one(self) -> "ElementsSource":
+    def _one(self) -> ElementsSource:
         n = sum(x is not None for x in (self.tle, self.omm, self.file))
         if n != 1:
             raise ValueError("give exactly one of tle, omm, file")
         return self
 
 
-class Satellite(_Strict):
+class FleetSatellite(_Strict):
+    """One satellite's record in the fleet file; :meth:`orbit` gives the orbit stage's
+    :class:`lotusar.orbit.satellite.Satellite` built from its elements."""
+
     name: str = Field(min_length=1)
     norad_id: int = Field(gt=0, lt=1_000_000_000)
     cospar_id: str | None = None
@@ -166,10 +196,10 @@ class Satellite(_Strict):
     radios: list[Radio] = Field(default_factory=list)
     payloads: list[Payload] = Field(default_factory=list)
 
-    # set by the loader (folder of the fleet file, for relative element files)
-    _base_dir: str | None = None
-    _source_name: str | None = None
-    _element_cache: list | None = None
+    # set by the loader: folder of the fleet file (for relative element files) and its name
+    _base_dir: str | None = PrivateAttr(default=None)
+    _source_name: str = PrivateAttr(default="<fleet>")
+    _orbit: Satellite | None = PrivateAttr(default=None)
 
     def sar_payload(self) -> SarPayload | None:
         for p in self.payloads:
@@ -177,24 +207,59 @@ class Satellite(_Strict):
                 return p
         return None
 
-    def sar_mode(self, mode: str) -> SarMode:
-        """The SAR mode called ``mode`` (NotFoundError naming the known ones)."""
-        from lotusar.errors import NotFoundError
+    def sar_mode_names(self) -> list[str]:
+        """Names of the SAR modes in the fleet file's order ([] without a SAR payload)."""
+        p = self.sar_payload()
+        return p.mode_names if p is not None else []
 
+    def default_sar_mode_name(self) -> str:
+        """The SAR payload's ``default_mode`` (NotFoundError without a SAR payload)."""
+        return self._sar().default_mode_name
+
+    def sar_mode(self, mode: str | None = None) -> SarMode:
+        """The SAR mode called ``mode`` (the default mode when None); NotFoundError naming the known ones."""
+        p = self._sar()
+        name = p.default_mode_name if mode is None else mode
+        if name not in p.modes:
+            raise NotFoundError(f"satellite {self.name!r} has no SAR mode {name!r} (known: {', '.join(p.modes)})")
+        return p.modes[name]
+
+    def _sar(self) -> SarPayload:
         p = self.sar_payload()
         if p is None:
             raise NotFoundError(f"satellite {self.name!r} has no SAR payload")
-        if mode not in p.modes:
-            raise NotFoundError(f"satellite {self.name!r} has no SAR mode {mode!r} (known: {', '.join(p.modes)})")
-        return p.modes[mode]
+        return p
 
-    def element_sets(self):
-        """Parsed mean-element sets (list of :class:`lotusar.orbit.elements.ElementSet`), cached."""
-        if self._element_cache is None:
-            from lotusar.fleet.loader import _load_elements
+    def orbit(self) -> Satellite:
+        """The satellite for the orbit stage (its element sets, parsed once and cached), named as
+        in the fleet file. ValidationError/InputFormatError naming the fleet file when the
+        elements are broken."""
+        if self._orbit is None:
+            self._orbit = self._load_orbit()
+        return self._orbit
 
-            self._element_cache = _load_elements(self)
-        return self._element_cache
+    def element_sets(self) -> list[ElementSet]:
+        """Parsed mean-element sets, sorted by epoch."""
+        return list(self.orbit().element_sets)
+
+    def _load_orbit(self) -> Satellite:
+        src = self.elements
+        label = self._source_name
+        if src.file is not None:
+            p = Path(src.file)
+            if not p.is_absolute() and self._base_dir:
+                p = Path(self._base_dir) / p
+            if not p.is_file():
+                raise ValidationError(f"{label}: satellite {self.name!r}: field elements.file: {str(p)!r} does not exist")
+            sets = read_elements(p)
+        else:
+            text = src.tle if src.tle is not None else src.omm
+            assert text is not None  # ElementsSource holds exactly one of tle, omm, file
+            sets = parse_elements_text(text, source=f"{label} satellites[{self.name!r}].elements")
+        ids = sorted({e.norad_id for e in sets})
+        if len(ids) != 1:
+            raise ValidationError(f"{label}: satellite {self.name!r}: elements hold several catalogue numbers {ids}")
+        return Satellite.from_element_sets(sets, name=self.name, norad_id=self.norad_id)
 
 
 class Antenna(_Strict):
@@ -224,11 +289,11 @@ class Fleet(_Strict):
     schema_version: Literal[1] = 1
     name: str = "fleet"
     reference_epoch: str | None = None
-    satellites: list[Satellite] = Field(min_length=1)
+    satellites: list[FleetSatellite] = Field(min_length=1)
     stations: list[GroundStation] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _unique(self) -> "Fleet":
+    def _unique(self) -> Fleet:
         for what, items in (("satellite", self.satellites), ("station", self.stations)):
             seen: set[str] = set()
             for it in items:
@@ -241,10 +306,8 @@ class Fleet(_Strict):
             raise ValueError("duplicate satellite norad_id")
         return self
 
-    def satellite(self, name_or_norad: str | int) -> Satellite:
+    def satellite(self, name_or_norad: str | int) -> FleetSatellite:
         """Satellite by name (case-insensitive) or NORAD id; NotFoundError when unknown."""
-        from lotusar.errors import NotFoundError
-
         key = str(name_or_norad).strip()
         for s in self.satellites:
             if s.name.casefold() == key.casefold() or (key.isdigit() and s.norad_id == int(key)):
@@ -253,10 +316,19 @@ class Fleet(_Strict):
 
     def station(self, name: str) -> GroundStation:
         """Ground station by name (case-insensitive); NotFoundError when unknown."""
-        from lotusar.errors import NotFoundError
-
         key = str(name).strip().casefold()
         for g in self.stations:
             if g.name.casefold() == key:
                 return g
         raise NotFoundError(f"unknown station {name!r} (fleet has: {', '.join(g.name for g in self.stations)})")
+
+    def sar_satellites(self) -> list[FleetSatellite]:
+        """The satellites that carry a SAR payload, in file order."""
+        return [s for s in self.satellites if s.sar_payload() is not None]
+
+    def sar_mode_names(self) -> list[str]:
+        """Every SAR mode name of the fleet (file order, each once): what a request may name."""
+        names: dict[str, None] = {}
+        for s in self.sar_satellites():
+            names.update(dict.fromkeys(s.sar_mode_names()))
+        return list(names)

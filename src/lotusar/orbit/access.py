@@ -22,10 +22,14 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from lotusar.constants import WGS84_B_M
 from lotusar.errors import ValidationError
+from lotusar.geodesy import enu_basis, geodetic_to_ecef
 from lotusar.orbit import frames
-from lotusar.orbit.passes import _bisect, _hermite, normalise_satellites
+from lotusar.orbit.passes import _bisect, _hermite
 from lotusar.orbit.propagate import teme_states, time_grid
+from lotusar.orbit.satellite import SatelliteLike, as_satellite
+from lotusar.timeutil import iso_utc, parse_window, to_datetime64
 
 _NS = 1_000_000_000
 
@@ -51,8 +55,6 @@ class Opportunity:
     mode: str | None = None
 
     def to_dict(self) -> dict:
-        from lotusar.timeutil import iso_utc
-
         d = asdict(self)
         for k in ("start", "end", "centroid_time"):
             d[k] = iso_utc(d[k], 3)
@@ -88,15 +90,16 @@ def aoi_points(aoi, max_points: int = 400, spacing_km: float = 1.0):
     return lon, lat
 
 
-def incidence_deg(r_sat_itrs_m, p_itrs_m, lat_deg, lon_deg):
-    """Incidence at P: angle between the ellipsoid normal at P and P → satellite (deg)."""
-    up = frames.enu_basis(lat_deg, lon_deg)[..., 2, :]
+def incidence_deg(r_sat_itrs_m, p_itrs_m, *, lat_deg, lon_deg):
+    """Incidence at P (geodetic ``lat_deg``/``lon_deg``): angle between the ellipsoid normal at P
+    and P → satellite (deg)."""
+    up = enu_basis(lat_deg=lat_deg, lon_deg=lon_deg)[..., 2, :]
     d = r_sat_itrs_m - p_itrs_m
     cosi = np.einsum("...i,...i->...", d, up) / np.linalg.norm(d, axis=-1)
     return np.degrees(np.arccos(np.clip(cosi, -1, 1)))
 
 
-def sar_opportunities(sat, aoi, mode_or_incidence_window, start, end, look: str = "both",
+def sar_opportunities(sat: SatelliteLike, aoi, mode_or_incidence_window, start, end, look: str = "both",
                       swath_km: float | None = None, target_height_m: float = 0.0,
                       step_s: float = 20.0, max_points: int = 400, mode_name: str | None = None) -> list[Opportunity]:
     """Imaging opportunities of ``sat`` over ``aoi`` (shapely polygon, lon/lat) in [start, end].
@@ -105,8 +108,6 @@ def sar_opportunities(sat, aoi, mode_or_incidence_window, start, end, look: str 
     scene length) or a tuple ``(incidence_min_deg, incidence_max_deg)``. ``look``:
     ``left``, ``right`` or ``both`` (intersected with the mode's look sides).
     """
-    from lotusar.timeutil import parse_window, to_datetime64
-
     t0, t1 = parse_window(start, end)
     scene_km = None
     sides = ["left", "right"]
@@ -126,14 +127,14 @@ def sar_opportunities(sat, aoi, mode_or_incidence_window, start, end, look: str 
         sides = [s for s in sides if s == look]
     if swath_km is None:
         swath_km = np.inf
-    (s,) = normalise_satellites([sat])[:1] or [None]
+    s = as_satellite(sat)
     lon, lat = aoi_points(aoi, max_points=max_points)
-    P = frames.geodetic_to_itrs(lat, lon, np.full(lon.shape, target_height_m))  # (K, 3)
+    P = geodetic_to_ecef(lat_deg=lat, lon_deg=lon, height_m=np.full(lon.shape, target_height_m))  # (K, 3)
     grid = time_grid(to_datetime64(t0), to_datetime64(t1), step_s)
     sc = frames.time_scales(grid)
-    rt, vt, _ = teme_states(s.sets, grid, sc)
+    rt, vt, _ = teme_states(s, grid, sc)
     r, v = frames.teme_to_itrs(rt, vt, sc)
-    hmax = np.nanmax(np.linalg.norm(r, axis=-1)) - 6_356_752.0
+    hmax = np.nanmax(np.linalg.norm(r, axis=-1)) - WGS84_B_M
     rng_max = 3.0 * hmax / np.cos(np.radians(min(inc_hi + 10.0, 85.0)))
     # only samples near the AOI (centroid distance) go on to the per-point search
     aoi_radius_m = float(np.linalg.norm(P - P[0], axis=1).max())
@@ -166,9 +167,9 @@ def sar_opportunities(sat, aoi, mode_or_incidence_window, start, end, look: str 
     # exact state at the zero-Doppler times
     tz = grid[0] + np.round(tz_s * _NS).astype(np.int64).astype("timedelta64[ns]")
     scz = frames.time_scales(tz)
-    rzt, vzt, _ = teme_states(s.sets, tz, scz)
+    rzt, vzt, _ = teme_states(s, tz, scz)
     rz, vz = frames.teme_to_itrs(rzt, vzt, scz)
-    inc = incidence_deg(rz, Pk, lat[ki], lon[ki])
+    inc = incidence_deg(rz, Pk, lat_deg=lat[ki], lon_deg=lon[ki])
     right = np.einsum("mj,mj->m", Pk - rz, np.cross(vz, rz)) > 0
     # cross-track signed ground distance (spherical, km), + to the right
     cang = np.einsum("mj,mj->m", Pk / np.linalg.norm(Pk, axis=1)[:, None], rz / np.linalg.norm(rz, axis=1)[:, None])

@@ -7,10 +7,15 @@ come from ``--lat/--lon/--alt-m`` or from the fleet (``--station NAME``).
 
 from __future__ import annotations
 
+import sys
+import warnings
+from datetime import timedelta
 from pathlib import Path
-from typing import Optional
 
 import typer
+
+from lotusar.errors import NotFoundError, ValidationError
+from lotusar.timeutil import iso_utc, parse_utc, parse_window
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -28,104 +33,97 @@ _JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 
 
 def _warn(msgs):
-    import sys
-
     for m in msgs:
         sys.stderr.write(f"lotusar: warning: {m}\n")
 
 
 def _satellites(tle, fleet_path, names, norad_ids):
-    """List of satellite objects (fleet Satellites or lists of ElementSets) + the fleet (or None)."""
+    """(orbit Satellites, their fleet records or None for --tle, the fleet or None)."""
     from lotusar.fleet import load_fleet
-    from lotusar.orbit.elements import group_by_satellite, read_elements, select_satellite
+    from lotusar.orbit.satellite import read_satellites
 
     if tle is not None:
-        sets = read_elements(tle)
+        sats = read_satellites(tle)
         if norad_ids:
-            return [select_satellite(sets, n) for n in norad_ids], None
+            by_id = {s.norad_id: s for s in sats}
+            missing = [n for n in norad_ids if n not in by_id]
+            if missing:
+                raise NotFoundError(f"NORAD {missing[0]} not in {tle} (have: {', '.join(map(str, list(by_id)[:20]))})")
+            return [by_id[n] for n in norad_ids], None, None
         if names:
-            groups = group_by_satellite(sets)
             out = []
             for nm in names:
-                hit = [g for g in groups.values() if any((e.name or "").casefold() == nm.casefold() for e in g)]
+                hit = [s for s in sats if any((e.name or "").casefold() == nm.casefold() for e in s.element_sets)]
                 if not hit:
-                    from lotusar.errors import NotFoundError
-
                     raise NotFoundError(f"satellite {nm!r} not in {tle}")
                 out.extend(hit)
-            return out, None
-        return list(group_by_satellite(sets).values()), None
+            return out, None, None
+        return sats, None, None
     fleet = load_fleet(fleet_path)
     if norad_ids:
         names = list(names or []) + [str(n) for n in norad_ids]
-    sats = [fleet.satellite(n) for n in names] if names else list(fleet.satellites)
-    return sats, fleet
+    records = [fleet.satellite(n) for n in names] if names else list(fleet.satellites)
+    return [r.orbit() for r in records], records, fleet
 
 
 def _sites(lat, lon, alt_m, stations, fleet_path, fleet, min_el):
+    from lotusar.fleet import load_fleet
     from lotusar.orbit.passes import Site
 
     if lat is not None or lon is not None:
         if lat is None or lon is None:
-            from lotusar.errors import ValidationError
-
             raise ValidationError("give both --lat and --lon")
         if not (-90 <= lat <= 90) or not (-180 <= lon <= 360):
-            from lotusar.errors import ValidationError
-
             raise ValidationError(f"site out of range: lat {lat}, lon {lon}")
         return [Site("site", float(lat), float(lon), float(alt_m), float(min_el or 0.0))]
     if fleet is None:
-        from lotusar.fleet import load_fleet
-
         fleet = load_fleet(fleet_path)
     sts = [fleet.station(n) for n in stations] if stations else list(fleet.stations)
     return [Site.of(s) for s in sts]
 
 
 def _window(start, end, sats, fleet, hours: float = 24.0):
-    import numpy as np
-
-    from lotusar.timeutil import iso_utc, parse_window
-
+    """[start, end] as aware UTC datetimes; the start defaults to the fleet's reference epoch
+    (or the latest element epoch, to the minute) and the end to start + ``hours``."""
     if start is None:
         if fleet is not None and fleet.reference_epoch:
             start = fleet.reference_epoch
         else:
-            from lotusar.orbit.propagate import element_sets_of
-
-            epochs = [element_sets_of(s)[-1].epoch for s in sats]
-            start = iso_utc(max(epochs).astype("datetime64[m]").astype("datetime64[ns]"), 0)
+            latest = max(s.latest.epoch for s in sats)
+            start = iso_utc(latest.astype("datetime64[m]").astype("datetime64[ns]"), 0)
     if end is None:
-        from lotusar.timeutil import parse_utc
-
-        end = parse_utc(start) + __import__("datetime").timedelta(hours=hours)
-    t0, t1 = parse_window(start, end)
-    return t0, t1
+        end = parse_utc(start, "start") + timedelta(hours=hours)
+    return parse_window(start, end)
 
 
 def _stale(sats, t0, t1):
-    import warnings
-
     from lotusar.orbit.elements import check_element_age
-    from lotusar.orbit.propagate import element_sets_of
 
     msgs = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for s in sats:
-            sets = [e for e in element_sets_of(s) if hasattr(e, "epoch")]
-            msgs += check_element_age(sets, t0, t1)
+            msgs += check_element_age(list(s.element_sets), t0, t1)
     _warn(msgs)
+
+
+def _carrier_hz(carrier_hz, record):
+    """The given carrier, or the first radio of the satellite's fleet record."""
+    if carrier_hz is not None:
+        return carrier_hz
+    if record is None or not record.radios:
+        raise ValidationError("give --carrier-hz (no radio known for this satellite)")
+    return record.radios[0].frequency_hz
 
 
 @app.command("passes")
 def passes_cmd(
-    tle: Optional[Path] = _TLE, fleet: Optional[Path] = _FLEET, satellite: Optional[list[str]] = _SAT,
-    norad_id: Optional[list[int]] = _NORAD, station: Optional[list[str]] = _STATION,
-    lat: Optional[float] = _LAT, lon: Optional[float] = _LON, alt_m: float = _ALT,
-    min_elevation_deg: Optional[float] = typer.Option(None, "--min-elevation-deg", help="Elevation mask (deg); default: the station's own (0 for --lat/--lon)."),
-    start: Optional[str] = _START, end: Optional[str] = _END,
+    tle: Path | None = _TLE, fleet: Path | None = _FLEET, satellite: list[str] | None = _SAT,
+    norad_id: list[int] | None = _NORAD, station: list[str] | None = _STATION,
+    lat: float | None = _LAT, lon: float | None = _LON, alt_m: float = _ALT,
+    min_elevation_deg: float | None = typer.Option(
+        None, "--min-elevation-deg", help="Elevation mask (deg); default: the station's own (0 for --lat/--lon)."),
+    start: str | None = _START, end: str | None = _END,
     refraction: bool = typer.Option(False, "--refraction", help="Apparent (refracted) elevations instead of geometric."),
     include_partial: bool = typer.Option(False, "--include-partial", help="Also passes cut by the window edges (clipped, flagged)."),
     json_out: bool = _JSON,
@@ -134,7 +132,7 @@ def passes_cmd(
     from lotusar.cliutil import print_json, print_table
     from lotusar.orbit.passes import find_passes
 
-    sats, fl = _satellites(tle, fleet, satellite, norad_id)
+    sats, _, fl = _satellites(tle, fleet, satellite, norad_id)
     sites = _sites(lat, lon, alt_m, station, fleet, fl, min_elevation_deg)
     t0, t1 = _window(start, end, sats, fl)
     _stale(sats, t0, t1)
@@ -159,41 +157,35 @@ def passes_cmd(
 
 
 def _one_sat(tle, fleet, satellite, norad_id):
-    from lotusar.errors import ValidationError
-
-    sats, fl = _satellites(tle, fleet, [satellite] if satellite else None, [norad_id] if norad_id is not None else None)
+    """(orbit Satellite, its fleet record or None, the fleet or None) of one chosen satellite."""
+    sats, records, fl = _satellites(tle, fleet, [satellite] if satellite else None,
+                                    [norad_id] if norad_id is not None else None)
     if len(sats) != 1:
         raise ValidationError(f"choose one satellite (--norad-id or --satellite); the input holds {len(sats)}")
-    return sats[0], fl
+    return sats[0], (records[0] if records else None), fl
 
 
 @app.command("doppler")
 def doppler_cmd(
-    tle: Optional[Path] = _TLE, fleet: Optional[Path] = _FLEET,
-    satellite: Optional[str] = typer.Option(None, "--satellite", "-s", help="Fleet satellite name or NORAD id."),
-    norad_id: Optional[int] = typer.Option(None, "--norad-id", help="NORAD id to take from --tle."),
-    station: Optional[list[str]] = _STATION, lat: Optional[float] = _LAT, lon: Optional[float] = _LON, alt_m: float = _ALT,
-    carrier_hz: Optional[float] = typer.Option(None, "--carrier-hz", help="Carrier (Hz); default: the satellite's first downlink radio."),
-    start: Optional[str] = _START, end: Optional[str] = _END,
+    tle: Path | None = _TLE, fleet: Path | None = _FLEET,
+    satellite: str | None = typer.Option(None, "--satellite", "-s", help="Fleet satellite name or NORAD id."),
+    norad_id: int | None = typer.Option(None, "--norad-id", help="NORAD id to take from --tle."),
+    station: list[str] | None = _STATION, lat: float | None = _LAT, lon: float | None = _LON, alt_m: float = _ALT,
+    carrier_hz: float | None = typer.Option(None, "--carrier-hz", help="Carrier (Hz); default: the satellite's first downlink radio."),
+    start: str | None = _START, end: str | None = _END,
     step_s: float = typer.Option(1.0, "--step-s", help="Sample step (s)."),
-    min_elevation_deg: Optional[float] = typer.Option(None, "--min-elevation-deg", help="Keep only samples above this elevation."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the antenna track (.csv or .json)."),
+    min_elevation_deg: float | None = typer.Option(None, "--min-elevation-deg", help="Keep only samples above this elevation."),
+    out: Path | None = typer.Option(None, "--out", help="Write the antenna track (.csv or .json)."),
     json_out: bool = _JSON,
 ) -> None:
     """Range, range rate, Doppler and Doppler rate (antenna track) of one satellite from one site."""
     from lotusar.cliutil import print_json, print_table
-    from lotusar.errors import ValidationError
     from lotusar.orbit.doppler import antenna_track, records
+    from lotusar.orbit.io import write_track_csv, write_track_json
 
-    sat, fl = _one_sat(tle, fleet, satellite, norad_id)
-    sites = _sites(lat, lon, alt_m, station[:1] if station else None, fleet, fl, None)
-    if len(sites) != 1:
-        sites = sites[:1]
-    if carrier_hz is None:
-        radios = getattr(sat, "radios", None)
-        if not radios:
-            raise ValidationError("give --carrier-hz (no radio known for this satellite)")
-        carrier_hz = radios[0].frequency_hz
+    sat, rec, fl = _one_sat(tle, fleet, satellite, norad_id)
+    sites = _sites(lat, lon, alt_m, station[:1] if station else None, fleet, fl, None)[:1]
+    carrier_hz = _carrier_hz(carrier_hz, rec)
     t0, t1 = _window(start, end, [sat], fl, hours=0.5)
     if step_s <= 0:
         raise ValidationError(f"--step-s must be positive, got {step_s}")
@@ -202,8 +194,6 @@ def doppler_cmd(
     _stale([sat], t0, t1)
     series = antenna_track(sat, sites[0], t0, t1, step_s=step_s, carrier_hz=carrier_hz, min_elevation_deg=min_elevation_deg)
     if out is not None:
-        from lotusar.orbit.io import write_track_csv, write_track_json
-
         (write_track_json if out.suffix.lower() == ".json" else write_track_csv)(out, series)
     rows = records(series)
     if json_out:
@@ -216,44 +206,42 @@ def doppler_cmd(
 
 @app.command("access")
 def access_cmd(
-    tle: Optional[Path] = _TLE, fleet: Optional[Path] = _FLEET,
-    satellite: Optional[str] = typer.Option(None, "--satellite", "-s", help="Fleet satellite name or NORAD id."),
-    norad_id: Optional[int] = typer.Option(None, "--norad-id", help="NORAD id to take from --tle."),
+    tle: Path | None = _TLE, fleet: Path | None = _FLEET,
+    satellite: str | None = typer.Option(None, "--satellite", "-s", help="Fleet satellite name or NORAD id."),
+    norad_id: int | None = typer.Option(None, "--norad-id", help="NORAD id to take from --tle."),
     aoi: Path = typer.Option(..., "--aoi", help="Area of interest (GeoJSON Polygon/MultiPolygon)."),
-    mode: Optional[str] = typer.Option(None, "--mode", help="Fleet SAR mode (spotlight/stripmap/scansar)."),
-    incidence_min_deg: Optional[float] = typer.Option(None, "--incidence-min-deg"),
-    incidence_max_deg: Optional[float] = typer.Option(None, "--incidence-max-deg"),
-    swath_km: Optional[float] = typer.Option(None, "--swath-km", help="Swath width for the full/partial test."),
+    mode: str | None = typer.Option(None, "--mode", help="SAR mode name from the fleet file (`lotusar fleet show`); "
+                                       "default: the satellite's default mode."),
+    incidence_min_deg: float | None = typer.Option(None, "--incidence-min-deg"),
+    incidence_max_deg: float | None = typer.Option(None, "--incidence-max-deg"),
+    swath_km: float | None = typer.Option(None, "--swath-km", help="Swath width for the full/partial test."),
     look: str = typer.Option("both", "--look", help="left, right or both."),
-    start: Optional[str] = _START, end: Optional[str] = _END,
+    start: str | None = _START, end: str | None = _END,
     json_out: bool = _JSON,
 ) -> None:
     """SAR imaging opportunities over an AOI: time, look side, direction, incidence range, coverage."""
     from lotusar.cliutil import print_json, print_table
-    from lotusar.errors import ValidationError
     from lotusar.orbit.access import sar_opportunities
     from lotusar.orbit.io import read_aoi
 
     if look not in ("left", "right", "both"):
         raise ValidationError(f"--look must be left, right or both, got {look!r}")
-    sat, fl = _one_sat(tle, fleet, satellite, norad_id)
+    sat, rec, fl = _one_sat(tle, fleet, satellite, norad_id)
     polygon = read_aoi(aoi)
-    if mode is not None:
-        if not hasattr(sat, "sar_mode"):
-            raise ValidationError("--mode needs a fleet satellite (--satellite), not --tle")
-        window = sat.sar_mode(mode)
-        if incidence_min_deg is not None or incidence_max_deg is not None:
-            window = window.model_copy(update={k: v for k, v in (("incidence_min_deg", incidence_min_deg),
-                                                                   ("incidence_max_deg", incidence_max_deg)) if v is not None})
+    explicit = incidence_min_deg is not None and incidence_max_deg is not None
+    if mode is None and explicit:
+        window = (incidence_min_deg, incidence_max_deg)
     else:
-        if incidence_min_deg is None or incidence_max_deg is None:
-            if hasattr(sat, "sar_payload") and sat.sar_payload() is not None:
-                mode = "stripmap" if "stripmap" in sat.sar_payload().modes else next(iter(sat.sar_payload().modes))
-                window = sat.sar_mode(mode)
-            else:
-                raise ValidationError("give --incidence-min-deg and --incidence-max-deg (or --mode)")
-        else:
-            window = (incidence_min_deg, incidence_max_deg)
+        if rec is None or rec.sar_payload() is None:
+            if mode is not None:
+                raise ValidationError("--mode needs a fleet satellite with a SAR payload (--satellite), not --tle")
+            raise ValidationError("give --incidence-min-deg and --incidence-max-deg (or --mode)")
+        mode = mode if mode is not None else rec.default_sar_mode_name()
+        window = rec.sar_mode(mode)
+        overrides = {k: v for k, v in (("incidence_min_deg", incidence_min_deg),
+                                       ("incidence_max_deg", incidence_max_deg)) if v is not None}
+        if overrides:
+            window = window.model_copy(update=overrides)
     t0, t1 = _window(start, end, [sat], fl, hours=24.0 * 7)
     _stale([sat], t0, t1)
     res = sar_opportunities(sat, polygon, window, t0, t1, look=look, swath_km=swath_km, mode_name=mode)
@@ -267,26 +255,23 @@ def access_cmd(
 
 @app.command("propagate")
 def propagate_cmd(
-    tle: Optional[Path] = _TLE, fleet: Optional[Path] = _FLEET,
-    satellite: Optional[str] = typer.Option(None, "--satellite", "-s"),
-    norad_id: Optional[int] = typer.Option(None, "--norad-id"),
-    start: Optional[str] = _START, end: Optional[str] = _END,
+    tle: Path | None = _TLE, fleet: Path | None = _FLEET,
+    satellite: str | None = typer.Option(None, "--satellite", "-s"),
+    norad_id: int | None = typer.Option(None, "--norad-id"),
+    start: str | None = _START, end: str | None = _END,
     step_s: float = typer.Option(60.0, "--step-s"),
     frame: str = typer.Option("itrs", "--frame", help="teme, itrs, gcrs or geodetic."),
     json_out: bool = _JSON,
 ) -> None:
     """Satellite states on a time grid in TEME, ITRS, GCRS (m, m/s) or WGS84 geodetic."""
-    import numpy as np
-
     from lotusar.cliutil import print_json, print_table
-    from lotusar.errors import ValidationError
+    from lotusar.geodesy import ecef_to_geodetic
     from lotusar.orbit import frames
     from lotusar.orbit.propagate import teme_states, time_grid
-    from lotusar.timeutil import iso_utc
 
     if frame not in ("teme", "itrs", "gcrs", "geodetic"):
         raise ValidationError(f"--frame must be teme, itrs, gcrs or geodetic, got {frame!r}")
-    sat, fl = _one_sat(tle, fleet, satellite, norad_id)
+    sat, _, fl = _one_sat(tle, fleet, satellite, norad_id)
     t0, t1 = _window(start, end, [sat], fl, hours=1.5)
     if step_s <= 0:
         raise ValidationError(f"--step-s must be positive, got {step_s}")
@@ -299,7 +284,7 @@ def propagate_cmd(
         r, v = frames.teme_to_gcrs(r, v, t)
     rows = []
     if frame == "geodetic":
-        lat, lon, h = frames.itrs_to_geodetic(r)
+        lat, lon, h = ecef_to_geodetic(r)
         for i in range(t.size):
             rows.append({"time": iso_utc(t[i]), "lat_deg": lat[i], "lon_deg": lon[i], "height_m": h[i], "sgp4_error": int(e[i])})
     else:
@@ -310,7 +295,6 @@ def propagate_cmd(
         print_json(rows)
     else:
         print_table(rows, title=f"{frame.upper()} states")
-    _ = np
 
 
 @app.command("elements")
@@ -321,7 +305,6 @@ def elements_cmd(
     """List (and validate) the element sets in a TLE/OMM file."""
     from lotusar.cliutil import print_json, print_table
     from lotusar.orbit.elements import read_elements
-    from lotusar.timeutil import iso_utc
 
     sets = read_elements(file)
     rows = [{"norad_id": e.norad_id, "name": e.name, "epoch": iso_utc(e.epoch), "mean_motion_rev_day": e.mean_motion_rev_day,
@@ -335,11 +318,11 @@ def elements_cmd(
 
 @app.command("quicklook")
 def quicklook_cmd(
-    tle: Optional[Path] = _TLE, fleet: Optional[Path] = _FLEET, satellite: Optional[list[str]] = _SAT,
-    norad_id: Optional[list[int]] = _NORAD, station: Optional[list[str]] = _STATION,
-    lat: Optional[float] = _LAT, lon: Optional[float] = _LON, alt_m: float = _ALT,
-    min_elevation_deg: Optional[float] = typer.Option(None, "--min-elevation-deg"),
-    start: Optional[str] = _START, end: Optional[str] = _END,
+    tle: Path | None = _TLE, fleet: Path | None = _FLEET, satellite: list[str] | None = _SAT,
+    norad_id: list[int] | None = _NORAD, station: list[str] | None = _STATION,
+    lat: float | None = _LAT, lon: float | None = _LON, alt_m: float = _ALT,
+    min_elevation_deg: float | None = typer.Option(None, "--min-elevation-deg"),
+    start: str | None = _START, end: str | None = _END,
     out: Path = typer.Option(Path("out/orbit"), "--out", help="Output folder for the PNGs."),
     json_out: bool = _JSON,
 ) -> None:
@@ -348,7 +331,7 @@ def quicklook_cmd(
     from lotusar.orbit.passes import find_passes
     from lotusar.orbit.quicklook import ground_track_png, pass_polar_png
 
-    sats, fl = _satellites(tle, fleet, satellite, norad_id)
+    sats, _, fl = _satellites(tle, fleet, satellite, norad_id)
     sites = _sites(lat, lon, alt_m, station, fleet, fl, min_elevation_deg)
     t0, t1 = _window(start, end, sats, fl, hours=3.0)
     _stale(sats, t0, t1)
@@ -364,13 +347,13 @@ def quicklook_cmd(
 
 @app.command("track")
 def track_cmd(
-    tle: Optional[Path] = _TLE, fleet: Optional[Path] = _FLEET,
-    satellite: Optional[str] = typer.Option(None, "--satellite", "-s", help="Fleet satellite name or NORAD id."),
-    norad_id: Optional[int] = typer.Option(None, "--norad-id", help="NORAD id to take from --tle."),
-    station: Optional[list[str]] = _STATION, lat: Optional[float] = _LAT, lon: Optional[float] = _LON, alt_m: float = _ALT,
-    carrier_hz: Optional[float] = typer.Option(None, "--carrier-hz", help="Carrier (Hz); default: the satellite's first radio."),
-    min_elevation_deg: Optional[float] = typer.Option(None, "--min-elevation-deg", help="Mask (default: the station's)."),
-    start: Optional[str] = _START, end: Optional[str] = _END,
+    tle: Path | None = _TLE, fleet: Path | None = _FLEET,
+    satellite: str | None = typer.Option(None, "--satellite", "-s", help="Fleet satellite name or NORAD id."),
+    norad_id: int | None = typer.Option(None, "--norad-id", help="NORAD id to take from --tle."),
+    station: list[str] | None = _STATION, lat: float | None = _LAT, lon: float | None = _LON, alt_m: float = _ALT,
+    carrier_hz: float | None = typer.Option(None, "--carrier-hz", help="Carrier (Hz); default: the satellite's first radio."),
+    min_elevation_deg: float | None = typer.Option(None, "--min-elevation-deg", help="Mask (default: the station's)."),
+    start: str | None = _START, end: str | None = _END,
     out: Path = typer.Option(..., "--out", help="Antenna track file (.csv or .json)."),
     json_out: bool = _JSON,
 ) -> None:
@@ -378,19 +361,14 @@ def track_cmd(
     import numpy as np
 
     from lotusar.cliutil import print_json
-    from lotusar.errors import ValidationError
     from lotusar.orbit.doppler import doppler_series
     from lotusar.orbit.io import write_track_csv, write_track_json
     from lotusar.orbit.passes import find_passes
     from lotusar.orbit.propagate import time_grid
 
-    sat, fl = _one_sat(tle, fleet, satellite, norad_id)
+    sat, rec, fl = _one_sat(tle, fleet, satellite, norad_id)
     sites = _sites(lat, lon, alt_m, station[:1] if station else None, fleet, fl, min_elevation_deg)[:1]
-    if carrier_hz is None:
-        radios = getattr(sat, "radios", None)
-        if not radios:
-            raise ValidationError("give --carrier-hz (no radio known for this satellite)")
-        carrier_hz = radios[0].frequency_hz
+    carrier_hz = _carrier_hz(carrier_hz, rec)
     t0, t1 = _window(start, end, [sat], fl)
     _stale([sat], t0, t1)
     passes = find_passes([sat], sites, t0, t1, min_elevation_deg=min_elevation_deg)

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from lotusar.constants import SPEED_OF_LIGHT_M_S
+from lotusar.errors import ValidationError
 from lotusar.orbit import frames
 from lotusar.orbit.passes import Site
 from lotusar.orbit.propagate import itrs_state, time_grid
-
-C_M_S = 299_792_458.0
+from lotusar.timeutil import iso_utc, parse_window
 
 
 def topocentric_series(sat, site, times) -> dict:
@@ -31,11 +32,9 @@ def topocentric_series(sat, site, times) -> dict:
 def doppler_series(sat, site, times, carrier_hz: float, with_rate: bool = True) -> dict:
     """Topocentric series plus ``doppler_hz`` (and ``doppler_rate_hz_s``) for ``carrier_hz``."""
     if not carrier_hz > 0:
-        from lotusar.errors import ValidationError
-
         raise ValidationError(f"carrier frequency must be positive, got {carrier_hz}")
     out = topocentric_series(sat, site, times)
-    out["doppler_hz"] = -carrier_hz * out["range_rate_m_s"] / C_M_S
+    out["doppler_hz"] = -carrier_hz * out["range_rate_m_s"] / SPEED_OF_LIGHT_M_S
     if with_rate:
         half = np.timedelta64(500_000_000, "ns")
         s = Site.of(site)
@@ -46,7 +45,7 @@ def doppler_series(sat, site, times, carrier_hz: float, with_rate: bool = True) 
         n = t.size
         range_acc = (rr[n:] - rr[:n]) / 1.0
         out["range_acceleration_m_s2"] = range_acc
-        out["doppler_rate_hz_s"] = -carrier_hz * range_acc / C_M_S
+        out["doppler_rate_hz_s"] = -carrier_hz * range_acc / SPEED_OF_LIGHT_M_S
     return out
 
 
@@ -56,8 +55,6 @@ def antenna_track(sat, site, start, end, step_s: float = 1.0, carrier_hz: float 
 
     With ``min_elevation_deg`` only the samples above that elevation are kept.
     """
-    from lotusar.timeutil import parse_window
-
     t0, t1 = parse_window(start, end)
     t = time_grid(t0, t1, step_s)
     out = doppler_series(sat, site, t, carrier_hz) if carrier_hz else topocentric_series(sat, site, t)
@@ -69,8 +66,6 @@ def antenna_track(sat, site, start, end, step_s: float = 1.0, carrier_hz: float 
 
 def records(series: dict) -> list[dict]:
     """Column arrays → list of row dicts (JSON/CSV friendly), time as ISO 8601 UTC."""
-    from lotusar.timeutil import iso_utc
-
     keys = list(series)
     n = len(series["time"])
     cols = {k: (series[k] if k == "time" else np.asarray(series[k], float)) for k in keys}

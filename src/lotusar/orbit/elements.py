@@ -17,13 +17,17 @@ import json
 import math
 import re
 import warnings
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from sgp4 import omm
 from sgp4.api import Satrec
+from sgp4.exporter import export_tle
 
-from lotusar.errors import InputFormatError, ValidationError
+from lotusar.errors import InputFormatError, NotFoundError, ValidationError
+from lotusar.timeutil import iso_utc, parse_datetime64
 
 _NS_PER_DAY = 86_400_000_000_000
 _JD_UNIX = 2440587.5
@@ -73,8 +77,6 @@ class ElementSet:
         """The two TLE lines (exported from the record when the source was an OMM)."""
         if self.line1 and self.line2:
             return self.line1, self.line2
-        from sgp4.exporter import export_tle
-
         return export_tle(self.satrec)
 
 
@@ -239,8 +241,6 @@ _OMM_FLOAT = ("MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE", "A
 
 
 def _omm_to_set(fields: dict, source: str, where: str) -> ElementSet:
-    from sgp4 import omm
-
     f = {k.upper(): (v.strip() if isinstance(v, str) else v) for k, v in fields.items()}
     for k in _OMM_REQUIRED:
         if f.get(k) in (None, ""):
@@ -265,12 +265,11 @@ def _omm_to_set(fields: dict, source: str, where: str) -> ElementSet:
         norad = int(str(f["NORAD_CAT_ID"]))
     except ValueError:
         raise InputFormatError(f"{source}: {where}: field 'NORAD_CAT_ID' is not an integer: {f['NORAD_CAT_ID']!r}") from None
-    epoch_text = str(f["EPOCH"]).replace("Z", "")
     try:
-        np.datetime64(epoch_text, "ns")
-    except ValueError:
+        epoch = parse_datetime64(str(f["EPOCH"]), "EPOCH")
+    except ValidationError:
         raise InputFormatError(f"{source}: {where}: field 'EPOCH' is not an ISO time: {f['EPOCH']!r}") from None
-    f["EPOCH"] = epoch_text
+    f["EPOCH"] = iso_utc(epoch, 6)[:-1]  # UTC, the form sgp4.omm reads (%Y-%m-%dT%H:%M:%S.%f)
     f.setdefault("CLASSIFICATION_TYPE", "U")
     f.setdefault("EPHEMERIS_TYPE", "0")
     f.setdefault("ELEMENT_SET_NO", "999")
@@ -326,8 +325,6 @@ def parse_omm_kvn(text: str, source: str = "<string>") -> list[ElementSet]:
 
 def parse_omm_xml(text: str, source: str = "<string>") -> list[ElementSet]:
     """CCSDS OMM in XML (NDM/XML schema or CelesTrak's ``<ndm><omm>`` wrapper)."""
-    import xml.etree.ElementTree as ET
-
     try:
         root = ET.fromstring(text)
     except ET.ParseError as e:
@@ -413,8 +410,6 @@ def group_by_satellite(sets: list[ElementSet]) -> dict[int, list[ElementSet]]:
 
 def select_satellite(sets: list[ElementSet], norad_id: int) -> list[ElementSet]:
     """The sets of one satellite; NotFoundError naming the catalogue numbers present."""
-    from lotusar.errors import NotFoundError
-
     groups = group_by_satellite(sets)
     if int(norad_id) not in groups:
         raise NotFoundError(f"NORAD {norad_id} not in the elements (have: {', '.join(map(str, list(groups)[:20]))})")
@@ -450,12 +445,7 @@ def check_element_age(sets: list[ElementSet], start, end, max_age_days: float | 
     """
     msgs = []
     groups = group_by_satellite(sets)
-    from lotusar.timeutil import parse_utc, to_datetime64
-
-    def _t(x):
-        return np.datetime64(x, "ns") if isinstance(x, np.datetime64) else to_datetime64(parse_utc(x))
-
-    t = np.array([_t(start), _t(end)])
+    t = np.array([parse_datetime64(start, "start"), parse_datetime64(end, "end")])
     for norad, grp in groups.items():
         idx = nearest_epoch_index([e.epoch for e in grp], t)
         for j, ti in zip(idx, t):
@@ -463,8 +453,6 @@ def check_element_age(sets: list[ElementSet], start, end, max_age_days: float | 
             age_d = abs((ti - es.epoch).astype(np.int64)) / _NS_PER_DAY
             limit = max_age_days if max_age_days is not None else max_useful_age_days(es)
             if age_d > limit:
-                from lotusar.timeutil import iso_utc
-
                 msgs.append(f"elements of NORAD {norad} ({es.name or '?'}) epoch {iso_utc(es.epoch, 0)} are "
                             f"{age_d:.1f} days from the window (useful ~{limit:g} d); expect km-level errors")
                 break

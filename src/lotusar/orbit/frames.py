@@ -1,4 +1,4 @@
-"""Time scales and reference frames: UTC/UT1 Julian dates, TEME → ITRS (PEF) / GCRS, WGS84.
+"""Time scales and reference frames: UTC/UT1 Julian dates, TEME → ITRS (PEF) / GCRS, topocentric.
 
 TEME → ITRS follows Vallado et al. (2006), AIAA 2006-6753, Appendix C: a rotation about z by
 GMST (IAU 1982 expression, UT1) and ``v_ITRS = R v_TEME − ω × r_ITRS`` with ω the rate of
@@ -7,24 +7,23 @@ polar-motion table is loaded, so the two agree to numerical precision. UT1 − U
 seconds come from skyfield's *builtin* timescale tables (IERS data shipped in the wheel) —
 no file is downloaded at run time. GCRS uses skyfield's IAU 2000A precession-nutation.
 
-Geodetic coordinates are WGS84 (NIMA TR8350.2); the inverse uses Bowring's iteration, which
-converges to < 1 mm in two steps for any point above ~−6000 km.
+Geodetic coordinates and local ENU frames come from :mod:`lotusar.geodesy` (WGS84, one ENU
+convention for the project); this module only rotates between inertial and Earth-fixed frames.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 import numpy as np
+from skyfield.api import load
+from skyfield.sgp4lib import TEME
 
-WGS84_A_M = 6378137.0
-WGS84_F = 1.0 / 298.257223563
-WGS84_B_M = WGS84_A_M * (1.0 - WGS84_F)
-WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
-WGS84_EP2 = WGS84_E2 / (1.0 - WGS84_E2)
-EARTH_RADIUS_SHADOW_M = 6378137.0  # sphere used for eclipse tests (as skyfield's is_sunlit)
-DAY_S = 86400.0
+from lotusar.constants import DAY_S
+from lotusar.timeutil import parse_datetime64
+
 _NS_PER_DAY = 86_400_000_000_000
 _JD_UNIX = 2440587.5
 _T0_J2000 = 2451545.0
@@ -33,28 +32,23 @@ _T0_J2000 = 2451545.0
 @lru_cache(maxsize=1)
 def timescale():
     """skyfield Timescale from the builtin tables (never downloads)."""
-    from skyfield.api import load
-
     return load.timescale(builtin=True)
 
 
 def as_times(times) -> np.ndarray:
-    """Anything time-like → 1-D ``datetime64[ns]`` UTC array."""
-    from datetime import datetime
+    """Anything time-like → 1-D ``datetime64[ns]`` UTC array.
 
-    if isinstance(times, datetime):
-        from lotusar.timeutil import to_datetime64
-
-        times = to_datetime64(times)
+    ``datetime64`` values are UTC already; ISO 8601 strings and datetimes go through
+    :func:`lotusar.timeutil.parse_datetime64` (offsets honoured, naive read as UTC).
+    """
+    if isinstance(times, (str, datetime)):
+        return np.atleast_1d(parse_datetime64(times))
     a = np.atleast_1d(np.asarray(times))
-    if a.dtype.kind != "M":
-        if a.dtype == object:
-            from lotusar.timeutil import to_datetime64
-
-            a = np.array([to_datetime64(x) if isinstance(x, datetime) else np.datetime64(x, "ns") for x in a.ravel()])
-        else:
-            a = a.astype("datetime64[ns]")
-    return a.astype("datetime64[ns]")
+    if a.dtype.kind == "M":
+        return a.astype("datetime64[ns]")
+    if a.dtype.kind in "UO":
+        return np.array([parse_datetime64(x) for x in a.ravel()], dtype="datetime64[ns]")
+    raise TypeError(f"not a time array: dtype {a.dtype}")
 
 
 def utc_julian_date(times) -> tuple[np.ndarray, np.ndarray]:
@@ -75,7 +69,7 @@ class TimeScales:
     ut1_fraction: np.ndarray
     tt_fraction: np.ndarray
 
-    def take(self, idx) -> "TimeScales":
+    def take(self, idx) -> TimeScales:
         """The scales of a subset of the times."""
         return TimeScales(self.jd_utc_whole[idx], self.jd_utc_fraction[idx], self.jd_whole[idx],
                           self.ut1_fraction[idx], self.tt_fraction[idx])
@@ -154,8 +148,6 @@ def itrs_to_teme(r_itrs, v_itrs, scales: TimeScales):
 
 def teme_to_gcrs(r_teme, v_teme, times):
     """TEME → GCRS through skyfield's TEME frame (IAU 2000A), vectorised over times."""
-    from skyfield.sgp4lib import TEME
-
     st = skyfield_time(times)
     R = TEME.rotation_at(st)  # GCRS → TEME, shape (3, 3, N)
     R = np.asarray(R)
@@ -164,45 +156,6 @@ def teme_to_gcrs(r_teme, v_teme, times):
     r = np.einsum("jin,...nj->...ni", R, r_teme)
     v = None if v_teme is None else np.einsum("jin,...nj->...ni", R, v_teme)
     return r, v
-
-
-def geodetic_to_itrs(lat_deg, lon_deg, height_m) -> np.ndarray:
-    """WGS84 geodetic → ITRS/ECEF metres, shape (..., 3)."""
-    lat = np.radians(np.asarray(lat_deg, float))
-    lon = np.radians(np.asarray(lon_deg, float))
-    h = np.asarray(height_m, float)
-    sl, cl = np.sin(lat), np.cos(lat)
-    n = WGS84_A_M / np.sqrt(1.0 - WGS84_E2 * sl * sl)
-    return np.stack(((n + h) * cl * np.cos(lon), (n + h) * cl * np.sin(lon), (n * (1.0 - WGS84_E2) + h) * sl), axis=-1)
-
-
-def itrs_to_geodetic(r_itrs_m):
-    """ITRS/ECEF metres (..., 3) → WGS84 (lat_deg, lon_deg, height_m), Bowring (1976) iteration."""
-    r = np.asarray(r_itrs_m, float)
-    x, y, z = r[..., 0], r[..., 1], r[..., 2]
-    p = np.hypot(x, y)
-    lon = np.arctan2(y, x)
-    beta = np.arctan2(z, (1.0 - WGS84_F) * p)
-    for it in range(2):
-        sb, cb = np.sin(beta), np.cos(beta)
-        lat = np.arctan2(z + WGS84_EP2 * WGS84_B_M * sb * sb * sb, p - WGS84_E2 * WGS84_A_M * cb * cb * cb)
-        if it == 0:
-            beta = np.arctan2((1.0 - WGS84_F) * np.sin(lat), np.cos(lat))
-    sl, cl = np.sin(lat), np.cos(lat)
-    n = WGS84_A_M / np.sqrt(1.0 - WGS84_E2 * sl * sl)
-    h = p * cl + z * sl - WGS84_A_M * WGS84_A_M / n
-    return np.degrees(lat), np.degrees(lon), h
-
-
-def enu_basis(lat_deg, lon_deg) -> np.ndarray:
-    """Rows east, north, up (geodetic normal) at the point: shape (..., 3, 3)."""
-    lat = np.radians(np.asarray(lat_deg, float))
-    lon = np.radians(np.asarray(lon_deg, float))
-    sl, cl, so, co = np.sin(lat), np.cos(lat), np.sin(lon), np.cos(lon)
-    e = np.stack((-so, co, np.zeros_like(so)), axis=-1)
-    n = np.stack((-sl * co, -sl * so, cl), axis=-1)
-    u = np.stack((cl * co, cl * so, sl), axis=-1)
-    return np.stack((e, n, u), axis=-2)
 
 
 def topocentric(r_itrs_m, v_itrs_m_s, site_itrs_m, basis):

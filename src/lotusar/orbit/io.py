@@ -9,18 +9,23 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
+from shapely.geometry import shape
+from shapely.ops import unary_union
+from shapely.validation import explain_validity
+
+from lotusar.cliutil import to_json
 from lotusar.errors import InputFormatError, ValidationError
+from lotusar.fileio import write_text_atomic
+from lotusar.orbit.doppler import records
 
 
 def aoi_from_geojson(obj, source: str = "<geojson>"):
     """A validated shapely (Multi)Polygon from a GeoJSON mapping."""
-    from shapely.geometry import shape
-    from shapely.ops import unary_union
-    from shapely.validation import explain_validity
-
     if not isinstance(obj, dict) or "type" not in obj:
         raise InputFormatError(f"{source}: field 'type': not a GeoJSON object")
     t = obj["type"]
@@ -64,12 +69,6 @@ def read_aoi(path: str | Path):
 
 def write_track_csv(path, series: dict) -> Path:
     """Write an antenna track as CSV (atomic)."""
-    import csv
-    import io
-
-    from lotusar.fileio import write_text_atomic
-    from lotusar.orbit.doppler import records
-
     rows = records(series)
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(series), lineterminator="\n")
@@ -80,8 +79,5 @@ def write_track_csv(path, series: dict) -> Path:
 
 
 def write_track_json(path, series: dict) -> Path:
-    from lotusar.cliutil import to_json
-    from lotusar.fileio import write_text_atomic
-    from lotusar.orbit.doppler import records
-
+    """Write an antenna track as a JSON list of samples (atomic)."""
     return write_text_atomic(path, to_json(records(series)) + "\n")

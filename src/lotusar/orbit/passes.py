@@ -38,9 +38,13 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from lotusar.constants import DAY_S
+from lotusar.geodesy import enu_basis, geodetic_to_ecef
 from lotusar.orbit import frames
-from lotusar.orbit.elements import ElementSet, group_by_satellite
-from lotusar.orbit.propagate import element_sets_of, teme_states, teme_states_many
+from lotusar.orbit.propagate import teme_states, teme_states_many
+from lotusar.orbit.satellite import Satellite, SatelliteLike, as_satellites
+from lotusar.orbit.sun import is_sunlit, sun_position_teme_m
+from lotusar.timeutil import iso_utc, parse_window, to_datetime64
 
 _NS = 1_000_000_000
 
@@ -56,7 +60,7 @@ class Site:
     min_elevation_deg: float = 0.0
 
     @classmethod
-    def of(cls, st) -> "Site":
+    def of(cls, st) -> Site:
         if isinstance(st, Site):
             return st
         return cls(str(st.name), float(st.lat_deg), float(st.lon_deg), float(st.height_m),
@@ -64,11 +68,11 @@ class Site:
 
     @property
     def itrs_m(self) -> np.ndarray:
-        return frames.geodetic_to_itrs(self.lat_deg, self.lon_deg, self.height_m)
+        return geodetic_to_ecef(lat_deg=self.lat_deg, lon_deg=self.lon_deg, height_m=self.height_m)
 
     @property
     def enu(self) -> np.ndarray:
-        return frames.enu_basis(self.lat_deg, self.lon_deg)
+        return enu_basis(lat_deg=self.lat_deg, lon_deg=self.lon_deg)
 
 
 @dataclass
@@ -93,42 +97,8 @@ class Pass:
     def to_dict(self) -> dict:
         d = asdict(self)
         for k in ("aos", "tca", "los"):
-            from lotusar.timeutil import iso_utc
-
             d[k] = iso_utc(d[k], 3)
         return d
-
-
-@dataclass
-class _Sat:
-    norad_id: int
-    name: str
-    sets: list
-
-
-def normalise_satellites(satellites) -> list[_Sat]:
-    """Satellites given as fleet Satellites, ElementSets (grouped by NORAD id), or Satrecs."""
-    if not isinstance(satellites, (list, tuple)):
-        satellites = [satellites]
-    out: list[_Sat] = []
-    loose = [s for s in satellites if isinstance(s, ElementSet)]
-    for s in satellites:
-        if isinstance(s, ElementSet):
-            continue
-        if isinstance(s, (list, tuple)):
-            sets = element_sets_of(list(s))
-            if isinstance(sets[0], ElementSet):
-                out.append(_Sat(sets[0].norad_id, sets[-1].name or str(sets[0].norad_id), sets))
-            else:
-                out.append(_Sat(int(sets[0].satnum), str(sets[0].satnum), sets))
-        elif hasattr(s, "element_sets"):
-            out.append(_Sat(int(s.norad_id), s.name, element_sets_of(s)))
-        else:
-            sets = element_sets_of(s)
-            out.append(_Sat(int(sets[0].satnum), str(sets[0].satnum), sets))
-    for norad, grp in group_by_satellite(loose).items():
-        out.append(_Sat(norad, next((e.name for e in reversed(grp) if e.name), str(norad)), grp))
-    return out
 
 
 def refraction_deg(el_deg, temperature_c: float = 10.0, pressure_hpa: float = 1010.0):
@@ -193,32 +163,31 @@ def _bisect(f, lo, hi, f_lo_positive, iters=12):
     return 0.5 * (lo + hi)
 
 
-def default_step_s(sats: list[_Sat]) -> float:
-    period_min = min(2 * np.pi / s.sets[0].satrec.no_kozai if hasattr(s.sets[0], "satrec") else 2 * np.pi / s.sets[0].no_kozai
-                     for s in sats)
-    return float(min(240.0, period_min * 60.0 / 22.0))
+def default_step_s(sats: list[Satellite]) -> float:
+    """Coarse grid step: ≤ 240 s and ≤ 1/22 of the shortest period."""
+    return float(min(240.0, min(s.period_s for s in sats) / 22.0))
 
 
-def _teme_states_chunk(chunk: list[_Sat], grid, scales):
+def _teme_states_chunk(chunk: list[Satellite], grid, scales):
     """TEME r, v (S, N, 3) for a chunk of satellites (one SatrecArray run when possible)."""
-    if all(len(s.sets) == 1 for s in chunk):
-        r, v, _ = teme_states_many([s.sets[0] for s in chunk], grid, scales)
+    if all(len(s.element_sets) == 1 for s in chunk):
+        r, v, _ = teme_states_many(chunk, grid, scales)
         return r, v
     rs, vs = [], []
     for s in chunk:
-        r1, v1, _ = teme_states(s.sets, grid, scales)
+        r1, v1, _ = teme_states(s, grid, scales)
         rs.append(r1)
         vs.append(v1)
     return np.stack(rs), np.stack(vs)
 
 
-def _states_chunk(chunk: list[_Sat], grid, scales):
+def _states_chunk(chunk: list[Satellite], grid, scales):
     """ITRS r, v (S, N, 3) for a chunk of satellites."""
     r, v = _teme_states_chunk(chunk, grid, scales)
     return frames.teme_to_itrs(r, v, scales)
 
 
-def _itrs_rv6(chunk: list[_Sat], grid, scales) -> np.ndarray:
+def _itrs_rv6(chunk: list[Satellite], grid, scales) -> np.ndarray:
     """ITRS states of a chunk as one (S, N, 6) array [r | v], written in place.
 
     The same arithmetic, in the same order, as :func:`frames.teme_to_itrs` (bit-identical),
@@ -321,7 +290,7 @@ class _Clock:
         self.grid_s = (grid - t0n).astype(np.int64) / _NS
         self.d_ut1 = (scales.jd_whole - scales.jd_utc_whole) + (scales.ut1_fraction - scales.jd_utc_fraction)
         self.d_tt = (scales.jd_whole - scales.jd_utc_whole) + (scales.tt_fraction - scales.jd_utc_fraction)
-        self.smooth = self.d_ut1.size < 2 or bool(np.abs(np.diff(self.d_ut1)).max() < 0.5 / frames.DAY_S)
+        self.smooth = self.d_ut1.size < 2 or bool(np.abs(np.diff(self.d_ut1)).max() < 0.5 / DAY_S)
 
     def times(self, secs):
         return self.t0n + np.round(np.asarray(secs, float) * _NS).astype(np.int64).astype("timedelta64[ns]")
@@ -348,14 +317,14 @@ def _eval_exact(sats, sat_i, secs, clock: _Clock):
     vt = np.empty((n, 3))
     for si in np.nonzero(bounds[1:] > bounds[:-1])[0]:
         a, b = bounds[si], bounds[si + 1]
-        rt[a:b], vt[a:b], _ = teme_states(sats[si].sets, times[a:b], sc.take(slice(a, b)))
+        rt[a:b], vt[a:b], _ = teme_states(sats[si], times[a:b], sc.take(slice(a, b)))
     ri, vi = frames.teme_to_itrs(rt, vt, sc)
     inv = np.empty(n, np.int64)
     inv[order] = np.arange(n)
     return ri[inv], vi[inv], rt[inv], vt[inv]
 
 
-def find_passes(satellites, stations, start, end, min_elevation_deg: float | None = None,
+def find_passes(satellites: SatelliteLike | list[SatelliteLike], stations, start, end, min_elevation_deg: float | None = None,
                 refraction: bool = False, step_s: float | None = None, include_partial: bool = False,
                 chunk_size: int = 64, progress=None) -> list[Pass]:
     """All passes of ``satellites`` over ``stations`` in [start, end], sorted by AOS.
@@ -363,10 +332,8 @@ def find_passes(satellites, stations, start, end, min_elevation_deg: float | Non
     ``min_elevation_deg`` overrides each station's own mask. See the module docstring for the
     method; AOS/LOS are exact to ~0.1 ms and the TCA to a few ms (its elevation to < 1e-6°) in LEO.
     """
-    from lotusar.timeutil import parse_window, to_datetime64
-
     t0, t1 = parse_window(start, end)
-    sats = normalise_satellites(satellites)
+    sats = as_satellites(satellites)
     sites = [Site.of(s) for s in (stations if isinstance(stations, (list, tuple)) else [stations])]
     if not sats or not sites:
         return []
@@ -613,8 +580,6 @@ def _finalise(E, sats, sites, masks, thr, clock: _Clock, refraction) -> list[Pas
     event stops once its correction is < 5 ms (TCA: or the predicted gain in elevation is
     < 1e-6°), which a Hermite start meets after one evaluation for almost every LEO pass.
     """
-    from lotusar.orbit.sun import is_sunlit, sun_position_teme_m
-
     if len(E) == 0:
         return []
     sat_i = E[:, 0].astype(np.int64)
@@ -624,7 +589,7 @@ def _finalise(E, sats, sites, masks, thr, clock: _Clock, refraction) -> list[Pas
     M = sat_i.size
     site_xyz = np.array([s.itrs_m for s in sites])
     enus = np.array([s.enu for s in sites])
-    deep = np.array([getattr(s.sets[0], "satrec", s.sets[0]).method == "d" for s in sats])
+    deep = np.array([s.is_deep_space for s in sats])
     parab = deep[sat_i] | ~(curv < 0)
     t = E[:, 2:5].copy()
     rep_t = t.copy()

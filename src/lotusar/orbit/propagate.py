@@ -1,11 +1,9 @@
 """Vectorised SGP4 propagation and frame conversion.
 
 All propagation goes through ``sgp4``'s C++ (``Satrec.sgp4_array`` / ``SatrecArray.sgp4``):
-no Python loop per time step. Inputs accepted everywhere as ``sat``:
-
-* a :class:`lotusar.fleet.Satellite` (its element sets, nearest epoch per time),
-* an :class:`~lotusar.orbit.elements.ElementSet` or a list of sets of one satellite,
-* a raw ``sgp4.api.Satrec``.
+no Python loop per time step. ``sat`` is a :class:`lotusar.orbit.satellite.Satellite` (or
+what :func:`~lotusar.orbit.satellite.as_satellite` turns into one: a fleet record, element
+sets); with several element sets each time uses the set nearest in epoch.
 
 Times are UTC ``datetime64[ns]`` arrays (anything :func:`frames.as_times` accepts).
 Outputs are SI: metres and metres per second. Positions where SGP4 reports an error
@@ -20,10 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sgp4.api import Satrec, SatrecArray
+from scipy.optimize import brentq
+from sgp4.api import SatrecArray
 
+from lotusar.errors import ValidationError
+from lotusar.geodesy import ecef_to_geodetic
 from lotusar.orbit import frames
-from lotusar.orbit.elements import ElementSet, nearest_epoch_index
+from lotusar.orbit.elements import nearest_epoch_index
+from lotusar.orbit.satellite import Satellite, SatelliteLike, as_satellite
+from lotusar.orbit.sun import is_sunlit, local_solar_time_h, sun_position_teme_m
+from lotusar.timeutil import parse_datetime64
 
 
 @dataclass(frozen=True)
@@ -40,61 +44,27 @@ class Track:
 
     def geodetic(self):
         """WGS84 (lat_deg, lon_deg, height_m) of the sub-satellite points."""
-        return frames.itrs_to_geodetic(self.r_itrs_m)
+        return ecef_to_geodetic(self.r_itrs_m)
 
 
-def element_sets_of(sat) -> list:
-    """Normalise ``sat`` to a list of ElementSet/Satrec sorted by epoch."""
-    if isinstance(sat, Satrec):
-        return [sat]
-    if isinstance(sat, ElementSet):
-        return [sat]
-    if hasattr(sat, "element_sets"):
-        return list(sat.element_sets())
-    if isinstance(sat, (list, tuple)) and sat:
-        items = list(sat)
-        if all(isinstance(x, ElementSet) for x in items):
-            ids = {x.norad_id for x in items}
-            if len(ids) > 1:
-                from lotusar.errors import ValidationError
-
-                raise ValidationError(f"element sets of several satellites given where one is expected: {sorted(ids)}")
-            return sorted(items, key=lambda e: e.epoch)
-        if all(isinstance(x, Satrec) for x in items):
-            return items
-    raise TypeError(f"cannot propagate a {type(sat).__name__}")
-
-
-def _satrec(x) -> Satrec:
-    return x if isinstance(x, Satrec) else x.satrec
-
-
-def _epoch(x) -> np.datetime64:
-    if isinstance(x, Satrec):
-        from lotusar.orbit.elements import epoch_datetime64
-
-        return epoch_datetime64(x)
-    return x.epoch
-
-
-def teme_states(sat, times, scales: frames.TimeScales | None = None):
+def teme_states(sat: SatelliteLike, times, scales: frames.TimeScales | None = None):
     """TEME position (m) and velocity (m/s), shape (N, 3), plus SGP4 error codes (N,).
 
     With several element sets, each time uses the set nearest in epoch.
     """
     t = frames.as_times(times)
     jd, fr = (scales.jd_utc_whole, scales.jd_utc_fraction) if scales is not None else frames.utc_julian_date(t)
-    sets = element_sets_of(sat)
+    sets = as_satellite(sat).element_sets
     if len(sets) == 1:
-        e, r, v = _satrec(sets[0]).sgp4_array(jd, fr)
+        e, r, v = sets[0].satrec.sgp4_array(jd, fr)
     else:
-        idx = nearest_epoch_index([_epoch(s) for s in sets], t)
+        idx = nearest_epoch_index([s.epoch for s in sets], t)
         r = np.empty((t.size, 3))
         v = np.empty((t.size, 3))
         e = np.empty(t.size, dtype=np.uint8)
         for k in np.unique(idx):
             m = idx == k
-            e[m], r[m], v[m] = _satrec(sets[k]).sgp4_array(jd[m], fr[m])
+            e[m], r[m], v[m] = sets[k].satrec.sgp4_array(jd[m], fr[m])
     r = r * 1000.0
     v = v * 1000.0
     if e.any():
@@ -104,11 +74,14 @@ def teme_states(sat, times, scales: frames.TimeScales | None = None):
     return r, v, e
 
 
-def teme_states_many(satrecs, times, scales: frames.TimeScales | None = None):
-    """Many satellites × many times through ``SatrecArray``: r (S, N, 3) m, v (S, N, 3) m/s, e (S, N)."""
+def teme_states_many(sats: list[Satellite], times, scales: frames.TimeScales | None = None):
+    """Many satellites × many times through ``SatrecArray``: r (S, N, 3) m, v (S, N, 3) m/s, e (S, N).
+
+    Each satellite's first element set is used (for satellites with one set each).
+    """
     t = frames.as_times(times)
     jd, fr = (scales.jd_utc_whole, scales.jd_utc_fraction) if scales is not None else frames.utc_julian_date(t)
-    arr = SatrecArray([_satrec(s) for s in satrecs])
+    arr = SatrecArray([s.first.satrec for s in sats])
     e, r, v = arr.sgp4(jd, fr)
     r *= 1000.0
     v *= 1000.0
@@ -119,7 +92,7 @@ def teme_states_many(satrecs, times, scales: frames.TimeScales | None = None):
     return r, v, e
 
 
-def itrs_state(sat, times, scales: frames.TimeScales | None = None):
+def itrs_state(sat: SatelliteLike, times, scales: frames.TimeScales | None = None):
     """ITRS/ECEF position (m) and Earth-relative velocity (m/s), each (N, 3)."""
     t = frames.as_times(times)
     sc = scales if scales is not None else frames.time_scales(t)
@@ -127,20 +100,20 @@ def itrs_state(sat, times, scales: frames.TimeScales | None = None):
     return frames.teme_to_itrs(r, v, sc)
 
 
-def gcrs_state(sat, times):
+def gcrs_state(sat: SatelliteLike, times):
     """GCRS position (m) and velocity (m/s), each (N, 3) (IAU 2000A via skyfield's TEME frame)."""
     t = frames.as_times(times)
     r, v, _ = teme_states(sat, t)
     return frames.teme_to_gcrs(r, v, t)
 
 
-def geodetic_track(sat, times):
+def geodetic_track(sat: SatelliteLike, times):
     """WGS84 sub-satellite (lat_deg, lon_deg, height_m), each (N,)."""
     r, _ = itrs_state(sat, times)
-    return frames.itrs_to_geodetic(r)
+    return ecef_to_geodetic(r)
 
 
-def track(sat, times) -> Track:
+def track(sat: SatelliteLike, times) -> Track:
     """All the states of one satellite on a time grid (TEME + ITRS), for callers that need both."""
     t = frames.as_times(times)
     sc = frames.time_scales(t)
@@ -151,14 +124,10 @@ def track(sat, times) -> Track:
 
 def time_grid(start, end, step_s: float) -> np.ndarray:
     """Regular UTC grid from start to end inclusive (last sample = end)."""
-    from lotusar.timeutil import parse_utc, to_datetime64
-
-    t0 = to_datetime64(parse_utc(start)) if not isinstance(start, np.datetime64) else start.astype("datetime64[ns]")
-    t1 = to_datetime64(parse_utc(end)) if not isinstance(end, np.datetime64) else end.astype("datetime64[ns]")
+    t0 = parse_datetime64(start, "start")
+    t1 = parse_datetime64(end, "end")
     step_ns = int(round(step_s * 1e9))
     if step_ns <= 0:
-        from lotusar.errors import ValidationError
-
         raise ValidationError(f"step must be positive, got {step_s}")
     n = int((t1 - t0).astype(np.int64) // step_ns)
     g = t0 + np.arange(n + 1, dtype=np.int64) * np.timedelta64(step_ns, "ns")
@@ -167,25 +136,19 @@ def time_grid(start, end, step_s: float) -> np.ndarray:
     return g
 
 
-def sunlit(sat, times) -> np.ndarray:
+def sunlit(sat: SatelliteLike, times) -> np.ndarray:
     """True where the satellite is in sunlight (point-source Sun, spherical Earth shadow)."""
-    from lotusar.orbit.sun import is_sunlit, sun_position_teme_m
-
     t = frames.as_times(times)
     sc = frames.time_scales(t)
     r, _, _ = teme_states(sat, t, sc)
     return is_sunlit(r, sun_position_teme_m(sc))
 
 
-def node_local_time_h(sat, around) -> float:
+def node_local_time_h(sat: SatelliteLike, around) -> float:
     """Local solar time (h) of the ascending node nearest ``around`` (one orbit searched)."""
-    from scipy.optimize import brentq
-
-    from lotusar.orbit.sun import local_solar_time_h
-
-    sets = element_sets_of(sat)
+    sat = as_satellite(sat)
     t0 = frames.as_times(around)[0]
-    period_s = 2 * np.pi / _satrec(sets[0]).no_kozai * 60.0
+    period_s = 2 * np.pi / sat.first.satrec.no_kozai * 60.0
     g = t0 + (np.arange(0, period_s * 1.05, 30.0) * 1e9).astype("timedelta64[ns]")
     r, _, _ = teme_states(sat, g)
     z = r[:, 2]

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib as mpl
 import numpy as np
+from matplotlib.figure import Figure
 
+from lotusar.fileio import atomic_path
+from lotusar.geodesy import ecef_to_geodetic
 from lotusar.orbit import frames
-from lotusar.orbit.passes import Site, normalise_satellites
+from lotusar.orbit.passes import Site
 from lotusar.orbit.propagate import itrs_state, time_grid
+from lotusar.orbit.satellite import as_satellites
+from lotusar.timeutil import iso_utc
 
 R_EARTH_KM = 6371.0
 
@@ -36,22 +42,16 @@ def _split_dateline(lon, lat):
 
 def ground_track_png(path, satellites, stations, start, end, passes=None, step_s: float = 30.0) -> Path:
     """Ground tracks of ``satellites`` over [start, end] with station visibility circles (PNG)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from lotusar.fileio import atomic_path
-
-    sats = normalise_satellites(satellites)
+    sats = as_satellites(satellites)
     sites = [Site.of(s) for s in stations]
     t = time_grid(start, end, step_s)
-    fig, ax = plt.subplots(figsize=(12, 6.5), dpi=110)
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig = Figure(figsize=(12, 6.5), dpi=110)
+    ax = fig.subplots()
+    colors = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
     heights = []
     for i, s in enumerate(sats):
-        r, _ = itrs_state(s.sets, t)
-        lat, lon, h = frames.itrs_to_geodetic(r)
+        r, _ = itrs_state(s, t)
+        lat, lon, h = ecef_to_geodetic(r)
         heights.append(np.nanmean(h) / 1000.0)
         c = colors[i % len(colors)]
         for k, (lo, la) in enumerate(zip(*_split_dateline(lon, lat))):
@@ -71,8 +71,6 @@ def ground_track_png(path, satellites, stations, start, end, passes=None, step_s
     ax.grid(True, lw=0.4, alpha=0.6)
     ax.set_xlabel("longitude (deg)")
     ax.set_ylabel("geodetic latitude (deg)")
-    from lotusar.timeutil import iso_utc
-
     ax.set_title(f"Ground tracks {iso_utc(t[0], 0)} – {iso_utc(t[-1], 0)}; dashed: station visibility at {h_km:.0f} km"
                  + (f" ({len(passes)} passes)" if passes is not None else ""), fontsize=9)
     ax.legend(loc="lower left", fontsize=8)
@@ -80,30 +78,22 @@ def ground_track_png(path, satellites, stations, start, end, passes=None, step_s
     path = Path(path)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
-    plt.close(fig)
     return path
 
 
 def pass_polar_png(path, satellites, stations, passes, step_s: float = 5.0, max_passes: int = 40) -> Path:
     """Sky plot (azimuth clockwise from north, zenith at the centre) of the passes, per station."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from lotusar.fileio import atomic_path
-
-    sats = {s.norad_id: s for s in normalise_satellites(satellites)}
+    sats = {s.norad_id: s for s in as_satellites(satellites)}
     sites = {st.name: st for st in (Site.of(s) for s in stations)}
     names = [n for n in sites if any(p.station == n for p in passes)] or list(sites)[:1]
-    fig, axes = plt.subplots(1, max(1, len(names)), subplot_kw={"projection": "polar"},
-                             figsize=(5 * max(1, len(names)), 5.2), dpi=110, squeeze=False)
+    fig = Figure(figsize=(5 * max(1, len(names)), 5.2), dpi=110)
+    axes = fig.subplots(1, max(1, len(names)), subplot_kw={"projection": "polar"}, squeeze=False)
     for ax, name in zip(axes[0], names):
         st = sites[name]
         ps = [p for p in passes if p.station == name][:max_passes]
         for p in ps:
             t = time_grid(p.aos, p.los, step_s)
-            r, _ = itrs_state(sats[p.norad_id].sets, t)
+            r, _ = itrs_state(sats[p.norad_id], t)
             az, el, _, _ = frames.topocentric(r, None, st.itrs_m, st.enu)
             ax.plot(np.radians(az), 90 - el, lw=0.9)
             ax.plot(np.radians(az[0]), 90 - el[0], "g.", ms=4)
@@ -117,21 +107,13 @@ def pass_polar_png(path, satellites, stations, passes, step_s: float = 5.0, max_
     path = Path(path)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
-    plt.close(fig)
     return path
 
 
 def access_png(path, aoi, opportunities, title: str = "SAR opportunities", incidence_window_deg=None) -> Path:
     """AOI outline with the incidence range of each opportunity (a simple timeline chart)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from lotusar.fileio import atomic_path
-    from lotusar.timeutil import iso_utc
-
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 5), dpi=110, gridspec_kw={"width_ratios": [1, 1.6]})
+    fig = Figure(figsize=(12, 5), dpi=110)
+    a1, a2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.6]})
     for g in getattr(aoi, "geoms", [aoi]):
         x, y = g.exterior.xy
         a1.fill(x, y, alpha=0.3)
@@ -158,5 +140,4 @@ def access_png(path, aoi, opportunities, title: str = "SAR opportunities", incid
     path = Path(path)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
-    plt.close(fig)
     return path

@@ -16,8 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from lotusar.constants import WGS84_A_M
+from lotusar.orbit.frames import TimeScales
+
 AU_M = 149_597_870_700.0
-from lotusar.orbit.frames import EARTH_RADIUS_SHADOW_M, TimeScales  # noqa: E402
+"""Astronomical unit [m] (IAU 2012 Resolution B2, exact)."""
+EARTH_RADIUS_SHADOW_M = WGS84_A_M
+"""Radius of the spherical Earth shadow: the equatorial radius, as skyfield's ``is_sunlit``."""
 
 
 def sun_position_teme_m(scales: TimeScales) -> np.ndarray:

@@ -24,10 +24,8 @@ Stages (each writes its products under ``out_dir`` and records them in the prove
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -36,7 +34,7 @@ import numpy as np
 from lotusar.errors import ValidationError
 from lotusar.scenario.latency import LatencyBudget
 from lotusar.scenario.provenance import ProvenanceLedger
-from lotusar.timeutil import iso_utc, parse_utc, to_datetime64
+from lotusar.timeutil import iso_utc, parse_datetime64, parse_utc, to_datetime64
 
 SCALES = {
     # slc: SLC grid (lines = samples); background: routine requests; bandwidth: processed Doppler band
@@ -215,8 +213,8 @@ def _stage_simulate(res: ScenarioResult, fleet, plan: dict, cfg: dict, seed: int
     from lotusar.sar import io as sario
     from lotusar.sar.presets import SPEED_OF_LIGHT_M_S, get_preset
     from lotusar.sar.scene import PointTarget, SceneSpec
-    from lotusar.scenario.calibration import TRIHEDRAL_RCS_M2
     from lotusar.sar.simulate import simulate
+    from lotusar.scenario.calibration import TRIHEDRAL_RCS_M2
     from lotusar.scenario.geometry import sample_scene_on_sim_grid, steer_to_target
     from lotusar.scenario.scene import build_flood_scene, write_scene
 
@@ -261,12 +259,9 @@ def _stage_simulate(res: ScenarioResult, fleet, plan: dict, cfg: dict, seed: int
 
 def _tle_near(sat, when: str) -> tuple[str, str]:
     """The satellite's element set nearest in epoch to ``when`` as (line1, line2)."""
-    from lotusar.fleet.loader import _load_elements
-
-    sets = _load_elements(sat)
-    t = to_datetime64(parse_utc(when))
-    best = min(sets, key=lambda s: abs((s.epoch - t).astype("timedelta64[s]").astype(float)))
-    return best.line1, best.line2
+    t = parse_datetime64(when, "acquisition start")
+    best = min(sat.element_sets(), key=lambda s: abs((s.epoch - t).astype("timedelta64[s]").astype(float)))
+    return best.tle_lines()
 
 
 # --- stage 4 ----------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """Stages 1–2 of the scenario: the warning becomes an urgent request, planned by emergency
 re-planning into a committed routine plan (``lotusar.planning.tasking``).
 
-The planner's choice is checked against an independent computation: the earliest LOTUSat-1
-stripmap opportunity over the warning area from the orbit stage (``sar_opportunities``) in the
-request's window. ``planned_on_earliest`` is true when the planned acquisition lies on it.
+The request asks for LOTUSat-1's default SAR mode (``default_mode`` in the fleet file, the
+flood-mapping stripmap). The planner's choice is checked against an independent computation:
+the earliest opportunity in that mode over the warning area from the orbit stage
+(``sar_opportunities``) in the request's window. ``planned_on_earliest`` is true when the
+planned acquisition lies on it.
 """
 
 from __future__ import annotations
@@ -12,24 +14,30 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import numpy as np
-
+from lotusar.cliutil import to_json
+from lotusar.errors import LotusarError
+from lotusar.fileio import write_text_atomic
+from lotusar.fleet import Fleet
+from lotusar.orbit.access import sar_opportunities
+from lotusar.orbit.io import read_aoi
+from lotusar.planning.tasking import TaskingRequest, plan_requests, random_requests, replan
 from lotusar.timeutil import iso_utc, parse_utc
 
 URGENT_ID = "typhoon-flood-urgent"
+SATELLITE = "LOTUSat-1"
 VIETNAM_BBOX = (102.1, 8.4, 109.5, 23.4)
 
 
-def make_requests(aoi_path: Path, fleet, t_warn: datetime, plan_hours: float, n_background: int, seed: int):
+def make_requests(aoi_path: Path, fleet: Fleet, t_warn: datetime, plan_hours: float, n_background: int, seed: int):
     """(urgent request, routine requests) as planner models."""
-    from lotusar.planning.tasking import TaskingRequest, random_requests
-
     geo = json.loads(Path(aoi_path).read_text())
     geom = geo["features"][0]["geometry"] if geo.get("type") == "FeatureCollection" else geo
-    mode = fleet.satellite("LOTUSat-1").sar_mode("stripmap")
+    sat = fleet.satellite(SATELLITE)
+    mode_name = sat.default_sar_mode_name()
+    mode = sat.sar_mode(mode_name)
     t_end = t_warn + timedelta(hours=plan_hours)
     urgent = TaskingRequest(
-        id=URGENT_ID, aoi=geom, mode="stripmap", incidence_min_deg=mode.incidence_min_deg,
+        id=URGENT_ID, aoi=geom, mode=mode_name, incidence_min_deg=mode.incidence_min_deg,
         incidence_max_deg=mode.incidence_max_deg, look_side="any", pass_direction="any",
         earliest_start=iso_utc(t_warn), deadline=iso_utc(t_end), priority=1, weight=100.0,
         requester="national flood agency (typhoon warning)",
@@ -38,13 +46,10 @@ def make_requests(aoi_path: Path, fleet, t_warn: datetime, plan_hours: float, n_
     return urgent, background
 
 
-def earliest_opportunity(fleet, aoi_path: Path, start: datetime, end: datetime) -> dict | None:
-    """Earliest LOTUSat-1 stripmap opportunity over the area, from the orbit stage alone."""
-    from lotusar.orbit.access import sar_opportunities
-    from lotusar.orbit.io import read_aoi
-
-    sat = fleet.satellite("LOTUSat-1")
-    opps = sar_opportunities(sat, read_aoi(aoi_path), sat.sar_mode("stripmap"), start, end, look="both")
+def earliest_opportunity(fleet: Fleet, aoi_path: Path, start: datetime, end: datetime) -> dict | None:
+    """Earliest LOTUSat-1 opportunity in its default SAR mode over the area, from the orbit stage alone."""
+    sat = fleet.satellite(SATELLITE)
+    opps = sar_opportunities(sat.orbit(), read_aoi(aoi_path), sat.sar_mode(), start, end, look="both")
     opps = sorted(opps, key=lambda o: o.start)
     return opps[0].to_dict() if opps else None
 
@@ -55,11 +60,6 @@ def _dump(plan) -> dict:
 
 def plan_and_insert(fleet, t_warn: datetime, cfg: dict, req: dict, out_dir: Path) -> dict:
     """Plan the routine requests (committed plan), then insert the urgent one (re-plan)."""
-    from lotusar.cliutil import to_json
-    from lotusar.errors import LotusarError
-    from lotusar.fileio import write_text_atomic
-    from lotusar.planning.tasking import plan_requests, replan
-
     t_end = t_warn + timedelta(hours=cfg["plan_hours"])
     committed = plan_requests(req["background"], fleet, t_warn, t_end, time_limit_s=cfg["time_limit_s"])
     committed_path = write_text_atomic(Path(out_dir) / "plan_committed.json", to_json(_dump(committed)))
@@ -68,13 +68,15 @@ def plan_and_insert(fleet, t_warn: datetime, cfg: dict, req: dict, out_dir: Path
     plan_path = write_text_atomic(Path(out_dir) / "plan.json", to_json(plan_json))
     acqs = [a for a in plan_json["acquisitions"] if str(a["request_id"]).startswith(URGENT_ID)]
     if not acqs:
-        reason = next((u.get("reason") for u in plan_json.get("unplanned", []) if str(u.get("request_id")).startswith(URGENT_ID)), "unknown")
+        reason = next((u.get("reason") for u in plan_json.get("unplanned", [])
+                       if str(u.get("request_id")).startswith(URGENT_ID)), "unknown")
         raise LotusarError(f"the urgent request could not be planned: {reason}")
     acq = min(acqs, key=lambda a: a["start"])
     acq = {**acq, "satellite": acq["satellite"]}
     dl = _downlink_for(plan_json, acq)
     eo = earliest_opportunity(fleet, req["aoi_path"], t_warn, t_end)
-    on_earliest = bool(eo) and parse_utc(eo["start"]) - timedelta(seconds=60) <= parse_utc(acq["start"]) <= parse_utc(eo["end"]) + timedelta(seconds=60)
+    slack = timedelta(seconds=60)
+    on_earliest = bool(eo) and parse_utc(eo["start"]) - slack <= parse_utc(acq["start"]) <= parse_utc(eo["end"]) + slack
     return {"committed_path": committed_path, "plan_path": plan_path, "acquisition": acq, "downlink": dl,
             "earliest_opportunity": eo, "planned_on_earliest": on_earliest, "stability": plan_json.get("stability"),
             "plan": plan_json}
@@ -87,7 +89,5 @@ def _downlink_for(plan_json: dict, acq: dict) -> dict:
     tagged = [d for d in cands if acq["request_id"] in (d.get("request_ids") or [])]
     pick = min(tagged or cands, key=lambda d: d["start"], default=None)
     if pick is None:
-        from lotusar.errors import LotusarError
-
         raise LotusarError("the plan has no downlink for the urgent acquisition")
     return pick
