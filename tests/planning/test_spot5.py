@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import csv
 import itertools
-import math
 import json
+import math
 
 import numpy as np
 import pytest

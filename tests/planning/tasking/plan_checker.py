@@ -2,7 +2,9 @@
 
 Re-derives every constraint from the plan JSON, the fleet file (platform numbers, TLE text,
 stations) and skyfield (passes via ``EarthSatellite.find_events``):
-transitions, overlaps, duty cycle, recorder level (recomputed from acquisitions and
+transitions (roll and pitch: max(|Δroll|, |Δpitch|) at the roll rate after the mode-transition
+time; each take's pitch recomputed from skyfield's ITRS state at mid-take and the AOI centroid,
+and within the ±20° pitch limit), overlaps, duty cycle, recorder level (recomputed from acquisitions and
 downlinks), downlinks inside passes after the set-up time, antenna exclusivity, request
 windows/incidence/look side, strict priority, every request accounted for.
 Returns a list of violation strings (empty = valid).
@@ -10,12 +12,43 @@ Returns a list of violation strings (empty = valid).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import numpy as np
 
 SETUP_S = 60.0
 TOL_S = 1e-3
+MAX_PITCH_DEG = 20.0      # the planner's documented assumption (docs/planning_tasking.md)
+PITCH_TOL_DEG = 1.0       # SGP4 element set / centroid / Earth-model differences
+
+
+def _centroid_lonlat(aoi: dict) -> tuple[float, float]:
+    from shapely.geometry import shape
+
+    if aoi.get("type") == "Feature":
+        aoi = aoi["geometry"]
+    if aoi["type"] == "Point":
+        return float(aoi["coordinates"][0]), float(aoi["coordinates"][1])
+    c = shape(aoi).centroid
+    return c.x, c.y
+
+
+def skyfield_pitch_deg(fleet, sat_name: str, when: datetime, lon_deg: float, lat_deg: float) -> float:
+    """Angle between the line of sight to the target and the zero-Doppler plane (positive:
+    target ahead), from skyfield's ITRS position and velocity."""
+    from skyfield.api import EarthSatellite, load, wgs84
+    from skyfield.framelib import itrs
+
+    ts = load.timescale(builtin=True)
+    sat = _platforms(fleet)[sat_name]
+    w64 = np.datetime64(when.replace(tzinfo=None), "ns")
+    es = min(sat.element_sets(), key=lambda e: abs((e.epoch - w64).astype(np.int64)))
+    t = ts.from_datetime(when)
+    r, v = EarthSatellite(es.line1, es.line2, ts=ts).at(t).frame_xyz_and_velocity(itrs)
+    r_m, v_m_s = r.m, v.m_per_s
+    p = wgs84.latlon(lat_deg, lon_deg).itrs_xyz.m
+    los = (p - r_m) / np.linalg.norm(p - r_m)
+    return float(np.degrees(np.arcsin(np.dot(los, v_m_s / np.linalg.norm(v_m_s)))))
 
 
 def _t(s: str) -> datetime:
@@ -61,6 +94,7 @@ def check_plan(plan: dict, fleet, requests: list[dict] | None = None) -> list[st
     t1 = _t(plan["window"]["end"])
     sats = _platforms(fleet)
     reqs = {r["id"]: r for r in (requests if requests is not None else plan["requests"])}
+    subs = {r["id"]: r for r in plan.get("replan_state", {}).get("sub_requests", [])}
     acqs = plan["acquisitions"]
     dls = plan["downlinks"]
     for k in ("request_id", "satellite", "start", "end", "look_side", "incidence_deg", "volume_bits"):
@@ -93,6 +127,13 @@ def check_plan(plan: dict, fleet, requests: list[dict] | None = None) -> list[st
             bad.append(f"{a['request_id']}: incidence {a['incidence_deg']:.2f} outside [{lo:.2f}, {hi:.2f}]")
         if a["off_nadir_deg"] > sats[a["satellite"]].platform.max_roll_deg + 1e-6:
             bad.append(f"{a['request_id']}: off-nadir beyond max roll")
+        sub = subs.get(a.get("sub_request_id"), r)
+        lon_c, lat_c = _centroid_lonlat(sub["aoi"])
+        pitch = skyfield_pitch_deg(fleet, a["satellite"], s + (e - s) / 2, lon_c, lat_c)
+        if abs(pitch - a.get("pitch_deg", 0.0)) > PITCH_TOL_DEG:
+            bad.append(f"{a['request_id']}: pitch {a.get('pitch_deg', 0.0):.2f} deg, skyfield gives {pitch:.2f}")
+        if abs(pitch) > MAX_PITCH_DEG + PITCH_TOL_DEG:
+            bad.append(f"{a['request_id']}: pitch {pitch:.2f} deg beyond the ±{MAX_PITCH_DEG:g} deg limit")
         dur = (e - s).total_seconds()
         if abs(a["volume_bits"] - dur * mode.data_rate_bps) > 1e-6 * a["volume_bits"] + 1:
             bad.append(f"{a['request_id']}: volume {a['volume_bits']} != duration × data rate")
@@ -103,8 +144,9 @@ def check_plan(plan: dict, fleet, requests: list[dict] | None = None) -> list[st
         st = np.array([_sec(a["start"], t0) for a in A])
         en = np.array([_sec(a["end"], t0) for a in A])
         roll = np.array([(-1 if a["look_side"] == "left" else 1) * a["off_nadir_deg"] for a in A])
+        pitch = np.array([a.get("pitch_deg", 0.0) for a in A])
         for i in range(len(A) - 1):
-            need = p.mode_transition_s + abs(roll[i + 1] - roll[i]) / p.roll_rate_deg_s
+            need = p.mode_transition_s + max(abs(roll[i + 1] - roll[i]), abs(pitch[i + 1] - pitch[i])) / p.roll_rate_deg_s
             if st[i + 1] - en[i] < need - TOL_S:
                 bad.append(f"{name}: {A[i]['request_id']} → {A[i + 1]['request_id']}: gap {st[i + 1] - en[i]:.1f} s "
                            f"< transition {need:.1f} s")

@@ -6,8 +6,9 @@ import copy
 import json
 
 import pytest
-from conftest import END_1D, START
 from plan_checker import check_plan
+
+from conftest import END_1D, START
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ FIFO recorder / downlink timing against hand arithmetic, duty cycle and transiti
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -12,7 +12,7 @@ from lotusar.planning.tasking.candidates import Candidate, DownlinkWindow
 from lotusar.planning.tasking.core import ENERGY_STEP_S, Problem, SatParams, Schedule
 from lotusar.planning.tasking.requests import TaskingRequest
 
-T0 = datetime(2022, 10, 25, 12, tzinfo=timezone.utc)
+T0 = datetime(2022, 10, 25, 12, tzinfo=UTC)
 HOURS = 6
 
 

@@ -4,10 +4,10 @@ compete for the same slot; candidate physics (duration, volume, look-angle sign)
 from __future__ import annotations
 
 import pytest
-from conftest import END_1D, START
 
+from conftest import END_1D, START
 from lotusar.planning.tasking import TaskingRequest, plan_requests
-from lotusar.planning.tasking.candidates import MARGIN_S, MIN_DWELL_S
+from lotusar.planning.tasking.candidates import MARGIN_S, STRIP_MIN_DWELL_S, min_dwell_s
 
 # a point LOTUSat-1 images in the 1-day window (found by the CLI test's generator)
 P = [107.0, 16.5]
@@ -30,7 +30,8 @@ def test_candidate_physics(one, fleet):
     assert cands, "the test point must be visible in the window"
     mode = fleet.satellites[0].sar_mode("stripmap")
     for c in cands:
-        assert c.duration_s >= MIN_DWELL_S["stripmap"] + 2 * MARGIN_S - 1e-9
+        assert min_dwell_s(mode) == STRIP_MIN_DWELL_S     # the stripmap mode: one beam, no steering
+        assert c.duration_s >= STRIP_MIN_DWELL_S + 2 * MARGIN_S - 1e-9
         assert c.volume_bits == pytest.approx(c.duration_s * mode.data_rate_bps)
         assert mode.incidence_min_deg <= c.incidence_deg <= mode.incidence_max_deg
         assert (c.roll_deg < 0) == (c.look_side == "left")

@@ -6,8 +6,8 @@ import json
 import math
 
 import pytest
-from conftest import END_2D, START
 
+from conftest import END_2D, START
 from lotusar.errors import ValidationError
 from lotusar.planning.tasking.requests import (
     BBOX_VIETNAM,

@@ -7,8 +7,9 @@ import json
 from datetime import timedelta
 
 import pytest
-from conftest import START
 from plan_checker import check_plan
+
+from conftest import START
 
 
 @pytest.mark.slow

@@ -1,28 +1,77 @@
 """Candidate acquisitions (from the orbit stage's SAR opportunities) and downlink windows.
 
 A candidate is one way to satisfy one request: a satellite, an overflight, a look side, a
-time interval centred on the AOI crossing and the look angle. Its duration is the AOI's
-along-track extent divided by the ground speed (zero-Doppler times of the first and last AOI
-point, from :func:`lotusar.orbit.access.sar_opportunities`), at least the mode's minimum
-dwell (spotlight needs the whole synthetic aperture of the steered beam), plus a margin on
+time interval and the look angle. Its duration is the AOI's along-track extent divided by the
+ground speed (zero-Doppler times of the first and last AOI point, from
+:func:`lotusar.orbit.access.sar_opportunities`), at least the mode's minimum dwell (a steered
+spotlight needs the whole synthetic aperture, a burst mode one burst cycle), plus a margin on
 both sides. Its volume is duration × the mode's raw data rate.
+
+Time-flexible takes: an agile satellite can image the AOI before or after its zero-Doppler
+crossing by pitching the beam forward or backward (squinted acquisition). With ``t_ref`` the
+zero-Doppler time of the AOI centroid, ``R0`` the slant range there and ``v`` the satellite's
+speed relative to the ground (ITRS), a take centred at ``t`` looks with pitch
+
+    pitch(t) = atan(v (t_ref − t) / R0)        (positive: looking forward)
+
+and the take may start anywhere in ``[window_start_s, window_end_s]``, where |pitch| ≤
+``MAX_PITCH_DEG`` (and inside the request's window). ``start_s`` is the position the
+candidate is placed at (by default the one nearest to zero pitch); :meth:`Candidate.at`
+slides it.
 
 Times inside the planner are float seconds from the plan epoch (the window start).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-# minimum dwell per mode (s): spotlight = time to sweep the steered beam over a 10 km scene
-# and form the 1 m aperture; ScanSAR = one full burst cycle over all sub-swaths (assumptions)
-MIN_DWELL_S = {"spotlight": 10.0, "stripmap": 2.0, "scansar": 6.0}
+from lotusar.constants import WGS84_A_M, WGS84_B_M
+from lotusar.geodesy import geodetic_to_ecef
+from lotusar.orbit import frames
+from lotusar.orbit.access import sar_opportunities
+from lotusar.orbit.passes import find_passes
+from lotusar.orbit.propagate import sunlit, teme_states
+from lotusar.timeutil import to_datetime64
+
+# minimum dwell (s), from the mode's parameters (assumptions): a steered spotlight (a mode with
+# a scene length) sweeps its beam over the scene to form the full aperture; a burst mode
+# (``burst_cycle_s`` given, or a multi-beam swath wider than one beam can illuminate) needs one
+# full burst cycle over all sub-swaths; otherwise (stripmap) a short minimum take.
+STEERED_MIN_DWELL_S = 10.0
+BURST_MIN_DWELL_S = 6.0
+SINGLE_BEAM_MAX_SWATH_KM = 30.0
+STRIP_MIN_DWELL_S = 2.0
 MARGIN_S = 1.0                 # before and after each acquisition (instrument start / stop)
 DOWNLINK_SETUP_S = 60.0        # antenna acquisition + carrier lock after AOS
 PASS_GUARD_S = 2.0             # margin inside [AOS + set-up, LOS] for pass-time differences between tools (< 1 s)
 PREFILTER_STEP_S = 30.0
+# ASSUMPTION: the bus pitches the beam up to ±20° (squinted SAR take; the SAR processor
+# handles this squint) at the same rate as it rolls (same reaction wheels).
+MAX_PITCH_DEG = 20.0
+MEAN_EARTH_RADIUS_M = (2.0 * WGS84_A_M + WGS84_B_M) / 3.0   # IUGG mean radius R1
+
+
+def mode_kind(mode) -> str:
+    """How a fleet SAR mode images, from its parameters (never its name): ``strip`` (one beam,
+    no steering), ``steered`` (a scene length: spotlight-like) or ``burst`` (a burst cycle, or a
+    swath wider than one beam covers: ScanSAR-like)."""
+    if mode.burst_cycle_s is not None or (mode.scene_length_km is None and mode.swath_km > SINGLE_BEAM_MAX_SWATH_KM):
+        return "burst"
+    if mode.scene_length_km is not None:
+        return "steered"
+    return "strip"
+
+
+def min_dwell_s(mode) -> float:
+    """Shortest take of a fleet SAR mode (see the constants above)."""
+    if mode.burst_cycle_s is not None:
+        return float(mode.burst_cycle_s)
+    return {"steered": STEERED_MIN_DWELL_S, "burst": BURST_MIN_DWELL_S}.get(mode_kind(mode), STRIP_MIN_DWELL_S)
 
 
 @dataclass
@@ -40,6 +89,12 @@ class Candidate:
     mode: str
     priority: int
     weight: float
+    t_ref_s: float | None = None          # zero-Doppler time of the AOI centroid (None: fixed take)
+    slant_range_m: float = 0.0            # slant range at t_ref
+    speed_m_s: float = 0.0                # satellite speed relative to the ground
+    orbit_rate_rad_s: float = 0.0         # angular rate of the velocity direction (|r × v| / |r|²)
+    window_start_s: float | None = None   # earliest start (|pitch| ≤ MAX_PITCH_DEG, request window)
+    window_end_s: float | None = None     # latest start
 
     @property
     def roll_deg(self) -> float:
@@ -50,10 +105,38 @@ class Candidate:
     def duration_s(self) -> float:
         return self.end_s - self.start_s
 
+    @property
+    def pitch_deg(self) -> float:
+        """Beam pitch of the take as placed (0 for a fixed take)."""
+        return float(pitch_at(self, self.start_s))
+
+    @property
+    def slidable(self) -> bool:
+        return self.window_start_s is not None and self.window_end_s is not None \
+            and self.window_end_s > self.window_start_s
+
+    def at(self, start_s: float) -> Candidate:
+        """The same take slid to start at ``start_s`` (same idx, same duration and volume)."""
+        d = self.duration_s
+        s = round(float(start_s), 3)
+        return dataclasses.replace(self, start_s=s, end_s=round(s + d, 3))
+
     def to_json_dict(self) -> dict:
         return {k: getattr(self, k) for k in (
             "request_id", "satellite", "start_s", "end_s", "look_side", "direction", "incidence_deg",
-            "off_nadir_deg", "volume_bits", "mode", "priority", "weight")}
+            "off_nadir_deg", "volume_bits", "mode", "priority", "weight", "t_ref_s", "slant_range_m",
+            "speed_m_s", "orbit_rate_rad_s", "window_start_s", "window_end_s")}
+
+
+def pitch_at(c: Candidate, start_s):
+    """Pitch (deg) of take ``c`` started at ``start_s`` (scalar or array)."""
+    if c.t_ref_s is None or c.slant_range_m <= 0.0:
+        return np.zeros_like(np.asarray(start_s, float))
+    dt = c.t_ref_s - (np.asarray(start_s, float) + 0.5 * (c.end_s - c.start_s))
+    # straight-line squint, less the turn of the velocity along the curved orbit (the line of
+    # sight is ~cos(off-nadir) downward, the velocity tilts up by ω Δt before the crossing)
+    return np.degrees(np.arctan2(c.speed_m_s * dt, c.slant_range_m)
+                      - c.orbit_rate_rad_s * dt * np.cos(np.radians(c.off_nadir_deg)))
 
 
 @dataclass
@@ -82,6 +165,27 @@ def _s(t64, epoch64) -> float:
     return float((np.datetime64(t64, "ns") - epoch64).astype(np.int64)) / 1e9
 
 
+def take_window(centre_s: float, dwell_s: float, t_ref_s: float, slant_range_m: float, speed_m_s: float,
+                turn_rad_s: float, rel_s: float, deadline_s: float):
+    """(earliest start, latest start, preferred start) of a take of ``dwell_s`` whose zero-pitch
+    centre is ``centre_s``: |pitch| ≤ MAX_PITCH_DEG at the take's centre and the take inside
+    [rel_s, deadline_s]; the preferred start is the one nearest to zero pitch. Millisecond grid
+    (the plan file's ISO times carry exact values). None when no start is possible."""
+    # |atan(v Δt / R0) − turn Δt| ≤ MAX_PITCH_DEG: the straight-line bound, widened by the turn
+    half = slant_range_m * math.tan(math.radians(MAX_PITCH_DEG)) / max(speed_m_s, 1.0)
+    for _ in range(3):
+        half = slant_range_m * math.tan(math.radians(MAX_PITCH_DEG) + turn_rad_s * half) / max(speed_m_s, 1.0)
+    # pitch is measured at the take's centre from t_ref; keep |t_ref − centre| ≤ half
+    lo = t_ref_s - half - 0.5 * dwell_s
+    hi = t_ref_s + half - 0.5 * dwell_s
+    ws = math.ceil(max(lo, rel_s) * 1000.0) / 1000.0
+    we = math.floor(min(hi, deadline_s - dwell_s) * 1000.0) / 1000.0
+    if we < ws:
+        return None
+    s0 = round(min(max(centre_s - 0.5 * dwell_s, ws), we), 3)
+    return ws, we, s0
+
+
 def sar_satellites(fleet):
     return [s for s in fleet.satellites if s.sar_payload() is not None and s.status != "reentered"]
 
@@ -92,10 +196,8 @@ def _near_windows(sat, epoch64, end_s, polys, inc_max_deg, pad_s=90.0):
 
     ``direction`` (+1 ascending, −1 descending) and ``side`` (+1 right, −1 left) are taken at the
     sample nearest to the centroid; they let the caller skip overflights a request excludes.
+    ``speed`` is the satellite's ITRS speed there (relative to the ground, for the pitch model).
     """
-    from lotusar.orbit import frames
-    from lotusar.orbit.propagate import teme_states
-
     n = int(np.ceil(end_s / PREFILTER_STEP_S)) + 1
     ts = np.arange(n) * PREFILTER_STEP_S
     grid = epoch64 + (ts * 1e9).astype(np.int64).astype("timedelta64[ns]")
@@ -104,12 +206,12 @@ def _near_windows(sat, epoch64, end_s, polys, inc_max_deg, pad_s=90.0):
     r, v = frames.teme_to_itrs(rt, vt, sc)
     lon = np.array([p.centroid.x for p in polys])
     lat = np.array([p.centroid.y for p in polys])
-    P = frames.geodetic_to_itrs(lat, lon, np.zeros(lon.size))
+    P = geodetic_to_ecef(lat_deg=lat, lon_deg=lon, height_m=np.zeros(lon.size))
     radius_m = np.array([0.5 * np.hypot((p.bounds[2] - p.bounds[0]) * np.cos(np.radians(p.centroid.y)),
                                         p.bounds[3] - p.bounds[1]) * 111_195.0 for p in polys])
-    hmax = float(np.nanmax(np.linalg.norm(r, axis=-1))) - 6_356_752.0
+    hmax = float(np.nanmax(np.linalg.norm(r, axis=-1))) - WGS84_B_M
     # slant range at the incidence limit on a sphere (law of sines) + travel of one grid step
-    re = 6_371_000.0
+    re = MEAN_EARTH_RADIUS_M
     inc = np.radians(np.minimum(np.asarray(inc_max_deg, float) + 5.0, 85.0))
     eta = np.arcsin(re * np.sin(inc) / (re + hmax))
     rng_max = re * np.sin(inc - eta) / np.sin(eta) + 8e3 * PREFILTER_STEP_S + radius_m
@@ -132,6 +234,8 @@ def _near_windows(sat, epoch64, end_s, polys, inc_max_deg, pad_s=90.0):
         for w, i in zip(wins, best):
             w.append(1 if v[i, 2] > 0 else -1)
             w.append(1 if float(np.dot(P[k] - r[i], vxr[i])) > 0 else -1)
+            w.append(float(np.linalg.norm(v[i])))
+            w.append(float(np.linalg.norm(np.cross(r[i], v[i])) / np.dot(r[i], r[i])))
         out.append(wins)
     return out
 
@@ -141,9 +245,6 @@ def request_candidates(requests, fleet, epoch, end, start_idx: int = 0, progress
 
     ``progress(done, total)`` is called after each request when given.
     """
-    from lotusar.orbit.access import sar_opportunities
-    from lotusar.timeutil import to_datetime64
-
     epoch64 = to_datetime64(epoch)
     end_s = (end - epoch).total_seconds()
     sats = sar_satellites(fleet)
@@ -185,7 +286,7 @@ def request_candidates(requests, fleet, epoch, end, start_idx: int = 0, progress
             n_roll = 0
             want_dir = {"ascending": 1, "descending": -1}.get(req.pass_direction)
             want_side = {"right": 1, "left": -1}.get(look)
-            for a, b, w_dir, w_side in near[sat.name][k]:
+            for a, b, w_dir, w_side, speed, rate in near[sat.name][k]:
                 if (want_dir is not None and w_dir != want_dir) or (want_side is not None and w_side != want_side):
                     continue
                 a2, b2 = max(a, rel_s - 300.0, 0.0), min(b, dl_s + 300.0, end_s)
@@ -208,20 +309,20 @@ def request_candidates(requests, fleet, epoch, end, start_idx: int = 0, progress
                         n_roll += 1
                         continue
                     t0, t1 = _s(o.start, epoch64), _s(o.end, epoch64)
-                    dwell = max(t1 - t0, MIN_DWELL_S.get(req.mode, 2.0)) + 2 * MARGIN_S
-                    c = 0.5 * (t0 + t1)
-                    # millisecond grid: the plan file's ISO times then carry the exact values
-                    dwell = round(dwell, 3)
-                    s0 = round(c - dwell / 2, 3)
-                    s1 = round(s0 + dwell, 3)
-                    dwell = s1 - s0
-                    if s0 < rel_s or s1 > dl_s:
+                    t_ref = _s(o.centroid_time, epoch64)
+                    dwell = round(max(t1 - t0, min_dwell_s(mode)) + 2 * MARGIN_S, 3)
+                    window = take_window(0.5 * (t0 + t1), dwell, t_ref, float(o.slant_range_centroid_m), speed,
+                                         rate * math.cos(math.radians(o.off_nadir_centroid_deg)), rel_s, dl_s)
+                    if window is None:
                         continue
+                    ws, we, s0 = window
                     rc.candidates.append(Candidate(
-                        idx=idx, request_id=req.id, satellite=sat.name, start_s=s0, end_s=s1,
+                        idx=idx, request_id=req.id, satellite=sat.name, start_s=s0, end_s=round(s0 + dwell, 3),
                         look_side=o.look_side, direction=o.direction, incidence_deg=o.incidence_centroid_deg,
                         off_nadir_deg=o.off_nadir_centroid_deg, volume_bits=dwell * float(mode.data_rate_bps),
-                        mode=req.mode, priority=req.priority, weight=req.weight))
+                        mode=req.mode, priority=req.priority, weight=req.weight, t_ref_s=t_ref,
+                        slant_range_m=float(o.slant_range_centroid_m), speed_m_s=speed, orbit_rate_rad_s=rate,
+                        window_start_s=ws, window_end_s=we))
                     idx += 1
             if n_opp == 0:
                 reasons.append(f"no opportunity in its window on {sat.name} (incidence {lo:g}-{hi:g} deg, "
@@ -247,9 +348,6 @@ def downlink_windows(fleet, epoch, end, setup_s: float = DOWNLINK_SETUP_S) -> li
     taken first come (by AOS) and later overlapping ones start after the earlier LOS plus the
     set-up time (or are dropped when less than a minute is left).
     """
-    from lotusar.orbit.passes import find_passes
-    from lotusar.timeutil import to_datetime64
-
     sats = sar_satellites(fleet)
     if not sats or not fleet.stations:
         return []
@@ -278,9 +376,6 @@ def downlink_windows(fleet, epoch, end, setup_s: float = DOWNLINK_SETUP_S) -> li
 
 def sunlit_grid(sat, epoch, end, step_s: float = 60.0):
     """(t_s, sunlit bool) on a regular grid covering [epoch, end] (eclipse from the orbit stage)."""
-    from lotusar.orbit.propagate import sunlit
-    from lotusar.timeutil import to_datetime64
-
     end_s = (end - epoch).total_seconds()
     n = int(np.ceil(end_s / step_s)) + 1
     ts = np.arange(n) * step_s

@@ -6,7 +6,6 @@ The coordinator mounts these on the ``lotusar plan`` Typer app with ``register(p
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -148,9 +147,9 @@ def requests_validate(
 def solve_cmd(
     requests: Path = typer.Option(..., "--requests", help="requests JSON / GeoJSON"),
     out: Path = typer.Option(..., "--out", help="plan JSON to write"),
-    fleet: Optional[Path] = typer.Option(None, "--fleet", help="fleet TOML (default: embedded fleet)"),
-    start: Optional[str] = typer.Option(None, "--start", help="window start (default: fleet reference epoch)"),
-    end: Optional[str] = typer.Option(None, "--end", help="window end (default: start + 1 day)"),
+    fleet: Path | None = typer.Option(None, "--fleet", help="fleet TOML (default: embedded fleet)"),
+    start: str | None = typer.Option(None, "--start", help="window start (default: fleet reference epoch)"),
+    end: str | None = typer.Option(None, "--end", help="window end (default: start + 1 day)"),
     time_limit_s: float = typer.Option(10.0, "--time-limit-s", help="solver time limit (anytime)"),
     no_cpsat: bool = typer.Option(False, "--no-cpsat", help="heuristic only"),
     gantt: bool = typer.Option(True, "--gantt/--no-gantt", help="write <out>_gantt.png"),
@@ -188,7 +187,7 @@ def replan_cmd(
     plan: Path = typer.Option(..., "--plan", help="committed plan JSON (from `lotusar plan solve`)"),
     add: Path = typer.Option(..., "--add", help="urgent requests JSON / GeoJSON"),
     out: Path = typer.Option(..., "--out", help="new plan JSON to write"),
-    fleet: Optional[Path] = typer.Option(None, "--fleet", help="fleet TOML (default: the plan's)"),
+    fleet: Path | None = typer.Option(None, "--fleet", help="fleet TOML (default: the plan's)"),
     time_limit_s: float = typer.Option(5.0, "--time-limit-s"),
     keep_priority: bool = typer.Option(False, "--keep-priority", help="do not raise the new requests to emergency priority 0"),
     gantt: bool = typer.Option(True, "--gantt/--no-gantt"),

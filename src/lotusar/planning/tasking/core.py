@@ -4,9 +4,12 @@ Constraints (one satellite at a time; satellites only share station antennas, wh
 downlink windows already resolve, see :func:`candidates.downlink_windows`):
 
 * one acquisition at a time; between consecutive acquisitions a and b,
-  ``b.start − a.end ≥ mode_transition_s + |roll_b − roll_a| / roll_rate_deg_s`` (signed roll:
-  left looks negative). The condition on consecutive pairs implies it for every pair (triangle
-  inequality), so the CP-SAT model uses pairwise exclusions;
+  ``b.start − a.end ≥ mode_transition_s + max(|roll_b − roll_a|, |pitch_b − pitch_a|) / rate``
+  (signed roll: left looks negative; pitch of the take as placed, see
+  :mod:`candidates`; roll and pitch slew simultaneously at ``roll_rate_deg_s``, so the
+  slowest axis sets the time). The attitude distance is a metric, so the condition on
+  consecutive pairs implies it for every pair (triangle inequality) and the CP-SAT model uses
+  pairwise exclusions;
 * duty cycle: the imaging seconds inside ANY interval of one orbital period are at most
   ``max_imaging_s_per_orbit`` (a sliding window, so no orbit numbering convention is needed;
   its maximum is reached by a window starting at an acquisition start);
@@ -30,10 +33,15 @@ Imaging while dumping is allowed (separate X-band chain; the power of both is co
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from lotusar.planning.tasking.candidates import pitch_at, sunlit_grid
+
+SLIDE_STEP_S = 0.5         # start grid when sliding a take inside its window
+SLIDE_TRIES = 4            # exact checks per slide attempt (positions nearest the preferred start)
 MIN_SOC_FRACTION = 0.2    # depth-of-discharge limit (80 %), assumption for Li-ion LEO cycling
 ENERGY_STEP_S = 60.0
 
@@ -57,8 +65,6 @@ class SatParams:
 
     @classmethod
     def from_satellite(cls, sat, epoch, end):
-        from lotusar.planning.tasking.candidates import sunlit_grid
-
         p = sat.platform
         sets = sat.element_sets()
         n_rad_min = float(sets[0].satrec.no_kozai)          # rad/min
@@ -69,7 +75,9 @@ class SatParams:
                    float(p.imaging_power_w), float(p.downlink_power_w), ts, lit)
 
     def transition_s(self, a, b) -> float:
-        return self.mode_transition_s + abs(b.roll_deg - a.roll_deg) / self.roll_rate_deg_s
+        """Settling + slew time between takes a and b (roll and pitch slew together)."""
+        return self.mode_transition_s + max(abs(b.roll_deg - a.roll_deg), abs(b.pitch_deg - a.pitch_deg)) \
+            / self.roll_rate_deg_s
 
 
 @dataclass
@@ -113,6 +121,30 @@ class Problem:
             if second.start_s - first.end_s < sp.transition_s(first, second) - 1e-9:
                 out.append(a)
         return out
+
+    def free_starts(self, acqs, c, prefer_s: float | None = None) -> np.ndarray:
+        """Starts in ``c``'s window (``SLIDE_STEP_S`` grid, its ends and its current start) at
+        which it has no overlap/transition conflict with ``acqs``, nearest to ``prefer_s``
+        (default: its current start) first."""
+        if not c.slidable:
+            return np.array([c.start_s]) if not self.timeline_blockers(acqs, c) else np.empty(0)
+        sp = self.sats[c.satellite]
+        ws, we = c.window_start_s, c.window_end_s
+        grid = np.unique(np.round(np.concatenate([np.arange(ws, we, SLIDE_STEP_S), [we, c.start_s]]), 3))
+        grid = grid[(grid >= ws) & (grid <= we)]
+        d = c.duration_s
+        pitch = pitch_at(c, grid)
+        ok = np.ones(grid.size, bool)
+        reach = sp.mode_transition_s + 180.0 / max(sp.roll_rate_deg_s, 1e-9)
+        for a in acqs:
+            if a.idx == c.idx or a.end_s < ws - reach or a.start_s > we + d + reach:
+                continue
+            need = sp.mode_transition_s + np.maximum(abs(a.roll_deg - c.roll_deg), np.abs(a.pitch_deg - pitch)) \
+                / sp.roll_rate_deg_s
+            ok &= (grid - a.end_s >= need - 1e-9) | (a.start_s - grid - d >= need - 1e-9)
+        free = grid[ok]
+        ref = c.start_s if prefer_s is None else prefer_s
+        return free[np.argsort(np.abs(free - ref), kind="stable")]
 
     def evaluate(self, sat: str, acqs, full: bool = False) -> SatEval:
         """Check every constraint of one satellite's acquisition list (any order)."""
@@ -243,7 +275,7 @@ class Schedule:
         self.sel: dict[str, object] = {}
         self.by_sat: dict[str, list] = {s: [] for s in problem.sats}
 
-    def copy(self) -> "Schedule":
+    def copy(self) -> Schedule:
         n = Schedule(self.p)
         n.sel = dict(self.sel)
         n.by_sat = {k: list(v) for k, v in self.by_sat.items()}
@@ -258,17 +290,30 @@ class Schedule:
         self.by_sat[c.satellite] = [a for a in self.by_sat[c.satellite] if a.idx != c.idx]
         return c
 
-    def try_add(self, c):
-        """Insert ``c`` if every constraint of its satellite still holds; (ok, reason, blockers)."""
+    def try_add(self, c, slide: bool = True, prefer_s: float | None = None):
+        """Insert ``c`` if every constraint of its satellite still holds, sliding it inside its
+        window when it conflicts where it is (``slide``); (ok, reason, blockers). The reason and
+        blockers are those of ``c`` where it was given."""
         acqs = self.by_sat[c.satellite]
         bl = self.p.timeline_blockers(acqs, c)
-        if bl:
-            return False, "conflict", bl
-        ev = self.p.evaluate(c.satellite, acqs + [c])
-        if not ev.ok:
-            return False, ev.reason, ev.blockers
-        self.add(c)
-        return True, None, []
+        if not bl:
+            ev = self.p.evaluate(c.satellite, acqs + [c])
+            if ev.ok:
+                self.add(c)
+                return True, None, []
+            if not slide or not c.slidable or ev.reason != "no downlink in time":
+                return False, ev.reason, ev.blockers
+            why, blockers = ev.reason, ev.blockers
+        else:
+            why, blockers = "conflict", bl
+            if not slide or not c.slidable:
+                return False, why, blockers
+        for s in self.p.free_starts(acqs, c, prefer_s)[:SLIDE_TRIES]:
+            cc = c.at(float(s))
+            if self.p.evaluate(c.satellite, acqs + [cc]).ok:
+                self.add(cc)
+                return True, None, []
+        return False, why, blockers
 
     def key(self):
         """Lexicographic value: per priority level (ascending), the summed weight planned."""
@@ -318,8 +363,6 @@ def greedy(problem: Problem, sched: Schedule | None = None, ids=None) -> Schedul
 def local_search(problem: Problem, sched: Schedule, max_rounds: int = 2, deadline_t: float | None = None) -> Schedule:
     """Ejection chains of depth one: insert an unplanned request by moving the acquisitions that
     block it to other candidates of theirs (never dropping any). Keeps the schedule valid."""
-    import time
-
     for _ in range(max_rounds):
         improved = False
         for rid in request_order(problem, [i for i in problem.order if i not in sched.sel]):
@@ -416,6 +459,184 @@ def insert_with_eviction(problem: Problem, sched: Schedule, rid: str, earliest_o
             return True, lost
         if earliest_only:
             break
+    return False, []
+
+
+def _pass_groups(cands) -> list[list]:
+    groups: list[list] = []
+    for c in sorted(cands, key=lambda c: c.start_s):
+        if groups and c.start_s - groups[-1][0].start_s < PASS_GAP_S:
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+    return groups
+
+
+def _conflict_sets(problem: Problem, sched: Schedule, c, limit: int = 6):
+    """Positions of ``c`` in its window with the fewest distinct timeline conflicts:
+    [(start_s, [blocking acquisitions])], smallest sets first, one position per set (the
+    one nearest to zero pitch)."""
+    acqs = sched.by_sat[c.satellite]
+    if c.slidable:
+        grid = np.unique(np.round(np.concatenate([np.arange(c.window_start_s, c.window_end_s, SLIDE_STEP_S),
+                                                  [c.window_end_s, c.start_s]]), 3))
+    else:
+        grid = np.array([c.start_s])
+    seen: dict[frozenset, tuple] = {}
+    for s in grid:
+        cc = c.at(float(s))
+        bl = problem.timeline_blockers(acqs, cc)
+        key = frozenset(b.idx for b in bl)
+        score = abs(cc.pitch_deg)
+        if key not in seen or score < seen[key][0]:
+            seen[key] = (score, float(s), bl)
+    ranked = sorted(seen.values(), key=lambda v: (len(v[2]), sum(b.weight for b in v[2]), v[0]))
+    return [(s, bl) for _, s, bl in ranked[:limit]]
+
+
+def _fits_before(problem: Problem, a, b) -> bool:
+    return b.start_s - a.end_s >= problem.sats[a.satellite].transition_s(a, b) - 1e-9
+
+
+def _slide_to_fit(problem: Problem, a, other, before: bool):
+    """``a`` slid (inside its window, away from ``other``: earlier when it comes ``before`` it,
+    later otherwise) by the least amount that makes the pair fit; None when impossible."""
+    if not a.slidable:
+        return None
+    sp = problem.sats[a.satellite]
+    if before:
+        grid = np.round(np.arange(a.start_s, a.window_start_s - 1e-9, -SLIDE_STEP_S), 3)
+    else:
+        grid = np.round(np.arange(a.start_s, a.window_end_s + 1e-9, SLIDE_STEP_S), 3)
+    if grid.size == 0:
+        return None
+    d = a.duration_s
+    dp = np.abs(pitch_at(a, grid) - other.pitch_deg)
+    need = sp.mode_transition_s + np.maximum(abs(a.roll_deg - other.roll_deg), dp) / sp.roll_rate_deg_s
+    ok = (other.start_s - (grid + d) >= need - 1e-9) if before else (grid - other.end_s >= need - 1e-9)
+    k = np.flatnonzero(ok)
+    return a.at(float(grid[k[0]])) if k.size else None
+
+
+def _push(problem: Problem, acqs, cc):
+    """Make room for ``cc`` by sliding its neighbours away from it inside their own windows
+    (a block shift: each one only as far as needed). {idx: slid take} or None."""
+    acqs = sorted((a for a in acqs if a.idx != cc.idx), key=lambda a: a.start_s)
+    moved: dict = {}
+    for side in (True, False):
+        chain = [a for a in acqs if (a.start_s <= cc.start_s) == side]
+        chain = chain[::-1] if side else chain
+        ref = cc
+        for a in chain:
+            if (_fits_before(problem, a, ref) if side else _fits_before(problem, ref, a)):
+                break
+            a2 = _slide_to_fit(problem, a, ref, side)
+            if a2 is None:
+                return None
+            moved[a.idx] = a2
+            ref = a2
+    return moved
+
+
+def _push_options(problem: Problem, sched: Schedule, c, limit: int = 4):
+    """Insert ``c`` without dropping anything by pushing its neighbours inside their windows:
+    [(n moved, |pitch|, trial)], best first, exact-checked."""
+    acqs = sched.by_sat[c.satellite]
+    if c.slidable:
+        grid = np.unique(np.round(np.concatenate([np.arange(c.window_start_s, c.window_end_s, SLIDE_STEP_S),
+                                                  [c.window_end_s, c.start_s]]), 3))
+    else:
+        grid = np.array([c.start_s])
+    found = []
+    for s in grid:
+        cc = c.at(float(s))
+        moved = _push(problem, acqs, cc)
+        if moved is not None:
+            found.append((len(moved), abs(cc.pitch_deg), float(s), moved))
+    found.sort(key=lambda f: f[:3])
+    out = []
+    for n, pitch, s, moved in found[:limit]:
+        trial = sched.copy()
+        by_rid = {a.idx: a.request_id for a in acqs}
+        for idx, a2 in moved.items():
+            trial.remove(by_rid[idx])
+            trial.add(a2)
+        if trial.try_add(c.at(s), slide=False)[0]:
+            out.append((n, pitch, trial))
+            break
+    return out
+
+
+def _stable_options(problem: Problem, sched: Schedule, c, priority: int):
+    """Ways to insert candidate ``c`` (yielded as (cost, trial schedule, lost ids)), cost =
+    (committed takes dropped, committed takes moved, weight dropped, |pitch|)."""
+    trial = sched.copy()
+    if trial.try_add(c)[0]:
+        yield (0, 0, 0.0, abs(trial.sel[c.request_id].pitch_deg)), trial, []
+        return
+    for n, pitch, trial in _push_options(problem, sched, c):
+        yield (0, n, 0.0, pitch), trial, []
+    for s, bl in _conflict_sets(problem, sched, c):
+        if not bl:
+            continue
+        trial = sched.copy()
+        for b in bl:
+            trial.remove(b.request_id)
+        if not trial.try_add(c.at(s), slide=False)[0]:
+            continue
+        dropped, moved, w_lost, lost = 0, 0, 0.0, []
+        for b in sorted(bl, key=lambda b: (b.priority, -b.weight, b.start_s)):
+            # slide it inside its own window first (nearest its committed start), else another pass
+            if trial.try_add(b, prefer_s=b.start_s)[0] or any(
+                    trial.try_add(alt)[0] for alt in problem.cands_by_req[b.request_id] if alt.idx != b.idx):
+                moved += 1
+                continue
+            # another of its candidates, pushing the takes there inside their windows
+            pushed = next((o for alt in problem.cands_by_req[b.request_id] if alt.idx != b.idx
+                           for o in _push_options(problem, trial, alt)), None)
+            if pushed is not None:
+                moved += 1 + pushed[0]
+                trial = pushed[2]
+            elif b.priority > priority:
+                dropped += 1
+                w_lost += b.weight
+                lost.append(b.request_id)
+            else:
+                break
+        else:
+            yield (dropped, moved, w_lost, abs(trial.sel[c.request_id].pitch_deg)), trial, lost
+    # not a timeline conflict (recorder, energy, duty cycle, latency): evict lower priority
+    res = _insert_evicting(problem, sched, c, priority)
+    if res is not None:
+        trial, evicted = res
+        lost = [v for v in request_order(problem, evicted)
+                if not any(trial.try_add(alt)[0] for alt in problem.cands_by_req[v])]
+        yield ((len(lost), len(evicted) - len(lost), sum(problem.requests[v].weight for v in lost),
+                abs(trial.sel[c.request_id].pitch_deg)), trial, lost)
+
+
+def insert_stable(problem: Problem, sched: Schedule, rid: str):
+    """Plan ``rid`` on its EARLIEST feasible overflight (sliding it inside its window), then with
+    the fewest committed takes dropped, then the fewest moved (slid in their own windows or to
+    another of their candidates); only acquisitions of strictly lower priority may be dropped.
+    Returns (ok, ids dropped)."""
+    req = problem.requests[rid]
+    for g in _pass_groups(problem.cands_by_req.get(rid, [])):
+        best = None
+        for c in g:
+            for cost, trial, lost in _stable_options(problem, sched, c, req.priority):
+                if best is None or cost < best[0]:
+                    best = (cost, trial, lost)
+                if cost[:2] == (0, 0):
+                    break
+        if best is not None:
+            _, trial, lost = best
+            for vid in lost:
+                problem.reasons[vid] = (f"conflict with request {req.root_id} of higher priority "
+                                        f"({req.priority}) inserted by re-planning")
+            problem.reasons.pop(rid, None)
+            sched.sel, sched.by_sat = trial.sel, trial.by_sat
+            return True, lost
     return False, []
 
 

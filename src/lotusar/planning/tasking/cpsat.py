@@ -17,24 +17,25 @@ import math
 import time
 
 import numpy as np
+from ortools.sat.python import cp_model
+
+from lotusar.planning.tasking.core import Schedule
 
 VOL_UNIT = 1e6   # bits per integer unit in the model (Mbit)
 T_UNIT = 10.0    # model time units per second (duty cycle)
 
 
 def cpsat_improve(problem, sched, time_limit_s: float, workers: int = 2):
-    from ortools.sat.python import cp_model
-
-    from lotusar.planning.tasking.core import Schedule
-
     t0 = time.perf_counter()
-    cands = [c for cs in problem.cands_by_req.values() for c in cs]
+    # the incumbent's takes where they are placed (possibly slid), the others where they start
+    placed = {c.idx: c for c in sched.sel.values()}
+    cands = [placed.get(c.idx, c) for cs in problem.cands_by_req.values() for c in cs]
     info = {"n_vars": len(cands), "levels": [], "used": False}
     if not cands:
         return sched, info
     m = cp_model.CpModel()
     x = {c.idx: m.NewBoolVar(f"x{c.idx}") for c in cands}
-    for rid, cs in problem.cands_by_req.items():
+    for cs in problem.cands_by_req.values():
         if len(cs) > 1:
             m.AddAtMostOne(x[c.idx] for c in cs)
     for sat, sp in problem.sats.items():

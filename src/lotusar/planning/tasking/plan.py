@@ -10,20 +10,38 @@ import math
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 
 from lotusar.errors import ValidationError
+from lotusar.fleet import load_fleet
 from lotusar.planning.tasking.candidates import (
     DOWNLINK_SETUP_S,
-    Candidate,
-    DownlinkWindow,
+    MAX_PITCH_DEG,
     downlink_windows,
     request_candidates,
     sar_satellites,
 )
-from lotusar.planning.tasking.core import MIN_SOC_FRACTION, Problem, SatParams, Schedule
-from lotusar.planning.tasking.requests import TaskingRequest, expand_repeats, split_request, track_tilt_deg
+from lotusar.planning.tasking.core import (
+    MIN_SOC_FRACTION,
+    Problem,
+    SatParams,
+    Schedule,
+    explain,
+    greedy,
+    local_search,
+    priority_repair,
+)
+from lotusar.planning.tasking.cpsat import cpsat_improve
+from lotusar.planning.tasking.requests import (
+    TaskingRequest,
+    expand_repeats,
+    parse_requests,
+    split_request,
+    track_tilt_deg,
+)
+from lotusar.timeutil import iso_utc, parse_utc, parse_window
 
 PLAN_FORMAT = "lotusar-tasking-plan"
 PLAN_VERSION = 1
@@ -47,8 +65,6 @@ class Plan:
     coverage: dict = field(default_factory=dict)
 
     def to_json_dict(self) -> dict:
-        from lotusar.timeutil import iso_utc
-
         p = self.problem
         d = {
             "format": PLAN_FORMAT, "version": PLAN_VERSION,
@@ -62,6 +78,7 @@ class Plan:
             d["stability"] = self.stability
         d["constraints"] = {
             "downlink_setup_s": DOWNLINK_SETUP_S, "min_soc_fraction": MIN_SOC_FRACTION,
+            "max_pitch_deg": MAX_PITCH_DEG, "pitch_rate": "roll_rate_deg_s",
             "satellites": {s: {k: getattr(sp, k) for k in (
                 "memory_bits", "downlink_rate_bps", "roll_rate_deg_s", "mode_transition_s",
                 "max_imaging_s_per_orbit", "period_s", "battery_wh", "power_generation_w", "idle_power_w",
@@ -80,8 +97,6 @@ class Plan:
 
 
 def _iso(epoch: datetime, s: float) -> str:
-    from lotusar.timeutil import iso_utc
-
     return iso_utc(epoch + timedelta(seconds=float(s)))
 
 
@@ -96,7 +111,7 @@ def expand_requests(requests, fleet) -> list[TaskingRequest]:
                 out.append(occ)
                 continue
             m = min(swaths, key=lambda m: m.swath_km)
-            scene = getattr(m, "scene_length_km", None) if occ.mode == "spotlight" else None
+            scene = m.scene_length_km      # steered modes: tiles no longer than the scene
             lat = occ.polygon().centroid.y
             tilt = max(track_tilt_deg(math.degrees(s.element_sets()[0].satrec.inclo),
                                       2 * math.pi / s.element_sets()[0].satrec.no_kozai * 60.0, lat) for s in sats)
@@ -110,8 +125,6 @@ def expand_requests(requests, fleet) -> list[TaskingRequest]:
 
 def build_problem(requests, fleet, start, end, *, sub_requests=None, cands=None, windows=None, reasons=None,
                   progress=None):
-    from lotusar.timeutil import parse_window
-
     t0, t1 = parse_window(start, end)
     subs = sub_requests if sub_requests is not None else expand_requests(requests, fleet)
     if cands is None:
@@ -128,8 +141,6 @@ def build_problem(requests, fleet, start, end, *, sub_requests=None, cands=None,
 
 def solve(problem: Problem, time_limit_s: float = 10.0, use_cpsat: bool = True) -> tuple[Schedule, dict]:
     """Greedy → local search → CP-SAT (lexicographic by priority, hinted) → priority repair."""
-    from lotusar.planning.tasking.core import greedy, local_search, priority_repair
-
     t_start = time.perf_counter()
     info = {}
     sched = greedy(problem)
@@ -138,8 +149,6 @@ def solve(problem: Problem, time_limit_s: float = 10.0, use_cpsat: bool = True) 
     sched = local_search(problem, sched, deadline_t=t_start + 0.3 * time_limit_s)
     info["local_search_value"] = list(sched.key())
     if use_cpsat and time.perf_counter() - t_start < time_limit_s:
-        from lotusar.planning.tasking.cpsat import cpsat_improve
-
         budget = max(0.5, time_limit_s - (time.perf_counter() - t_start))
         sched, cinfo = cpsat_improve(problem, sched, budget)
         info["cpsat"] = cinfo
@@ -152,8 +161,6 @@ def solve(problem: Problem, time_limit_s: float = 10.0, use_cpsat: bool = True) 
 def assemble(problem: Problem, sched: Schedule, requests, window, fleet_path, solver_info=None,
              stability=None) -> Plan:
     """Evaluate every satellite exactly and write out acquisitions, downlinks, profiles, metrics."""
-    from lotusar.planning.tasking.core import explain
-
     explain(problem, sched)
     ep = problem.epoch
     acqs_out, dls_out, memory, energy = [], [], {}, {}
@@ -181,6 +188,7 @@ def assemble(problem: Problem, sched: Schedule, requests, window, fleet_path, so
                 "request_id": req.root_id, "sub_request_id": a.request_id, "satellite": sat,
                 "start": _iso(ep, a.start_s), "end": _iso(ep, a.end_s), "look_side": a.look_side,
                 "incidence_deg": a.incidence_deg, "off_nadir_deg": a.off_nadir_deg, "roll_deg": a.roll_deg,
+                "pitch_deg": a.pitch_deg,
                 "volume_bits": a.volume_bits, "mode": a.mode, "direction": a.direction, "priority": a.priority,
                 "weight": req.weight, "downlink_indices": [base + j for j in ev.carried_by.get(a.idx, [])],
                 "on_ground": _iso(ep, tg) if tg is not None else None,
@@ -234,8 +242,6 @@ def assemble(problem: Problem, sched: Schedule, requests, window, fleet_path, so
 
 def as_requests(items) -> list[TaskingRequest]:
     """TaskingRequest objects or plain mappings (validated) → list of TaskingRequest."""
-    from lotusar.planning.tasking.requests import parse_requests
-
     items = list(items)
     if all(isinstance(r, TaskingRequest) for r in items):
         return items
@@ -245,11 +251,6 @@ def as_requests(items) -> list[TaskingRequest]:
 def plan_requests(requests, fleet=None, start=None, end=None, time_limit_s: float = 10.0,
                   fleet_path: str | None = None, use_cpsat: bool = True, progress=None) -> Plan:
     """Plan ``requests`` (TaskingRequest list) on ``fleet`` (default fleet when None) in [start, end]."""
-    from lotusar.fleet import load_fleet
-    from lotusar.timeutil import parse_utc
-
-    from pathlib import Path
-
     if fleet is None or isinstance(fleet, (str, Path)):
         fleet_path = str(fleet) if fleet is not None else fleet_path
         fleet = load_fleet(fleet_path)

@@ -1,25 +1,34 @@
 """Emergency re-planning: insert urgent requests into a committed plan, keeping what can be kept.
 
-Each urgent request (priority 0 unless told otherwise: above every committed request) goes on
-its EARLIEST feasible candidate: the candidates are tried in time order and the first one that
-fits after removing only acquisitions of lower priority is taken; the removed acquisitions are
-re-inserted on another of their candidates when possible, otherwise reported as unplanned with
-the urgent request that displaced them. Nothing else moves. ``stability`` is the fraction of the
-previous plan's acquisitions kept unchanged (same request, satellite and time).
+Lexicographic: each urgent request (priority 0 unless told otherwise: above every committed
+request) goes on its EARLIEST feasible overflight, sliding inside its visibility window
+(:mod:`candidates`); among the ways to fit it there, the one that drops the fewest committed
+takes, then moves the fewest (a committed take slides inside its own window, or goes to
+another of its candidates), then loses the least weight, then looks with the smallest pitch.
+Only acquisitions of lower priority may be dropped; dropped ones are reported as unplanned
+with the urgent request that displaced them. A greedy pass then fills freed room (additions
+never change committed takes).
+
+``metrics.plan_stability`` = previous acquisitions kept unchanged (same request, satellite and
+start) / previous acquisitions; ``metrics.request_stability`` = previously planned requests
+still planned (possibly moved) / previously planned requests.
 Only the new requests' opportunities are computed (the plan file carries the others).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from pathlib import Path
 
 from lotusar.errors import InputFormatError, ValidationError
-from lotusar.planning.tasking.candidates import Candidate, DownlinkWindow, request_candidates
-from lotusar.planning.tasking.core import Problem, SatParams, Schedule, greedy, insert_with_eviction
-from lotusar.planning.tasking.plan import PLAN_FORMAT, Plan, assemble, expand_requests
+from lotusar.fleet import load_fleet
+from lotusar.planning.tasking.candidates import Candidate, DownlinkWindow, request_candidates, sar_satellites
+from lotusar.planning.tasking.core import Problem, SatParams, Schedule, greedy, insert_stable
+from lotusar.planning.tasking.plan import PLAN_FORMAT, Plan, as_requests, assemble, expand_requests
 from lotusar.planning.tasking.requests import TaskingRequest, parse_requests
+from lotusar.timeutil import parse_utc
 
 EMERGENCY_PRIORITY = 0
 
@@ -41,8 +50,6 @@ def read_plan(path) -> dict:
 
 
 def _load_fleet(ref, fleet):
-    from lotusar.fleet import load_fleet
-
     if isinstance(fleet, (str, Path)):
         return load_fleet(fleet), str(fleet)
     if fleet is not None:
@@ -52,8 +59,6 @@ def _load_fleet(ref, fleet):
 
 def problem_from_plan_dict(d: dict, fleet=None):
     """Rebuild (problem, schedule, root requests, fleet, fleet_path) from a plan file's content."""
-    from lotusar.timeutil import parse_utc
-
     fleet, fleet_path = _load_fleet(d.get("fleet"), fleet)
     t0, t1 = parse_utc(d["window"]["start"], "window.start"), parse_utc(d["window"]["end"], "window.end")
     st = d["replan_state"]
@@ -63,50 +68,43 @@ def problem_from_plan_dict(d: dict, fleet=None):
     for c in st["candidates"]:
         cands.setdefault(c["request_id"], []).append(Candidate(**c))
     windows = [DownlinkWindow(**w) for w in st["windows"]]
-    from lotusar.planning.tasking.candidates import sar_satellites
-
     sats = {s.name: SatParams.from_satellite(s, t0, t1) for s in sar_satellites(fleet)}
     prob = Problem(subs, cands, sats, windows, t0, t1)
     prob.reasons.update(st.get("reasons", {}))
     sched = Schedule(prob)
-    by_key = {(c.request_id, c.satellite, round(c.start_s, 3)): c for c in prob.cands.values()}
-    epoch = t0
     for a in d["acquisitions"]:
-        s = (parse_utc(a["start"]) - epoch).total_seconds()
-        c = by_key.get((a.get("sub_request_id", a["request_id"]), a["satellite"], round(s, 3)))
-        if c is None:  # tolerate ms rounding of the ISO times
-            near = [x for x in prob.cands_by_req.get(a.get("sub_request_id", a["request_id"]), [])
-                    if x.satellite == a["satellite"] and abs(x.start_s - s) < 0.01]
-            if not near:
-                raise InputFormatError(f"plan: acquisition of {a['request_id']} at {a['start']} matches no candidate")
-            c = near[0]
-        sched.add(c)
+        s = round((parse_utc(a["start"]) - t0).total_seconds(), 3)
+        sub = a.get("sub_request_id", a["request_id"])
+        # the candidate whose window holds the start (a take may have been slid inside it)
+        near = [x for x in prob.cands_by_req.get(sub, []) if x.satellite == a["satellite"] and (
+            abs(x.start_s - s) < 0.01 or (x.slidable and x.window_start_s - 0.01 <= s <= x.window_end_s + 0.01))]
+        if not near:
+            raise InputFormatError(f"plan: acquisition of {a['request_id']} at {a['start']} matches no candidate")
+        c = min(near, key=lambda x: abs(x.start_s - s))
+        sched.add(c if abs(c.start_s - s) < 1e-4 else c.at(s))
     return prob, sched, roots, fleet, fleet_path
+
+
+def _take_key(c) -> tuple:
+    return c.request_id, c.satellite, round(c.start_s, 3)
 
 
 def replan(plan, new_requests, fleet=None, time_limit_s: float = 5.0, urgent: bool = True) -> Plan:
     """Insert ``new_requests`` into ``plan`` (a :class:`Plan`, a plan dict or a plan file path)."""
     t_start = time.perf_counter()
     if isinstance(plan, Plan):
-        d = None
-        import copy
-
         prob, roots, fleet_path = copy.copy(plan.problem), list(plan.requests), plan.fleet_path
         prob.requests, prob.order, prob.reasons = dict(prob.requests), list(prob.order), dict(prob.reasons)
         prob.cands_by_req, prob.cands = dict(prob.cands_by_req), dict(prob.cands)
         sched = plan.schedule.copy()
         sched.p = prob
         if fleet is None or isinstance(fleet, (str, Path)):
-            from lotusar.fleet import load_fleet
-
             fleet = load_fleet(fleet if fleet is not None else fleet_path)
     else:
         d = read_plan(plan) if isinstance(plan, (str, Path)) else plan
         prob, sched, roots, fleet, fleet_path = problem_from_plan_dict(d, fleet)
-    previous = {(c.request_id, c.satellite, c.start_s) for c in sched.sel.values()}
+    previous = {_take_key(c) for c in sched.sel.values()}
     known = {r.id for r in roots}
-    from lotusar.planning.tasking.plan import as_requests
-
     new = []
     for r in as_requests(new_requests):
         if r.id in known:
@@ -132,22 +130,25 @@ def replan(plan, new_requests, fleet=None, time_limit_s: float = 5.0, urgent: bo
                    min((c.start_s for c in prob.cands_by_req[i]), default=1e18), i))
     inserted, lost = [], []
     for rid in order:
-        ok, gone = insert_with_eviction(prob, sched, rid)
+        ok, gone = insert_stable(prob, sched, rid)
         if ok:
             inserted.append(rid)
         lost.extend(gone)
     # fill freed room with previously unplanned requests (additions never lower stability)
     if time.perf_counter() - t_start < time_limit_s:
         sched = greedy(prob, sched, [i for i in prob.order if i not in sched.sel])
-    kept = sum(1 for c in sched.sel.values() if (c.request_id, c.satellite, c.start_s) in previous)
+    kept = sum(1 for c in sched.sel.values() if _take_key(c) in previous)
     stability = kept / len(previous) if previous else 1.0
     prev_ids = {p[0] for p in previous}
     still = sum(1 for rid in prev_ids if rid in sched.sel)           # possibly moved to another take
     request_stability = still / len(prev_ids) if prev_ids else 1.0
     info = {"replan_s": None, "candidates_s": t_cand, "inserted": inserted, "displaced_not_replanned": lost,
-            "previous_acquisitions": len(previous), "kept": kept}
+            "previous_acquisitions": len(previous), "kept": kept, "moved": still - kept,
+            "dropped": len(prev_ids) - still}
     out = assemble(prob, sched, roots + new, (prob.epoch, prob.end), fleet_path, info, stability)
     info["replan_s"] = time.perf_counter() - t_start
     out.metrics["stability"] = stability
+    out.metrics["plan_stability"] = stability
     out.metrics["request_stability"] = request_stability
+    out.metrics["replan_s"] = info["replan_s"]
     return out

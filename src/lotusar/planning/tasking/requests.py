@@ -15,24 +15,42 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ValidationError as PydanticValidationError
+from shapely.errors import GEOSException
+from shapely.geometry import box, mapping
 
-from lotusar.errors import InputFormatError, ValidationError
+from lotusar.constants import EARTH_ROTATION_RAD_S
+from lotusar.errors import InputFormatError, LotusarError, ValidationError
+from lotusar.fleet import load_fleet
+from lotusar.orbit.io import aoi_from_geojson
+from lotusar.planning.tasking.candidates import MEAN_EARTH_RADIUS_M, mode_kind
+from lotusar.timeutil import iso_utc, parse_utc, parse_window
 
-MODES = ("spotlight", "stripmap", "scansar")
 KM_PER_DEG = 111.195
 POINT_SQUARE_KM = 2.0          # a point request becomes a square of this side
 STRIP_FILL = 0.9               # strip width = STRIP_FILL × swath (overlap between strips)
 
 
-def _utc(v: Any, what: str) -> datetime:
-    from lotusar.timeutil import parse_utc
+@lru_cache(maxsize=1)
+def fleet_mode_names() -> tuple[str, ...]:
+    """SAR mode names of the default fleet file (the only place they are defined), in file order."""
+    names: list[str] = []
+    for sat in load_fleet().satellites:
+        p = sat.sar_payload()
+        for m in (p.modes if p is not None else {}):
+            if m not in names:
+                names.append(m)
+    return tuple(names)
 
+
+def _utc(v: Any, what: str) -> datetime:
     return parse_utc(v, what)
 
 
@@ -43,7 +61,8 @@ class TaskingRequest(BaseModel):
 
     id: str = Field(min_length=1)
     aoi: dict
-    mode: Literal["spotlight", "stripmap", "scansar"] = "stripmap"
+    # a SAR mode name of the fleet file (``fleet_mode_names``); default: the fleet's strip mode
+    mode: str = Field(default_factory=lambda: default_random_modes()[0])
     incidence_min_deg: float = Field(default=20.0, ge=0.0, lt=90.0)
     incidence_max_deg: float = Field(default=50.0, gt=0.0, lt=90.0)
     look_side: Literal["left", "right", "any"] = "any"
@@ -61,6 +80,14 @@ class TaskingRequest(BaseModel):
     @classmethod
     def _time(cls, v, info):
         return _utc(v, info.field_name)
+
+    @field_validator("mode")
+    @classmethod
+    def _mode(cls, v):
+        known = fleet_mode_names()
+        if v not in known:
+            raise ValueError(f"unknown mode {v!r} (the fleet's modes: {', '.join(known)})")
+        return v
 
     @field_validator("aoi")
     @classmethod
@@ -94,15 +121,11 @@ class TaskingRequest(BaseModel):
 
 
 def _iso(dt: datetime) -> str:
-    from lotusar.timeutil import iso_utc
-
     return iso_utc(dt)
 
 
 def polygon_of(geom: dict):
     """GeoJSON Polygon/MultiPolygon/Point (bare geometry or Feature) → validated shapely polygon."""
-    from shapely.geometry import box
-
     if not isinstance(geom, dict) or "type" not in geom:
         raise ValueError("aoi must be a GeoJSON geometry with a 'type'")
     if geom["type"] == "Feature":
@@ -119,11 +142,9 @@ def polygon_of(geom: dict):
         return box(lon - hl, lat - h, lon + hl, lat + h)
     if geom.get("type") not in ("Polygon", "MultiPolygon"):
         raise ValueError(f"aoi type {geom.get('type')!r} is not Polygon, MultiPolygon or Point")
-    from lotusar.orbit.io import aoi_from_geojson
-
     try:
         poly = aoi_from_geojson(geom, "aoi")
-    except Exception as e:  # InputFormatError / ValidationError / shapely errors
+    except (LotusarError, GEOSException, TypeError, ValueError) as e:
         raise ValueError(str(e)) from None
     minx, miny, maxx, maxy = poly.bounds
     if not (-180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90):
@@ -147,13 +168,11 @@ def _err_field(e) -> str:
 
 def request_from_dict(d: dict, where: str = "request") -> TaskingRequest:
     """Validate one request mapping; errors name the request and the field."""
-    from pydantic import ValidationError as PydErr
-
     if not isinstance(d, dict):
         raise ValidationError(f"{where}: not a JSON object")
     try:
         return TaskingRequest.model_validate(d)
-    except PydErr as e:
+    except PydanticValidationError as e:
         rid = d.get("id", "?")
         raise ValidationError(f"{where} (id {rid!r}): {_err_field(e)}") from None
 
@@ -216,12 +235,12 @@ def track_tilt_deg(inclination_deg: float, period_s: float, lat_deg: float) -> f
     Inertial heading ψ from sin ψ = cos i / cos φ, ground speed 2πR/T, minus the Earth's
     rotation ω⊕ R cos φ in the east component (same magnitude for both pass directions).
     """
-    re = 6371.0
+    re = MEAN_EARTH_RADIUS_M / 1000.0
     phi = math.radians(lat_deg)
     v = 2 * math.pi * re / period_s
     sin_psi = max(-1.0, min(1.0, math.cos(math.radians(inclination_deg)) / max(math.cos(phi), 1e-6)))
     v_n = v * math.sqrt(1 - sin_psi ** 2)
-    v_e = v * sin_psi - 7.2921159e-5 * re * math.cos(phi)
+    v_e = v * sin_psi - EARTH_ROTATION_RAD_S * re * math.cos(phi)
     return math.degrees(math.atan2(abs(v_e), max(v_n, 1e-9)))
 
 
@@ -236,8 +255,6 @@ def split_request(req: TaskingRequest, swath_km: float, scene_length_km: float |
     tilt allows it). A request that fits is returned unchanged (one element). Tiles get ids
     ``<id>#s<k>`` and ``parent_id = id``.
     """
-    from shapely.geometry import box, mapping
-
     poly = req.polygon()
     minx, miny, maxx, maxy = poly.bounds
     latc = 0.5 * (miny + maxy)
@@ -307,20 +324,42 @@ def expand_repeats(req: TaskingRequest) -> list[TaskingRequest]:
 BBOX_VIETNAM = (102.2, 8.6, 109.4, 23.3)  # lon_min, lat_min, lon_max, lat_max
 
 
+# random requests: share and largest area side (km) per kind of mode (see candidates.mode_kind)
+RANDOM_KIND_SHARE = {"strip": 0.5, "steered": 0.3, "burst": 0.2}
+RANDOM_KIND_SIDE_KM = {"strip": 8.0, "steered": 6.0, "burst": 30.0}
+
+
+def default_random_modes() -> tuple[str, ...]:
+    """The default fleet's SAR modes, one per kind, in the order strip, steered, burst."""
+    by_kind: dict[str, str] = {}
+    for sat in load_fleet().satellites:
+        p = sat.sar_payload()
+        for name, m in (p.modes.items() if p is not None else ()):
+            by_kind.setdefault(mode_kind(m), name)
+    return tuple(by_kind[k] for k in RANDOM_KIND_SHARE if k in by_kind)
+
+
+def _mode_kinds() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for sat in load_fleet().satellites:
+        p = sat.sar_payload()
+        for name, m in (p.modes.items() if p is not None else ()):
+            out.setdefault(name, mode_kind(m))
+    return out
+
+
 def random_requests(n: int, bbox=BBOX_VIETNAM, start=None, end=None, seed: int = 0,
-                    modes=("stripmap", "spotlight", "scansar"), point_fraction: float = 0.3,
+                    modes=None, point_fraction: float = 0.3,
                     prefix: str = "R") -> list[TaskingRequest]:
     """``n`` reproducible random requests inside ``bbox`` over [start, end] (numpy seed).
 
-    Mixed modes (stripmap 50 %, spotlight 30 %, ScanSAR 20 %), priorities 1–5 (1 rarer),
-    weights 1–10, small areas (2–6 km spotlight, 2–8 km stripmap, 2–30 km ScanSAR) or points, windows of 24 h (or the
-    horizon when shorter) to the whole horizon.
+    Mixed modes (default: the fleet's strip mode 50 %, steered (spotlight) 30 %, burst (ScanSAR)
+    20 %), priorities 1–5 (1 rarer), weights 1–10, small areas (2–6 km steered, 2–8 km strip,
+    2–30 km burst) or points, windows of 24 h (or the horizon when shorter) to the whole horizon.
     Land/sea is not modelled: requests fall anywhere in the box.
     """
-    from shapely.geometry import box, mapping
-
-    from lotusar.timeutil import parse_window
-
+    modes = default_random_modes() if modes is None else tuple(modes)
+    kinds = _mode_kinds()
     if n < 0:
         raise ValidationError(f"n must be >= 0, got {n}")
     t0, t1 = parse_window(start, end)
@@ -329,7 +368,7 @@ def random_requests(n: int, bbox=BBOX_VIETNAM, start=None, end=None, seed: int =
     lon0, lat0, lon1, lat1 = (float(x) for x in bbox)
     out = []
     pri_p = np.array([0.1, 0.2, 0.3, 0.2, 0.2])
-    mode_p = np.array([0.5, 0.3, 0.2])[: len(modes)]
+    mode_p = np.array([RANDOM_KIND_SHARE[kinds.get(m, "strip")] for m in modes])
     mode_p = mode_p / mode_p.sum()
     for i in range(n):
         lon = float(rng.uniform(lon0, lon1))
@@ -338,7 +377,7 @@ def random_requests(n: int, bbox=BBOX_VIETNAM, start=None, end=None, seed: int =
         if rng.random() < point_fraction:
             aoi = {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]}
         else:
-            side_km = float(rng.uniform(2.0, {"spotlight": 6.0, "stripmap": 8.0}.get(mode, 30.0)))
+            side_km = float(rng.uniform(2.0, RANDOM_KIND_SIDE_KM[kinds.get(mode, "strip")]))
             h = side_km / 2 / KM_PER_DEG
             hl = h / math.cos(math.radians(lat))
             aoi = json.loads(json.dumps(mapping(box(lon - hl, lat - h, lon + hl, lat + h))))
