@@ -16,14 +16,20 @@ byte is missing), ``fcs`` (required | optional). ``rs``: a CCSDS RS codeword aft
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import struct
+from datetime import datetime, timedelta
 
 import numpy as np
 
-from lotusar.errors import InputFormatError, ValidationError
+from lotusar.errors import ValidationError
 from lotusar.groundstation import ax25
+from lotusar.groundstation import reedsolomon as rs
+from lotusar.groundstation.ao40 import decode_ao40_stream
 from lotusar.groundstation.crc import crc16_x25
+from lotusar.groundstation.level0 import soft_symbols_from_bytes
+from lotusar.groundstation.modem import demodulate_wav, supported_audio_modulation
 from lotusar.groundstation.profile import Profile
+from lotusar.timeutil import parse_utc
 
 BEACON_FORMATS = ("kiss", "wav", "soft-symbols")
 
@@ -37,15 +43,13 @@ def _convert(raw, conv: dict | None):
     if k == "linear":
         return (raw + float(conv.get("add", 0.0))) * float(conv.get("mul", 1.0)) / float(conv.get("div", 1.0))
     if k == "epoch":
-        ep = datetime.fromisoformat(str(conv["epoch"]).replace("Z", "+00:00"))
+        ep = parse_utc(str(conv["epoch"]), "conversion epoch")
         return ep + timedelta(seconds=int(raw))
     raise ValidationError(f"unknown conversion kind {k!r}")
 
 
 def decode_payload(payload: bytes, spec: dict) -> tuple[dict, dict]:
     """Decode a payload per the profile's ``payload`` spec → (values, formatted strings)."""
-    import struct
-
     kind = spec.get("kind", "raw")
     vals: dict = {}
     fmt: dict = {}
@@ -107,8 +111,6 @@ def _locate_header(fr: bytes, prof: Profile) -> int:
 
 def decode_ax25_frame(fr: bytes, prof: Profile) -> dict:
     """Decode one AX.25 frame (no KISS byte) per the profile; raises ValueError with a reason."""
-    from lotusar.groundstation import reedsolomon as rs
-
     ax = prof.raw.get("ax25", {})
     rs_spec = prof.raw.get("rs")
     out: dict = {}
@@ -186,10 +188,17 @@ def decode_hdlc_frames(frames: list[tuple[int, bytes]], prof: Profile) -> list[d
             rec.update(decode_ax25_frame(fb, prof))
             rec["status"] = "ok"
             seen.add(fb)
-        except (ValueError, KeyError, IndexError) as e:
+        except (ValueError, KeyError, IndexError):
             continue  # bit streams contain many flag-delimited fragments; only good frames count
         res.append(rec)
     return res
+
+
+def profile_needs_receiver(prof: Profile) -> bool:
+    """True when a beacon profile's audio needs the SatYAML receiver (its ``transmitters``):
+    the profile's ``radio.modulation`` is not one of the audio modems of :mod:`modem`."""
+    radio = prof.raw.get("radio", {})
+    return bool(prof.raw.get("transmitters")) and not supported_audio_modulation(str(radio.get("modulation", "")))
 
 
 def decode_beacons(data: bytes, input_format: str, prof: Profile, source: str = "") -> list[dict]:
@@ -201,14 +210,9 @@ def decode_beacons(data: bytes, input_format: str, prof: Profile, source: str = 
     if input_format == "kiss":
         return decode_kiss(data, prof)
     if input_format == "wav":
-        from lotusar.groundstation.modem import demodulate_wav
-
         radio = prof.raw.get("radio", {})
         frames = demodulate_wav(data, radio.get("modulation", "AFSK1200"), source=source)
         return decode_hdlc_frames(frames, prof)
-    from lotusar.groundstation.ao40 import decode_ao40_stream
-    from lotusar.groundstation.level0 import soft_symbols_from_bytes
-
     if prof.raw.get("fec") != "ao40":
         raise ValidationError(f"profile {prof.name!r} has no soft-symbol FEC (fec: ao40)")
     out = []

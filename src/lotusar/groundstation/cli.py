@@ -62,25 +62,47 @@ def level0_cmd(
 
 @app.command("beacon")
 def beacon_cmd(
-    input: Path = typer.Argument(..., help="KISS file, WAV audio or soft symbols (float32)"),
-    input_format: str = typer.Option(..., "--input-format", help="kiss | wav | soft-symbols"),
-    profile: str = typer.Option(..., "--profile", help="beacon profile (picodragon, qb50-se01, ao73, or a YAML path)"),
+    input: Path = typer.Argument(..., help="recording (WAV audio, IQ: SigMF/cf32/ci16), KISS file or soft symbols (float32)"),
+    input_format: str = typer.Option(..., "--input-format", help="wav | iq | kiss | soft-symbols"),
+    profile: Optional[str] = typer.Option(None, "--profile", help="beacon profile (picodragon, qb50-se01, ao73, or a YAML path)"),
+    satyaml: Optional[Path] = typer.Option(None, "--satyaml", help="gr-satellites SatYAML file: demodulate and deframe per its transmitters"),
+    sample_rate_hz: Optional[float] = typer.Option(None, "--sample-rate-hz", help="sample rate of raw IQ (overrides SigMF/WAV headers)"),
     json_out: bool = typer.Option(False, "--json", help="one JSON object per decoded frame"),
     include_rejected: bool = typer.Option(False, "--include-rejected", help="also print rejected fragments"),
 ) -> None:
-    """Decode small-satellite beacons (AX.25/KISS, AFSK 1200 / G3RUH 9600 audio, AO-40 FEC)."""
-    from lotusar.groundstation.beacon import decode_beacons
-    from lotusar.groundstation.profile import load_profile
-
-    prof = load_profile(profile)
-    data = _read_input(input)
-    frames = decode_beacons(data, input_format, prof, source=str(input))
-    shown = [f for f in frames if include_rejected or f.get("status") == "ok"]
+    """Decode small-satellite beacons: real recordings per a SatYAML file, or KISS/audio/soft symbols per a profile."""
     import sys
 
-    for f in frames:  # rejected fragments: one line each on stderr (exit status stays 0)
-        if f.get("status") != "ok":
-            sys.stderr.write(f"lotusar: beacon frame {f.get('index')} at offset {f.get('offset')} rejected: {f.get('reason', 'not decodable')}\n")
+    from lotusar.errors import ValidationError
+    from lotusar.groundstation.beacon import decode_beacons, profile_needs_receiver
+    from lotusar.groundstation.profile import load_profile
+    from lotusar.groundstation.recording import read_recording
+    from lotusar.groundstation.receiver import decode_recording
+    from lotusar.groundstation.satyaml import load_satyaml, satellite_from_dict
+
+    if (profile is None) == (satyaml is None):
+        raise ValidationError("give exactly one of --profile and --satyaml")
+    if sample_rate_hz is not None and not sample_rate_hz > 0:
+        raise ValidationError(f"--sample-rate-hz must be positive, not {sample_rate_hz:g}")
+    prof = load_profile(profile) if profile is not None else None
+    if satyaml is not None or input_format == "iq" or (prof is not None and input_format == "wav" and profile_needs_receiver(prof)):
+        if input_format not in ("wav", "iq"):
+            raise ValidationError(f"--satyaml decodes recordings: --input-format wav or iq, not {input_format!r}")
+        sat = load_satyaml(satyaml) if satyaml is not None else satellite_from_dict(prof.raw if prof else {}, f"profile {profile}")
+        res = decode_recording(read_recording(input, input_format, sample_rate_hz), sat)
+        for n in res.notices:
+            sys.stderr.write(f"lotusar: {n}\n")
+        frames = res.frames
+        shown = frames
+    else:
+        if sample_rate_hz is not None:
+            raise ValidationError("--sample-rate-hz applies to wav and iq recordings")
+        assert prof is not None
+        frames = decode_beacons(_read_input(input), input_format, prof, source=str(input))
+        shown = [f for f in frames if include_rejected or f.get("status") == "ok"]
+        for f in frames:  # rejected fragments: one line each on stderr (exit status stays 0)
+            if f.get("status") != "ok":
+                sys.stderr.write(f"lotusar: beacon frame {f.get('index')} at offset {f.get('offset')} rejected: {f.get('reason', 'not decodable')}\n")
     if json_out:
         from lotusar.cliutil import print_json
 
@@ -89,7 +111,7 @@ def beacon_cmd(
         from lotusar.cliutil import print_table
 
         cols = sorted({k for f in shown for k in f if not isinstance(f[k], (dict, list))}, key=lambda c: (c != "index", c))
-        print_table(shown, cols[:10], title=f"{input.name}: {sum(f.get('status') == 'ok' for f in frames)} frames decoded")
+        print_table(shown, cols[:10], title=f"{input.name}: {sum(f.get('status', 'ok') == 'ok' for f in frames)} frames decoded")
 
 
 @app.command("decode")

@@ -22,41 +22,25 @@ from __future__ import annotations
 import io
 
 import numpy as np
+from scipy.io import wavfile
 
 from lotusar.errors import InputFormatError, ValidationError
 from lotusar.groundstation import ax25
 from lotusar.groundstation.crc import crc16_x25
+from lotusar.groundstation.recording import read_wav_samples
 
 MARK_HZ = 1200.0
 SPACE_HZ = 2200.0
 
 
 def read_wav(data: bytes, source: str = "wav") -> tuple[np.ndarray, int]:
-    """(samples as float64 in [-1, 1], sample rate) from WAV bytes."""
-    from scipy.io import wavfile
-
-    try:
-        rate, x = wavfile.read(io.BytesIO(data))
-    except (ValueError, EOFError, OSError, IndexError, TypeError, KeyError) as e:
-        raise InputFormatError(f"{source}: not a readable WAV file: {e}") from None
-    x = np.asarray(x)
-    if x.ndim == 2:
-        x = x[:, 0]
-    if x.size == 0:
-        raise InputFormatError(f"{source}: WAV file holds no samples")
-    if x.dtype.kind in "iu":
-        info = np.iinfo(x.dtype)
-        x = (x.astype(np.float64) - (info.max + info.min + 1) / 2) / (info.max + 1)
-    x = np.nan_to_num(x.astype(np.float64))
-    if rate <= 0:
-        raise InputFormatError(f"{source}: WAV sample rate {rate} invalid")
-    return x, int(rate)
+    """(samples as float64 in [-1, 1], sample rate) from WAV bytes (first channel)."""
+    sig = read_wav_samples(data, source)
+    return np.asarray(sig.samples, np.float64), int(sig.rate_hz)
 
 
 def write_wav(path_or_buffer, samples: np.ndarray, rate: int) -> None:
     """Write float samples in [-1, 1] as 16-bit PCM."""
-    from scipy.io import wavfile
-
     x = np.clip(np.asarray(samples, np.float64), -1.0, 1.0)
     wavfile.write(path_or_buffer, rate, (x * 32767).astype(np.int16))
 
@@ -160,6 +144,12 @@ def g3ruh_demodulate(x: np.ndarray, rate: int, baud: float = 9600.0) -> list[tup
     shift = n // 2
     y = np.concatenate([y[shift:], np.zeros(shift)])
     return _frames_all_phases(y, spb, descramble=True)
+
+
+def supported_audio_modulation(modulation: str) -> bool:
+    """True for the profile modulation names :func:`demodulate_wav` handles."""
+    m = modulation.upper()
+    return m.startswith(("AFSK", "G3RUH", "GFSK", "FSK9600"))
 
 
 def demodulate_wav(data: bytes, modulation: str, source: str = "wav") -> list[tuple[int, bytes]]:
