@@ -12,6 +12,8 @@ import sys
 import typer
 
 from lotusar import __version__
+from lotusar.cliutil import fail
+from lotusar.errors import LotusarError
 
 app = typer.Typer(
     name="lotusar",
@@ -61,9 +63,6 @@ _mount()
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI; user errors → one line, exit 2."""
-    from lotusar.cliutil import fail
-    from lotusar.errors import LotusarError
-
     try:
         app(args=argv, standalone_mode=True)
     except LotusarError as e:
@@ -73,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
         fail(f"{e.strerror or e}: {name}" if name else str(e))
     except KeyboardInterrupt:
         sys.stderr.write("lotusar: interrupted\n")
-        raise SystemExit(130)
+        raise SystemExit(130) from None
 
 
 if __name__ == "__main__":

@@ -16,15 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from lotusar.timeutil import iso_utc
+
 
 def _default(o: Any) -> Any:
     if isinstance(o, (datetime, date)):
-        from lotusar.timeutil import iso_utc
-
         return iso_utc(o) if isinstance(o, datetime) else o.isoformat()
     if isinstance(o, np.datetime64):
-        from lotusar.timeutil import iso_utc
-
         return iso_utc(o)
     if isinstance(o, np.integer):
         return int(o)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,14 +33,10 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
         yield tmp_path
         if tmp_path.is_dir():
             if final.exists():
-                import shutil
-
                 shutil.rmtree(final)
         os.replace(tmp_path, final)
     except BaseException:
         if tmp_path.is_dir():
-            import shutil
-
             shutil.rmtree(tmp_path, ignore_errors=True)
         else:
             with contextlib.suppress(FileNotFoundError):

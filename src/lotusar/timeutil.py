@@ -5,7 +5,7 @@ Times are UTC throughout lotusar. A naive ISO string is read as UTC; an offset i
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -25,8 +25,8 @@ def parse_utc(text: str | datetime, what: str = "time") -> datetime:
         except ValueError:
             raise ValidationError(f"{what}: {text!r} is not an ISO 8601 time") from None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
 
 
 def parse_window(start: str | datetime, end: str | datetime) -> tuple[datetime, datetime]:
@@ -39,14 +39,14 @@ def parse_window(start: str | datetime, end: str | datetime) -> tuple[datetime, 
 
 def to_datetime64(dt: datetime) -> np.datetime64:
     """Aware datetime → naive UTC numpy datetime64[ns]."""
-    return np.datetime64(dt.astimezone(timezone.utc).replace(tzinfo=None), "ns")
+    return np.datetime64(dt.astimezone(UTC).replace(tzinfo=None), "ns")
 
 
 def iso_utc(t: datetime | np.datetime64, digits: int = 3) -> str:
     """ISO 8601 UTC string with a ``Z`` suffix and ``digits`` fractional-second digits."""
     if isinstance(t, np.datetime64):
-        t = t.astype("datetime64[us]").astype(datetime).replace(tzinfo=timezone.utc)
-    t = t.astimezone(timezone.utc)
+        t = t.astype("datetime64[us]").astype(datetime).replace(tzinfo=UTC)
+    t = t.astimezone(UTC)
     s = t.strftime("%Y-%m-%dT%H:%M:%S")
     if digits > 0:
         s += f".{t.microsecond:06d}"[: digits + 1]

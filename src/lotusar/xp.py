@@ -13,6 +13,9 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
+import scipy.fft
+
+from lotusar.errors import ValidationError
 
 try:  # optional dependency
     import cupy as _cupy  # type: ignore[import-not-found]
@@ -45,22 +48,16 @@ def device_namespace(device: str) -> ModuleType:
         return np
     if device == "gpu":
         if not gpu_available():
-            from lotusar.errors import ValidationError
-
             raise ValidationError("--device gpu: no CUDA GPU with CuPy is available on this machine")
         return _cupy
-    from lotusar.errors import ValidationError
-
     raise ValidationError(f"unknown device {device!r}: expected 'cpu' or 'gpu'")
 
 
 def fft_module(xp: ModuleType) -> ModuleType:
     """scipy.fft on CPU, cupyx.scipy.fft on GPU (same function names)."""
     if xp is np:
-        import scipy.fft
-
         return scipy.fft
-    import cupyx.scipy.fft  # type: ignore[import-not-found]
+    import cupyx.scipy.fft  # type: ignore[import-not-found]  # optional: only with CuPy
 
     return cupyx.scipy.fft
 

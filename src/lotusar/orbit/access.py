@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from lotusar.constants import WGS84_B_M
+from lotusar.constants import MEAN_EARTH_RADIUS_M, WGS84_B_M
 from lotusar.errors import ValidationError
 from lotusar.geodesy import enu_basis, geodetic_to_ecef
 from lotusar.orbit import frames
@@ -174,7 +174,7 @@ def sar_opportunities(sat: SatelliteLike, aoi, mode_or_incidence_window, start, 
     # cross-track signed ground distance (spherical, km), + to the right
     cang = np.einsum("mj,mj->m", Pk / np.linalg.norm(Pk, axis=1)[:, None], rz / np.linalg.norm(rz, axis=1)[:, None])
     xt_km = np.degrees(np.arccos(np.clip(cang, -1, 1))) * 111.195 * np.where(right, 1, -1)
-    ground_speed_km_s = np.linalg.norm(vz, axis=1) / 1000.0 * 6_371_000.0 / np.linalg.norm(rz, axis=1)
+    ground_speed_km_s = np.linalg.norm(vz, axis=1) / 1000.0 * MEAN_EARTH_RADIUS_M / np.linalg.norm(rz, axis=1)
     # group into overflights (gaps > 10 min)
     order = np.argsort(tz_s)
     gaps = np.diff(tz_s[order]) > 600.0

@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from lotusar.constants import DAY_S
+from lotusar.constants import DAY_S, MEAN_EARTH_RADIUS_M
 from lotusar.geodesy import enu_basis, geodetic_to_ecef
 from lotusar.orbit import frames
 from lotusar.orbit.propagate import teme_states, teme_states_many
@@ -99,6 +99,22 @@ class Pass:
         for k in ("aos", "tca", "los"):
             d[k] = iso_utc(d[k], 3)
         return d
+
+
+def visibility_circle(lat_deg: float, lon_deg: float, height_km: float, mask_deg: float, n: int = 181):
+    """(lon_deg, lat_deg) arrays of a station's visibility circle for a satellite at ``height_km``.
+
+    Small circle of Earth-central half-angle λ = arccos(R cos ε / (R + h)) − ε around the
+    station (spherical Earth of the mean radius R, mask ε): a quick-look estimate.
+    """
+    r_km = MEAN_EARTH_RADIUS_M / 1000.0
+    eps = np.radians(mask_deg)
+    lam = np.arccos(r_km * np.cos(eps) / (r_km + height_km)) - eps
+    lat0, lon0 = np.radians(lat_deg), np.radians(lon_deg)
+    b = np.linspace(0, 2 * np.pi, n)
+    lat = np.arcsin(np.sin(lat0) * np.cos(lam) + np.cos(lat0) * np.sin(lam) * np.cos(b))
+    lon = lon0 + np.arctan2(np.sin(b) * np.sin(lam) * np.cos(lat0), np.cos(lam) - np.sin(lat0) * np.sin(lat))
+    return (np.degrees(lon) + 180) % 360 - 180, np.degrees(lat)
 
 
 def refraction_deg(el_deg, temperature_c: float = 10.0, pressure_hpa: float = 1010.0):

@@ -1,8 +1,7 @@
 """Quicklook PNGs: ground tracks with station visibility circles, and a pass polar plot.
 
-No map data is fetched: the ground-track map is a plate carrée lon/lat grid. A station's
-visibility circle for a satellite at height h and mask ε has Earth-central half-angle
-λ = arccos(R cos ε / (R + h)) − ε (spherical Earth, R = 6371 km).
+No map data is fetched: the ground-track map is a plate carrée lon/lat grid. Station
+visibility circles are :func:`lotusar.orbit.passes.visibility_circle`.
 """
 
 from __future__ import annotations
@@ -16,23 +15,10 @@ from matplotlib.figure import Figure
 from lotusar.fileio import atomic_path
 from lotusar.geodesy import ecef_to_geodetic
 from lotusar.orbit import frames
-from lotusar.orbit.passes import Site
+from lotusar.orbit.passes import Site, visibility_circle
 from lotusar.orbit.propagate import itrs_state, time_grid
 from lotusar.orbit.satellite import as_satellites
 from lotusar.timeutil import iso_utc
-
-R_EARTH_KM = 6371.0
-
-
-def visibility_circle(lat_deg, lon_deg, height_km, mask_deg, n=181):
-    """(lon, lat) arrays of the visibility circle of a station (small circle of half-angle λ)."""
-    eps = np.radians(mask_deg)
-    lam = np.arccos(R_EARTH_KM * np.cos(eps) / (R_EARTH_KM + height_km)) - eps
-    lat0, lon0 = np.radians(lat_deg), np.radians(lon_deg)
-    b = np.linspace(0, 2 * np.pi, n)
-    lat = np.arcsin(np.sin(lat0) * np.cos(lam) + np.cos(lat0) * np.sin(lam) * np.cos(b))
-    lon = lon0 + np.arctan2(np.sin(b) * np.sin(lam) * np.cos(lat0), np.cos(lam) - np.sin(lat0) * np.sin(lat))
-    return (np.degrees(lon) + 180) % 360 - 180, np.degrees(lat)
 
 
 def _split_dateline(lon, lat):

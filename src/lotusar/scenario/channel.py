@@ -16,19 +16,24 @@ from datetime import timedelta
 
 import numpy as np
 
-from lotusar.timeutil import iso_utc, parse_utc
+from lotusar.fileio import write_bytes_atomic
+from lotusar.fleet import Fleet
+from lotusar.groundstation.encoder import encode_packets_to_soft_symbols
+from lotusar.groundstation.level0 import level0_from_soft_symbols, write_level0
+from lotusar.groundstation.linkbudget import link_budget_over_pass
+from lotusar.groundstation.profile import load_profile
+from lotusar.scenario.downlink import ANCILLARY_APID, ECHO_APID, packets_to_raw, raw_to_packets
+from lotusar.timeutil import iso_utc, parse_utc, to_datetime64
 
 
-def transmission_ebn0_db(plan: dict, fleet, n_bits: int) -> tuple[np.ndarray, dict]:
+def transmission_ebn0_db(plan: dict, fleet: Fleet, n_bits: int) -> tuple[np.ndarray, dict]:
     """Per-second Eb/N0 (dB) over the transmission of ``n_bits`` starting at the downlink start."""
-    from lotusar.groundstation.linkbudget import link_budget_over_pass
-
     dl = plan["downlink"]
     t0, t1 = parse_utc(dl["start"]), parse_utc(dl["end"])
     lb = link_budget_over_pass(dl["satellite"], dl["station"], t0 - timedelta(minutes=20), t1 + timedelta(minutes=5), fleet=fleet)
     # the pass that contains the downlink
     times = lb.time.astype("datetime64[ns]")
-    start64 = np.datetime64(t0.replace(tzinfo=None), "ns")
+    start64 = to_datetime64(t0)
     duration_s = n_bits / lb.link.data_rate_bps
     sel = (times >= start64 - np.timedelta64(1, "s")) & (times <= start64 + np.timedelta64(int(np.ceil(duration_s)) + 1, "s"))
     ebn0 = lb.ebn0_db[sel] if sel.any() else lb.ebn0_db[np.argmin(np.abs((times - start64).astype(float)))][None]
@@ -37,13 +42,8 @@ def transmission_ebn0_db(plan: dict, fleet, n_bits: int) -> tuple[np.ndarray, di
     return np.asarray(ebn0, float), info
 
 
-def downlink(res, fleet, plan: dict, sim: dict, seed: int, dask_address: str | None = None) -> dict:
-    from lotusar.fileio import write_bytes_atomic
-    from lotusar.groundstation.encoder import encode_packets_to_soft_symbols
-    from lotusar.groundstation.level0 import level0_from_soft_symbols, write_level0
-    from lotusar.groundstation.profile import load_profile
-    from lotusar.scenario.downlink import ANCILLARY_APID, ECHO_APID, packets_to_raw, raw_to_packets
-
+def downlink(res, fleet: Fleet, plan: dict, sim: dict, seed: int) -> dict:
+    """Send the simulated raw echoes through the downlink chain; Level-0 files and their check."""
     packets = raw_to_packets(sim["raw"])
     n_bits = 8 * sum(len(p) for p in packets)
     ebn0, link = transmission_ebn0_db(plan, fleet, n_bits)

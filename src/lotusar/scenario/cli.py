@@ -17,7 +17,8 @@ def run(
     out: Path = typer.Option(Path("out/typhoon"), "--out", help="Output folder for every product and the STAC catalog."),
     scale: str = typer.Option("small", "--scale", help="small (512² SLC, ~1 min) or full (2048² SLC, a few minutes)."),
     dask: str = typer.Option(None, "--dask", help="Dask scheduler address for the heavy stages (e.g. tcp://host:8786)."),
-    warning_time: str = typer.Option(None, "--warning-time", help="ISO 8601 UTC time of the flood warning (default: the fleet's reference epoch, near its elements)."),
+    warning_time: str = typer.Option(None, "--warning-time", help="ISO 8601 UTC time of the flood warning "
+                                     "(default: the fleet's reference epoch, near its elements)."),
     seed: int = typer.Option(2020, "--seed", help="Random seed (scene texture, speckle, noise, channel)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON instead of tables."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress output."),

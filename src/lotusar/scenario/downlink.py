@@ -80,7 +80,8 @@ def raw_to_packets(raw: xr.Dataset) -> list[bytes]:
     meta = {
         "attrs": {k: _jsonable(v) for k, v in raw.attrs.items()},
         "coords": {k: {"dims": list(raw[k].dims), "data": _jsonable(raw[k].values), "attrs": dict(raw[k].attrs)} for k in raw.coords},
-        "vars": {k: {"dims": list(raw[k].dims), "data": _jsonable(raw[k].values), "attrs": {a: _jsonable(b) for a, b in raw[k].attrs.items()}}
+        "vars": {k: {"dims": list(raw[k].dims), "data": _jsonable(raw[k].values),
+                     "attrs": {a: _jsonable(b) for a, b in raw[k].attrs.items()}}
                  for k in raw.data_vars if k not in ("echoes_iq", "echo_scale", "echoes")},
         "echo": {"lines": int(raw.sizes["azimuth_time"]), "samples": int(raw.sizes["fast_time"]),
                  "scale_blocks": int(raw.sizes["scale_block"]), "bits": bits},

@@ -13,11 +13,13 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from pyproj import Transformer
 from scipy.optimize import brentq
 
+from lotusar.geodesy import ecef_to_geodetic, geodetic_to_ecef
 from lotusar.sar import geometry as sgeo
 from lotusar.sar.orbit import StateVectors, orbit_state_vectors
-from lotusar.timeutil import iso_utc
+from lotusar.timeutil import iso_utc, parse_datetime64
 
 
 def _sv_around(mode, t_utc: np.datetime64, half_span_s: float = 40.0) -> StateVectors:
@@ -34,7 +36,7 @@ def steer_to_target(mode, lat_deg: float, lon_deg: float, approx_time_utc: np.da
     """
     if tle is not None:
         mode = dataclasses.replace(mode, tle_line1=tle[0], tle_line2=tle[1])
-    p = sgeo.geodetic_to_ecef(np.array([lat_deg]), np.array([lon_deg]), np.array([0.0]))
+    p = geodetic_to_ecef(lat_deg=np.array([lat_deg]), lon_deg=np.array([lon_deg]), height_m=np.array([0.0]))
     sv = _sv_around(mode, approx_time_utc, 400.0)
     t_zd = float(sgeo.zero_doppler_time(sv, p, np.array([0.0]), iterations=20)[0])
     t_ref = approx_time_utc + np.timedelta64(int(round(t_zd * 1e9)), "ns")
@@ -59,16 +61,14 @@ def sample_scene_on_sim_grid(mode, scene, rows: int, cols: int, spacing_m: float
 
     Returns ``sigma0_db``, ``classes`` and ``height_m`` on that grid plus the grid's lon/lat.
     """
-    from pyproj import Transformer
-
-    t_ref = np.datetime64(mode.reference_time_utc.replace("Z", ""), "ns")
+    t_ref = parse_datetime64(mode.reference_time_utc, "reference_time_utc")
     sv = _sv_around(mode, t_ref, 40.0)
     centre = sgeo.scene_centre(sv, 0.0, mode.look_side, mode.look_angle_deg, mode.squint_deg, 0.0)
     along = (np.arange(rows) - (rows - 1) / 2.0) * spacing_m
     cross = (np.arange(cols) - (cols - 1) / 2.0) * spacing_m
     A, X = np.meshgrid(along, cross, indexing="ij")
     pts = sgeo.place_targets(sv, centre, 0.0, A.ravel(), X.ravel(), np.zeros(A.size), mode.look_side)
-    lat, lon, _ = sgeo.ecef_to_geodetic(pts)
+    lat, lon, _ = ecef_to_geodetic(pts)
     x, y = Transformer.from_crs(4326, scene.crs_epsg, always_xy=True).transform(lon, lat)
     col = np.floor((np.asarray(x) - scene.x0_m) / scene.pixel_m).astype(int)
     row = np.floor((scene.y0_m - np.asarray(y)) / scene.pixel_m).astype(int)

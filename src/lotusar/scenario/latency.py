@@ -4,9 +4,9 @@ downlink pass) plus measured processing times, stage by stage."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from collections.abc import Iterator
 
 
 @dataclass

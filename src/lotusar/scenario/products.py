@@ -16,17 +16,21 @@ import time
 from pathlib import Path
 
 import numpy as np
+from distributed import Client
+
+from lotusar.apps.pipeline import flood_outputs, run_flood
+from lotusar.geo import ard
+from lotusar.geodesy import ecef_to_geodetic
+from lotusar.sar import geometry as sgeo
+from lotusar.sar import io as sario
+from lotusar.sar.processor import focus_dataset, quicklook_png
+from lotusar.scenario.calibration import corner_reflector_constant_db
+from lotusar.scenario.scoring import flood_iou
 
 
 def process_to_flood(raw_path: str, out_dir: str, dem_path: str, permanent_water_path: str, map_pixel_m: float,
                      algorithm: str = "csa") -> dict:
     """Focus, terrain-correct and flood-map one raw file; returns output paths and timings (s)."""
-    from lotusar.apps.pipeline import flood_outputs, run_flood
-    from lotusar.geo import ard
-    from lotusar.sar import io as sario
-    from lotusar.sar.processor import focus_dataset, quicklook_png
-    from lotusar.scenario.calibration import corner_reflector_constant_db
-
     out = Path(out_dir)
     t = {}
     t0 = time.perf_counter()
@@ -60,9 +64,6 @@ def process_to_flood(raw_path: str, out_dir: str, dem_path: str, permanent_water
 
 def slc_footprint(slc_path: str) -> dict:
     """WGS84 polygon of the SLC's four corners (zero-Doppler geometry on the ellipsoid)."""
-    from lotusar.sar import geometry as sgeo
-    from lotusar.sar import io as sario
-
     ds = sario.read_slc(slc_path)
     sv = sario.state_vectors_from(ds)
     t = np.asarray(ds["azimuth_time"].values, float)
@@ -72,24 +73,20 @@ def slc_footprint(slc_path: str) -> dict:
     pts = []
     for tt, rr in ((t[0], r[0]), (t[0], r[-1]), (t[-1], r[-1]), (t[-1], r[0])):
         p = sgeo.zero_doppler_ground_points(sv, float(tt), np.array([rr]), side, h)
-        lat, lon, _ = sgeo.ecef_to_geodetic(p)
+        lat, lon, _ = ecef_to_geodetic(p)
         pts.append([round(float(lon[0]), 6), round(float(lat[0]), 6)])
     pts.append(pts[0])
     return {"type": "Polygon", "coordinates": [pts]}
 
 
 def make_products(res, sim: dict, l0: dict, cfg: dict, dask_address: str | None) -> None:
-    from lotusar.sar import io as sario
-    from lotusar.scenario.scoring import flood_iou
-
+    """Stage 5: rebuild the raw file from Level-0, run :func:`process_to_flood` (here or on Dask), score."""
     out = res.out_dir
     raw_l0_path = out / "raw" / "lotusat1_raw_from_level0.h5"
     sario.write_raw(l0["raw"], raw_l0_path)
     res.ledger.add("raw_from_level0", raw_l0_path, "scenario.depacketise", inputs=["level0"])
     args = (str(raw_l0_path), str(out), sim["scene_paths"]["dem"], sim["scene_paths"]["permanent_water"], cfg["map_pixel_m"])
     if dask_address:
-        from distributed import Client
-
         with res.latency.measure("focus + ARD + flood map (Dask)", dask_address):
             with Client(dask_address) as client:
                 r = client.submit(process_to_flood, *args, pure=False).result()
@@ -100,8 +97,8 @@ def make_products(res, sim: dict, l0: dict, cfg: dict, dask_address: str | None)
             res.latency.rows.append({"stage": label, "kind": "measured", "seconds": r["timings_s"][stage], "note": ""})
     res.ledger.add("slc", r["slc"], "sar.focus", inputs=["raw_from_level0"], parameters={"algorithm": "csa"})
     res.ledger.add("ard", r["ard"], "geo.ard", inputs=["slc"],
-                   parameters={"quantity": "sigma0", "crs": "UTM", "resolution_m": cfg["map_pixel_m"], "dem": "constant height 0 m (as simulated)",
-                               "speckle_filter": "refined_lee 5x5"})
+                   parameters={"quantity": "sigma0", "crs": "UTM", "resolution_m": cfg["map_pixel_m"],
+                               "dem": "constant height 0 m (as simulated)", "speckle_filter": "refined_lee 5x5"})
     res.ledger.add("flood", r["flood"], "apps.flood", inputs=["ard", "scene_dem", "scene_permanent_water"])
     res.summary["calibration"] = r["calibration"]
     score = flood_iou(r["flood"], sim["scene_paths"]["truth"])

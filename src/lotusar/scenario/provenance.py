@@ -13,10 +13,12 @@ import json
 import platform
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from lotusar.fileio import write_text_atomic
 
 SOFTWARE = ("lotusar", "numpy", "scipy", "sgp4", "skyfield", "xarray", "rasterio", "pyproj", "ortools", "pystac")
 
@@ -73,8 +75,8 @@ class ProvenanceLedger:
             "inputs": list(inputs),
             "parameters": parameters or {},
             "software": software_versions(),
-            "started": datetime.fromtimestamp(started or now, timezone.utc).isoformat(),
-            "ended": datetime.fromtimestamp(now, timezone.utc).isoformat(),
+            "started": datetime.fromtimestamp(started or now, UTC).isoformat(),
+            "ended": datetime.fromtimestamp(now, UTC).isoformat(),
         }
         self.records[product_id] = rec
         return rec
@@ -94,6 +96,4 @@ class ProvenanceLedger:
         return seen
 
     def write(self, path: str | Path) -> Path:
-        from lotusar.fileio import write_text_atomic
-
         return write_text_atomic(path, json.dumps({"products": list(self.records.values())}, indent=2, default=str))

@@ -10,40 +10,39 @@ downlink pass track and the downlink station's visibility mask.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import os
+import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
-import numpy as np
+from lotusar.catalog.ingest import ingest_path
+from lotusar.catalog.items import make_item
+from lotusar.catalog.store import open_catalog
+from lotusar.fileio import write_text_atomic
+from lotusar.fleet import Fleet, FleetSatellite, GroundStation, load_fleet
+from lotusar.orbit.passes import visibility_circle
+from lotusar.orbit.propagate import geodetic_track, time_grid
+from lotusar.timeutil import iso_utc, parse_utc
 
-from lotusar.timeutil import iso_utc, parse_utc, to_datetime64
 
-
-def _track_feature(sat, start, end, kind: str, props: dict) -> dict:
-    from lotusar.orbit.propagate import geodetic_track, time_grid
-
-    t = time_grid(to_datetime64(start), to_datetime64(end), 10.0)
-    lat, lon, _ = geodetic_track(sat, t)
+def _track_feature(sat: FleetSatellite, start: datetime, end: datetime, kind: str, props: dict) -> dict:
+    t = time_grid(start, end, 10.0)
+    lat, lon, _ = geodetic_track(sat.orbit(), t)
     coords = [[round(float(a), 5), round(float(b), 5)] for a, b in zip(lon, lat)]
     return {"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords},
             "properties": {"kind": kind, **props, "start": iso_utc(start), "end": iso_utc(end)}}
 
 
-def _station_mask(station, sat_altitude_m: float = 505e3, n: int = 72) -> dict:
+def _station_mask(station: GroundStation, sat_altitude_m: float = 505e3, n: int = 72) -> dict:
     """Visibility circle of a station at its elevation mask for a satellite at ``sat_altitude_m``."""
-    re = 6371e3
-    el = np.deg2rad(station.min_elevation_deg)
-    # Earth central angle of the visibility circle
-    lam = np.arccos(re / (re + sat_altitude_m) * np.cos(el)) - el
-    az = np.linspace(0, 2 * np.pi, n + 1)
-    lat0, lon0 = np.deg2rad(station.lat_deg), np.deg2rad(station.lon_deg)
-    lat = np.arcsin(np.sin(lat0) * np.cos(lam) + np.cos(lat0) * np.sin(lam) * np.cos(az))
-    lon = lon0 + np.arctan2(np.sin(az) * np.sin(lam) * np.cos(lat0), np.cos(lam) - np.sin(lat0) * np.sin(lat))
-    coords = [[round(float(np.rad2deg(b)), 4), round(float(np.rad2deg(a)), 4)] for a, b in zip(lat, lon)]
+    lon, lat = visibility_circle(station.lat_deg, station.lon_deg, sat_altitude_m / 1000.0, station.min_elevation_deg, n + 1)
+    coords = [[round(float(a), 4), round(float(b), 4)] for a, b in zip(lon, lat)]
     return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [coords]},
             "properties": {"kind": "station_mask", "station": station.name, "min_elevation_deg": station.min_elevation_deg}}
 
 
-def map_layers(fleet, plan: dict, footprint: dict | None) -> dict:
+def map_layers(fleet: Fleet, plan: dict, footprint: dict | None) -> dict:
+    """The scenario's plan layer: imaging-pass ground track, downlink pass, station mask, footprint."""
     acq, dl = plan["acquisition"], plan["downlink"]
     sat = fleet.satellite(acq["satellite"])
     a0, a1 = parse_utc(acq["start"]), parse_utc(acq["end"])
@@ -64,12 +63,7 @@ def map_layers(fleet, plan: dict, footprint: dict | None) -> dict:
 
 
 def publish(res, plan: dict) -> None:
-    from lotusar.catalog.ingest import ingest_path
-    from lotusar.catalog.items import make_item
-    from lotusar.catalog.store import open_catalog
-    from lotusar.fileio import write_text_atomic
-    from lotusar.fleet import load_fleet
-
+    """Stage 6: STAC items of every product into ``<out>/catalog.sqlite``, and the map layers."""
     out = res.out_dir
     fleet = load_fleet()
     fp = res.summary.get("footprint")
@@ -110,9 +104,6 @@ def publish(res, plan: dict) -> None:
     res.products["catalog"] = str(cat_path)
     res.products["stac_items"] = str(stac_dir)
     res.summary["catalog"] = {"path": str(cat_path), "items": [d["id"] for d in dicts], "count": int(n)}
-    import os
-    import sys
-
     exe = Path(sys.executable).parent / "lotusar"  # the venv's command, so it works without activating .venv
     cmd = os.path.relpath(exe) if exe.exists() else "lotusar"
     res.summary["serve_command"] = f"{cmd} serve --catalog {cat_path} --data-root {out} --port 8000"

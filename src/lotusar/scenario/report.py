@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from rich.console import Console
+from rich.table import Table
+
 
 def print_summary(res) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
     s = res.summary
     con = Console()
     acq, dl = s.get("acquisition", {}), s.get("downlink", {})

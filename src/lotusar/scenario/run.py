@@ -30,10 +30,25 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from lotusar.cliutil import to_json
+from lotusar.constants import SPEED_OF_LIGHT_M_S
 from lotusar.errors import ValidationError
+from lotusar.fileio import write_text_atomic
+from lotusar.fleet import Fleet, FleetSatellite, load_fleet
+from lotusar.orbit.io import read_aoi
+from lotusar.sar import io as sario
+from lotusar.sar.presets import get_preset
+from lotusar.sar.scene import PointTarget, SceneSpec
+from lotusar.sar.simulate import simulate
+from lotusar.scenario import channel, products, publish, tasking
+from lotusar.scenario.calibration import TRIHEDRAL_RCS_M2
+from lotusar.scenario.geometry import sample_scene_on_sim_grid, steer_to_target
 from lotusar.scenario.latency import LatencyBudget
 from lotusar.scenario.provenance import ProvenanceLedger
+from lotusar.scenario.scene import build_flood_scene, write_scene
+from lotusar.scenario.webmap import screenshot
 from lotusar.timeutil import iso_utc, parse_datetime64, parse_utc, to_datetime64
 
 SCALES = {
@@ -66,8 +81,6 @@ class _Progress:
     def __init__(self, total: int, quiet: bool):
         self.quiet = quiet
         if not quiet:
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
             self.p = Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                               TimeElapsedColumn())
             self.task = self.p.add_task("typhoon scenario", total=total)
@@ -88,9 +101,6 @@ class _Progress:
 
 
 def _write_json(path: Path, obj) -> Path:
-    from lotusar.cliutil import to_json
-    from lotusar.fileio import write_text_atomic
-
     return write_text_atomic(path, to_json(obj))
 
 
@@ -105,8 +115,6 @@ def run_typhoon(out_dir: str | Path, scale: str = "small", dask_address: str | N
     res = ScenarioResult(out)
     prog = _Progress(7, quiet)
     try:
-        from lotusar.fleet import load_fleet
-
         fleet = load_fleet()
         t_warn = parse_utc(warning_time or fleet.reference_epoch or "2022-10-25T12:00:00Z", "warning time")
         res.summary["warning_time"] = iso_utc(t_warn)
@@ -129,18 +137,16 @@ def run_typhoon(out_dir: str | Path, scale: str = "small", dask_address: str | N
 
         prog.stage("4/7 downlink: CCSDS encode → channel → Level-0")
         with res.latency.measure("ground station: decode to Level-0"):
-            l0 = _stage_downlink(res, fleet, plan, sim, seed, dask_address)
+            l0 = channel.downlink(res, fleet, plan, sim, seed)
         prog.advance()
 
         prog.stage("5/7 focus → ARD → flood map")
-        _stage_products(res, sim, l0, cfg, dask_address)
+        products.make_products(res, sim, l0, cfg, dask_address)
         prog.advance()
 
         prog.stage("6/7 catalog and web map")
         with res.latency.measure("catalog ingest"):
-            _stage_catalog(res, plan)
-        from lotusar.scenario.webmap import screenshot
-
+            publish.publish(res, plan)
         shot = screenshot(res.products["catalog"], out, out / "web_map.png")
         res.summary["web_map"] = shot
         if "png" in shot:
@@ -163,9 +169,7 @@ def run_typhoon(out_dir: str | Path, scale: str = "small", dask_address: str | N
 # --- stage 1 ----------------------------------------------------------------------------------
 
 
-def _stage_requests(res: ScenarioResult, fleet, t_warn: datetime, cfg: dict, seed: int) -> dict:
-    from lotusar.scenario import tasking
-
+def _stage_requests(res: ScenarioResult, fleet: Fleet, t_warn: datetime, cfg: dict, seed: int) -> dict:
     aoi_path = warning_geojson_path()
     urgent, background = tasking.make_requests(aoi_path, fleet, t_warn, cfg["plan_hours"], cfg["background"], seed)
     res.ledger.add("warning", aoi_path, "warning", parameters={"source": "scenario warning polygon"})
@@ -180,9 +184,7 @@ def _stage_requests(res: ScenarioResult, fleet, t_warn: datetime, cfg: dict, see
 # --- stage 2 ----------------------------------------------------------------------------------
 
 
-def _stage_plan(res: ScenarioResult, fleet, t_warn: datetime, cfg: dict, req: dict) -> dict:
-    from lotusar.scenario import tasking
-
+def _stage_plan(res: ScenarioResult, fleet: Fleet, t_warn: datetime, cfg: dict, req: dict) -> dict:
     plan = tasking.plan_and_insert(fleet, t_warn, cfg, req, res.out_dir)
     res.ledger.add("plan_committed", plan["committed_path"], "planning", inputs=["requests_routine"],
                    parameters={"time_limit_s": cfg["time_limit_s"]})
@@ -206,25 +208,13 @@ def _stage_plan(res: ScenarioResult, fleet, t_warn: datetime, cfg: dict, req: di
 # --- stage 3 ----------------------------------------------------------------------------------
 
 
-def _stage_simulate(res: ScenarioResult, fleet, plan: dict, cfg: dict, seed: int) -> dict:
-    from shapely.geometry import shape
-
-    from lotusar.orbit.io import read_aoi
-    from lotusar.sar import io as sario
-    from lotusar.sar.presets import SPEED_OF_LIGHT_M_S, get_preset
-    from lotusar.sar.scene import PointTarget, SceneSpec
-    from lotusar.sar.simulate import simulate
-    from lotusar.scenario.calibration import TRIHEDRAL_RCS_M2
-    from lotusar.scenario.geometry import sample_scene_on_sim_grid, steer_to_target
-    from lotusar.scenario.scene import build_flood_scene, write_scene
-
+def _stage_simulate(res: ScenarioResult, fleet: Fleet, plan: dict, cfg: dict, seed: int) -> dict:
     acq = plan["acquisition"]
-    aoi = read_aoi(warning_geojson_path())
-    poly = aoi if hasattr(aoi, "centroid") else shape(aoi)
-    lon_c, lat_c = poly.centroid.x, poly.centroid.y
+    centroid = read_aoi(warning_geojson_path()).centroid
+    lon_c, lat_c = centroid.x, centroid.y
     sat = fleet.satellite(acq["satellite"])
     tle = _tle_near(sat, acq["start"])
-    base = get_preset("lotusat1-stripmap")
+    base = get_preset(f"lotusat1-{acq['mode']}")  # the planned acquisition's mode (the fleet file's default)
     t_mid = to_datetime64(parse_utc(acq["start"]) + (parse_utc(acq["end"]) - parse_utc(acq["start"])) / 2)
     mode, steer = steer_to_target(base, lat_c, lon_c, t_mid, acq["look_side"], tle)
     n = cfg["slc"]
@@ -257,35 +247,8 @@ def _stage_simulate(res: ScenarioResult, fleet, plan: dict, cfg: dict, seed: int
     return {"raw": raw, "raw_path": raw_path, "scene": scene, "scene_paths": paths, "mode": mode}
 
 
-def _tle_near(sat, when: str) -> tuple[str, str]:
+def _tle_near(sat: FleetSatellite, when: str) -> tuple[str, str]:
     """The satellite's element set nearest in epoch to ``when`` as (line1, line2)."""
     t = parse_datetime64(when, "acquisition start")
     best = min(sat.element_sets(), key=lambda s: abs((s.epoch - t).astype("timedelta64[s]").astype(float)))
     return best.tle_lines()
-
-
-# --- stage 4 ----------------------------------------------------------------------------------
-
-
-def _stage_downlink(res: ScenarioResult, fleet, plan: dict, sim: dict, seed: int, dask_address: str | None) -> dict:
-    from lotusar.scenario import channel
-
-    return channel.downlink(res, fleet, plan, sim, seed, dask_address)
-
-
-# --- stage 5 ----------------------------------------------------------------------------------
-
-
-def _stage_products(res: ScenarioResult, sim: dict, l0: dict, cfg: dict, dask_address: str | None) -> None:
-    from lotusar.scenario import products
-
-    products.make_products(res, sim, l0, cfg, dask_address)
-
-
-# --- stage 6 ----------------------------------------------------------------------------------
-
-
-def _stage_catalog(res: ScenarioResult, plan: dict) -> None:
-    from lotusar.scenario import publish
-
-    publish.publish(res, plan)

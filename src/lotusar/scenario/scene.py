@@ -17,9 +17,15 @@ above the EGM96 geoid.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
+import rasterio
+from affine import Affine
+from pyproj import Transformer
 from scipy import ndimage
+
+from lotusar.fileio import atomic_path
 
 DRY, FLOODED, PERMANENT_WATER, URBAN = 0, 1, 2, 3
 
@@ -51,9 +57,7 @@ class FloodScene:
         return self.classes.shape
 
     @property
-    def transform(self):
-        from affine import Affine
-
+    def transform(self) -> Affine:
         return Affine(self.pixel_m, 0.0, self.x0_m, 0.0, -self.pixel_m, self.y0_m)
 
     def water_truth(self) -> np.ndarray:
@@ -61,8 +65,6 @@ class FloodScene:
         return self.classes == FLOODED
 
     def lonlat_bounds(self) -> tuple[float, float, float, float]:
-        from pyproj import Transformer
-
         t = Transformer.from_crs(self.crs_epsg, 4326, always_xy=True)
         rows, cols = self.shape
         xs = [self.x0_m, self.x0_m + cols * self.pixel_m]
@@ -96,8 +98,6 @@ def build_flood_scene(
     belt (6–9 m) and the sea. A village sits on a raised terrace of the plain. Returns a
     :class:`FloodScene` whose ``classes`` hold the flood truth for ``flood_level_m``.
     """
-    from pyproj import Transformer
-
     rng = np.random.default_rng(seed)
     n = int(round(size_m / pixel_m))
     epsg = utm_epsg(centre_lon_deg, centre_lat_deg)
@@ -161,12 +161,6 @@ def build_flood_scene(
 
 def write_scene(scene: FloodScene, out_dir) -> dict[str, str]:
     """Write the DEM, the truth classes and the σ⁰ map as GeoTIFFs (atomic); return their paths."""
-    from pathlib import Path
-
-    import rasterio
-
-    from lotusar.fileio import atomic_path
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rows, cols = scene.shape
@@ -175,7 +169,8 @@ def write_scene(scene: FloodScene, out_dir) -> dict[str, str]:
         "dem": (scene.height_m, "float32", -32768.0, "height above EGM96 geoid (m), synthetic"),
         "truth": (scene.classes, "uint8", 255, "0 dry, 1 flooded (truth), 2 permanent water, 3 urban"),
         "sigma0_vv_db": (scene.sigma0_db, "float32", np.nan, "sigma0 VV (dB), synthetic"),
-        "permanent_water": ((scene.classes == PERMANENT_WATER).astype(np.uint8), "uint8", 255, "permanent water (1) from the land/water map"),
+        "permanent_water": ((scene.classes == PERMANENT_WATER).astype(np.uint8), "uint8", 255,
+                            "permanent water (1) from the land/water map"),
     }
     for name, (arr, dtype, nodata, desc) in layers.items():
         path = out / f"scene_{name}.tif"

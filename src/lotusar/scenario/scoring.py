@@ -8,12 +8,12 @@ that both the flood map (≠ 255) and the truth scene cover. Permanent water is 
 from __future__ import annotations
 
 import numpy as np
+import rasterio
+from rasterio.warp import Resampling, reproject
 
 
 def truth_on_grid(truth_path, like_path) -> np.ndarray:
-    import rasterio
-    from rasterio.warp import Resampling, reproject
-
+    """Truth classes resampled (nearest neighbour) onto the grid of the raster at ``like_path``."""
     with rasterio.open(like_path) as like, rasterio.open(truth_path) as tr:
         out = np.full((like.height, like.width), 255, np.uint8)
         reproject(tr.read(1), out, src_transform=tr.transform, src_crs=tr.crs, src_nodata=255,
@@ -23,8 +23,6 @@ def truth_on_grid(truth_path, like_path) -> np.ndarray:
 
 def flood_iou(flood_path, truth_path, flooded_class_truth: int = 1, permanent_class_truth: int = 2) -> dict:
     """IoU of open flood water (map class 1 [+3 flooded vegetation]) vs truth class 1."""
-    import rasterio
-
     with rasterio.open(flood_path) as ds:
         cls = ds.read(1)
         px_area_m2 = abs(ds.transform.a * ds.transform.e)

@@ -14,11 +14,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+from lotusar.fileio import write_bytes_atomic
+from lotusar.service.app import WEB_DIR, BackgroundServer, ServiceConfig
+
 
 def _driver(profile: Path, chromium: str, driver: str):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
     opts = webdriver.ChromeOptions()
     opts.binary_location = chromium
     for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -30,16 +33,14 @@ def _driver(profile: Path, chromium: str, driver: str):
 
 def screenshot(catalog_path: str | Path, data_root: str | Path, png_path: str | Path, timeout_s: float = 40.0) -> dict:
     """Serve the catalog, open /map headless, save a PNG; return what the DOM shows."""
-    from lotusar.fileio import write_bytes_atomic
-    from lotusar.service.app import WEB_DIR, BackgroundServer, ServiceConfig
-
     chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     driver = shutil.which("chromedriver")
     if not (chromium and driver):
         return {"skipped": "Chromium/ChromeDriver not installed (scripts/install-system-deps.sh)"}
     if not (WEB_DIR / "node_modules" / "leaflet" / "dist" / "leaflet.js").exists():
         return {"skipped": "web map assets not installed (scripts/install-web-deps.sh)"}
-    with tempfile.TemporaryDirectory() as prof, BackgroundServer(ServiceConfig(catalog_url=str(catalog_path), data_roots=[str(data_root)])) as srv:
+    config = ServiceConfig(catalog_url=str(catalog_path), data_roots=[str(data_root)])
+    with tempfile.TemporaryDirectory() as prof, BackgroundServer(config) as srv:
         drv = _driver(Path(prof), chromium, driver)
         try:
             drv.get(srv.url + "/map")
