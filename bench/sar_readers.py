@@ -92,19 +92,22 @@ def bench_fdbaq(repeat):
 def bench_rda(repeat, lines):
     import scipy.fft as sfft
 
-    from lotusar.sar.readers import focus_real, radarsat1
+    from lotusar.sar.focus import focus
+    from lotusar.sar.readers import convert, radarsat1
 
     b = radarsat1.read_block(DATA / "radarsat1-vancouver-raw" / "scene5-english-bay-ships")
     if lines < b.shape[0]:
         b = b.subset(azimuth=slice(0, lines))
     x = b.echoes.copy()
+    sv, _ = convert.block_state_vectors(b)
+    p = convert.focus_params(b, sv, 0.0, -7071.0, float(b.slant_range_m[b.shape[1] // 2]))
 
     def ceiling():
         y = sfft.ifft(sfft.fft(x, axis=1, workers=-1), axis=1, workers=-1)
         sfft.ifft(sfft.fft(y, axis=0, workers=-1), axis=0, workers=-1)
 
     t_c = _best(ceiling, repeat)
-    t_f = _best(lambda: focus_real.rda_focus(b, -7071.0), repeat)
+    t_f = _best(lambda: focus(x, p, "rda"), repeat)
     return {"block": list(b.shape), "fft_ceiling_s": t_c, "rda_s": t_f, "rda_over_ceiling": t_f / t_c}
 
 

@@ -12,10 +12,15 @@ def test_english_bay_ships_detected_from_raw(shared_data, tmp_path):
     readers = pytest.importorskip("lotusar.sar.readers.apps")
     from lotusar.apps.pipeline import run_ships
 
+    from lotusar.sar.io import write_slc
+    from lotusar.sar.processor import focus_dataset
+    from lotusar.sar.readers import convert
+
     block = readers.open_block(d, "radarsat1")
-    res = readers.focus_real_block(block)
+    raw = convert.to_raw_dataset(block)
+    raw.attrs.update(convert.processing_attrs(block, readers.estimate(block)))
     slc = tmp_path / "english_bay_slc.h5"
-    readers.write_focused(block, res, slc)
+    write_slc(focus_dataset(raw, "rda"), slc)
     out = tmp_path / "ships.geojson"
     summary = run_ships(slc, out, png=False)  # what `lotusar apps ships SLC.h5 --out` runs
     # geometry derived from the SLC: incidence of RADARSAT-1 Fine beams (37–48°), ground pixel

@@ -131,15 +131,14 @@ def test_window_antenna_pattern_and_back_projection(run_cli, tmp_path_factory, a
 
 def test_doppler_centroid_from_data_with_ambiguity(squint_raw):
     from lotusar.sar.io import read_raw
-    from lotusar.sar.processor import estimate_doppler, params_from_raw
+    from lotusar.sar.processor import estimate_doppler
 
     ds = read_raw(squint_raw)
-    p = params_from_raw(ds)
-    est = estimate_doppler(ds["echoes"].values, p)
+    est = estimate_doppler(ds)
     truth = ds.attrs["doppler_centroid_hz"]
     assert abs(truth) > ds.attrs["prf_hz"]  # 2 deg squint: ambiguity number != 0
-    assert est["ambiguity"] == int(np.round(truth / ds.attrs["prf_hz"]))
-    f_mid = np.polyval(est["poly"], ds.attrs["doppler_centroid_ref_range_m"] - est["ref_range_m"])
+    assert est.ambiguity == int(np.round(truth / ds.attrs["prf_hz"]))
+    f_mid = float(est.at_range(ds.attrs["doppler_centroid_ref_range_m"]))
     assert abs(f_mid - truth) < 25.0
 
 

@@ -37,12 +37,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from scipy.fft import next_fast_len
 
 from lotusar.errors import ValidationError
 from lotusar.sar import geometry as geo
 from lotusar.sar.presets import SPEED_OF_LIGHT_M_S as C
 from lotusar.sar.windows import window as window_weights
-from lotusar.xp import fft_module, fft_workers
+from lotusar.xp import array_namespace, fft_module, fft_workers
 
 ALGORITHMS = ("rda", "csa", "wk", "bp")
 
@@ -211,15 +212,38 @@ def range_filter(p: FocusParams, n: int, xp=np):
     return (h * w).astype(np.complex64)
 
 
-def range_compress(raw, p: FocusParams, xp=None):
-    """Range-compressed echoes (same grid): peak of a target at fast time 2R/c."""
-    from lotusar.xp import array_namespace
+def range_fft_length(p: FocusParams, samples: int, vr_m_s: float) -> int:
+    """Range FFT length: the raw samples plus one pulse plus the largest range migration.
 
+    Every frequency-domain step is a circular convolution in range. Without padding the
+    compressed echo of a target whose pulse is cut by the window end (the last T·fs samples,
+    the partially illuminated far range) wraps round to the near range, and the algorithms
+    disagree there: the RDA's RCMC reads zeros beyond the window while the CSA and omega-k
+    phase ramps rotate the wrapped energy into the far columns. With N >= samples + pulse +
+    migration all three see the same linear convolution.
+    """
+    pulse = len(p.replica) if p.replica is not None else int(np.ceil(p.pulse_length_s * p.range_sampling_rate_hz))
+    r_far = C / 2 * (p.fast_time0_s + samples / p.range_sampling_rate_hz)
+    f_max = float(np.max(np.abs(p.doppler_centroid_hz(np.array([C / 2 * p.fast_time0_s, r_far]))))) + p.prf_hz
+    d_min = np.sqrt(max(1 - (p.wavelength_m * f_max / (2 * vr_m_s)) ** 2, 0.25))
+    migration = int(np.ceil(r_far * (1 / d_min - 1) / p.range_spacing_m))
+    return int(next_fast_len(samples + pulse + migration + 16))
+
+
+def range_compress(raw, p: FocusParams, xp=None, vr_m_s: float | None = None):
+    """Range-compressed echoes, zero-padded (:func:`range_fft_length` columns): a target's peak at fast time 2R/c.
+
+    ``vr_m_s`` (effective velocity) sizes the padding; by default 0.9 times the platform speed
+    (a lower bound for a LEO, where V_r^2 ~ V_s V_g, so the padding errs on the long side).
+    """
     xp = xp or array_namespace(raw)
     fft = fft_module(xp)
     kw = fft_workers(xp)
-    spec = fft.fft(raw, axis=1, **kw)
-    spec *= range_filter(p, raw.shape[1], xp)[None, :]
+    if vr_m_s is None:
+        vr_m_s = 0.9 * float(np.linalg.norm(p.sv.interpolate(np.array(p.azimuth_time0_s))[1]))
+    n = range_fft_length(p, raw.shape[1], vr_m_s)
+    spec = fft.fft(raw, n=n, axis=1, **kw)
+    spec *= range_filter(p, n, xp)[None, :]
     return fft.ifft(spec, axis=1, overwrite_x=True, **kw).astype(np.complex64, copy=False)
 
 
@@ -312,7 +336,8 @@ def focus_rda(raw, p: FocusParams, xp=np, progress=None):
     fft, kw = fft_module(xp), fft_workers(xp)
     na, nr = raw.shape
     model = hyperbolic_model(p)
-    data = fft.fft(raw, axis=1, **kw)
+    nr = range_fft_length(p, nr, float(np.min(model.vr_m_s)))
+    data = fft.fft(raw, n=nr, axis=1, **kw)
     data *= range_filter(p, nr, xp)[None, :]
     data = fft.fft(data, axis=0, overwrite_x=True, **kw)
     _progress(progress, 0.3)
@@ -373,7 +398,10 @@ def focus_csa(raw, p: FocusParams, xp=np, progress=None):
     na, nr = raw.shape
     model = hyperbolic_model(p)
     f0, kr, rref, vref = p.carrier_hz, p.chirp_rate_hz_s, model.ref_range_m, model.vr_ref_m_s
-    data = fft.fft(raw, axis=0, **kw)
+    nr = range_fft_length(p, nr, float(np.min(model.vr_m_s)))
+    data = xp.zeros((na, nr), np.complex64)
+    data[:, : raw.shape[1]] = raw
+    data = fft.fft(data, axis=0, overwrite_x=True, **kw)
     _progress(progress, 0.2)
     tau = xp.asarray(p.fast_time0_s + np.arange(nr) / p.range_sampling_rate_hz)[None, :]
     fe_all = azimuth_frequencies(na, p.prf_hz, model.fdc_ref_hz, xp)  # (na,)
@@ -420,7 +448,8 @@ def focus_wk(raw, p: FocusParams, xp=np, progress=None):
     model = hyperbolic_model(p)
     f0, kr, rref, vref = p.carrier_hz, p.chirp_rate_hz_s, model.ref_range_m, model.vr_ref_m_s
     fs = p.range_sampling_rate_hz
-    data = fft.fft(raw, axis=1, **kw)
+    nr = range_fft_length(p, nr, float(np.min(model.vr_m_s)))
+    data = fft.fft(raw, n=nr, axis=1, **kw)
     data = fft.fft(data, axis=0, overwrite_x=True, **kw)
     _progress(progress, 0.3)
     f_tau = xp.fft.fftfreq(nr, 1.0 / fs)[None, :]
@@ -467,7 +496,8 @@ def focus_bp(raw, p: FocusParams, xp=np, progress=None, upsample: int = 8):
     fft, kw = fft_module(xp), fft_workers(xp)
     na, nr = raw.shape
     model = hyperbolic_model(p)
-    rc = range_compress(raw, p, xp)
+    rc = range_compress(raw, p, xp, float(np.min(model.vr_m_s)))
+    nr = rc.shape[1]
     f0, lam, prf, fs = p.carrier_hz, p.wavelength_m, p.prf_hz, p.range_sampling_rate_hz
     nl, ns = p.slc_lines, p.slc_samples
     t_out = p.slc_time0_s + np.arange(nl) / prf

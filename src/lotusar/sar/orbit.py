@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from lotusar.errors import ValidationError
+from lotusar.orbit.propagate import itrs_state
+from lotusar.orbit.satellite import Satellite
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,7 @@ def itrs_states(mode, times_utc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     skyfield's builtin tables), so the SAR geometry and the passes/access of the orbit stage
     share one frame chain.
     """
-    from sgp4.api import Satrec
-
-    from lotusar.orbit.propagate import itrs_state
-
-    sat = Satrec.twoline2rv(mode.tle_line1, mode.tle_line2)
+    sat = Satellite.from_tle(mode.tle_line1, mode.tle_line2, name=mode.satellite)
     r, v = itrs_state(sat, np.asarray(times_utc, "datetime64[ns]"))
     r, v = np.asarray(r, float), np.asarray(v, float)
     if not (np.all(np.isfinite(r)) and np.all(np.isfinite(v))):

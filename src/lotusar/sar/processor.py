@@ -11,7 +11,10 @@ import xarray as xr
 
 from lotusar.errors import ValidationError
 from lotusar.sar import geometry as geo
-from lotusar.sar.focus import FocusParams, focus, range_compress
+from lotusar.sar.focus import FocusParams, focus
+from lotusar.sar.readers.apps import estimate
+from lotusar.sar.readers.convert import from_raw_dataset
+from lotusar.sar.readers.doppler import DopplerEstimate
 from lotusar.sar.io import state_vectors_from
 from lotusar.sar.presets import SPEED_OF_LIGHT_M_S as C
 from lotusar.xp import device_namespace, to_numpy
@@ -42,18 +45,11 @@ def params_from_raw(ds: xr.Dataset, window: str | None = None) -> FocusParams:
     )
 
 
-def estimate_doppler(raw: np.ndarray, p: FocusParams, xp=np) -> dict:
-    """Doppler centroid estimated from the data (ACCC + MLCC) as a polynomial in slant range."""
-    from lotusar.sar.doppler import estimate_doppler_centroid
-
-    rc = range_compress(xp.asarray(raw), p, xp)
-    est = estimate_doppler_centroid(rc, p.prf_hz, p.carrier_hz, p.range_sampling_rate_hz, p.range_bandwidth_hz)
-    rng = C / 2 * (p.fast_time0_s + est["block_centre_sample"] / p.range_sampling_rate_hz)
-    ref = float(rng.mean())
-    deg = 1 if len(rng) > 2 else 0
-    poly = np.polyfit(rng - ref, est["doppler_centroid_hz"], deg, w=np.sqrt(est["weight"]))
-    est.update(poly=poly, ref_range_m=ref)
-    return est
+def estimate_doppler(ds: xr.Dataset) -> DopplerEstimate:
+    """Doppler centroid of a raw Dataset from its echoes: the one estimator
+    (:func:`lotusar.sar.readers.doppler.estimate_doppler_centroid`: ACCC per range block, the
+    ambiguity by MLCC and the focus contrast of the range-Doppler image)."""
+    return estimate(from_raw_dataset(ds))
 
 
 def focus_dataset(ds: xr.Dataset, algorithm: str = "rda", device: str = "cpu", window: str | None = None,
@@ -68,9 +64,9 @@ def focus_dataset(ds: xr.Dataset, algorithm: str = "rda", device: str = "cpu", w
         raise ValidationError(f"--doppler must be auto, data or geometry, got {doppler!r}")
     has_geometry = "doppler_centroid_poly_hz" in ds.attrs or "doppler_centroid_hz" in ds.attrs
     if doppler == "data" or (doppler == "auto" and not has_geometry):
-        est = estimate_doppler(raw, p, xp)
-        p.doppler_poly_hz = est["poly"]
-        p.doppler_ref_range_m = est["ref_range_m"]
+        est = estimate_doppler(ds)
+        p.doppler_poly_hz = np.array([est.slope_hz_per_m, est.centroid_hz])
+        p.doppler_ref_range_m = est.reference_range_m
     slc, model = focus(raw, p, algorithm, xp=xp, progress=progress)
     slc = to_numpy(slc).astype(np.complex64, copy=False)
     lam = p.wavelength_m
@@ -102,8 +98,8 @@ def focus_dataset(ds: xr.Dataset, algorithm: str = "rda", device: str = "cpu", w
         phase_convention="arg(sigma) - 4 pi R0 / lambda",
     )
     if est is not None:
-        attrs["doppler_ambiguity"] = int(est["ambiguity"])
-        attrs["doppler_centroid_blocks_hz"] = np.asarray(est["doppler_centroid_hz"], float)
+        attrs["doppler_ambiguity"] = int(est.ambiguity)
+        attrs["doppler_centroid_blocks_hz"] = np.asarray(est.block_centroid_hz, float)
     out.attrs = attrs
     return out
 

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from lotusar.errors import InputFormatError
-from lotusar.sar.readers import doppler, focus_real, irf, radarsat1
+from lotusar.sar.processor import focus_dataset
+from lotusar.sar.readers import convert, doppler, irf, radarsat1
 
 SCENES = ["scene5-english-bay-ships", "scene3-ubc-one-ship", "scene1-coal-ferry-terminals"]
 
@@ -22,15 +23,28 @@ def rs_dir(shared_data):
     return shared_data("radarsat1-vancouver-raw")
 
 
+def focus_block(b, est, algorithm="rda", ambiguity_shift=0):
+    """SLC Dataset of ``b`` by the SAR core, as `read-raw` + `sar focus` make it (optionally
+    with the Doppler ambiguity moved by ``ambiguity_shift``)."""
+    ds = convert.to_raw_dataset(b)
+    ds.attrs.update(convert.processing_attrs(b, est))
+    if ambiguity_shift:
+        ds.attrs["doppler_centroid_poly_hz"] = ds.attrs["doppler_centroid_poly_hz"] + [0.0, ambiguity_shift * b.prf_hz]
+    return focus_dataset(ds, algorithm)
+
+
+def fully_illuminated(b) -> int:
+    return b.shape[1] - b.replica().size + 1
+
+
 @pytest.fixture(scope="module")
 def processed(rs_dir):
-    """Block, Doppler estimate and RDA image of each scene (computed once: ~6 s a scene)."""
+    """Block, Doppler estimate and RDA image of each scene (computed once)."""
     out = {}
     for sc in SCENES:
         b = radarsat1.read_block(rs_dir / sc)
         est = doppler.estimate_doppler_centroid(b, search=2)
-        img = focus_real.rda_focus(b, est.at_range)
-        out[sc] = (b, est, img)
+        out[sc] = (b, est, focus_block(b, est))
     return out
 
 
@@ -88,8 +102,9 @@ def test_doppler_ambiguity_and_consistency(processed):
 
 
 def _targets(img, b, count=8):
-    pts = irf.find_bright_points(img.slc, count, column_limit=img.metadata["fully_illuminated_range_samples"])
-    return [irf.measure_point_target(img.slc, r, c, range_spacing_m=b.range_pixel_spacing_m) for r, c in pts]
+    slc = img["slc"].values
+    pts = irf.find_bright_points(slc, count, column_limit=fully_illuminated(b))
+    return [irf.measure_point_target(slc, r, c, range_spacing_m=b.range_pixel_spacing_m) for r, c in pts]
 
 
 def test_isolated_targets_meet_resolution_and_pslr(processed):
@@ -106,37 +121,32 @@ def test_isolated_targets_meet_resolution_and_pslr(processed):
 
 def test_wrong_ambiguity_defocuses(processed):
     b, est, img = processed[SCENES[0]]
-    n = img.metadata["fully_illuminated_range_samples"]
-    wrong = focus_real.rda_focus(b, lambda r: est.at_range(r) + b.prf_hz)
-    assert focus_real.image_contrast(img.slc[:, :n]) > 2 * focus_real.image_contrast(wrong.slc[:, :n])
+    n = fully_illuminated(b)
+    wrong = focus_block(b, est, ambiguity_shift=1)
+    assert doppler.image_contrast(img["slc"].values[:, :n]) > 2 * doppler.image_contrast(wrong["slc"].values[:, :n])
 
 
 @pytest.mark.parametrize("algorithm", ["csa", "wk"])
 def test_sar_core_algorithms_on_real_data(processed, algorithm):
-    """SAR-core chirp scaling / omega-k, fed with this package's Doppler estimate, meet the same bar."""
-    core = pytest.importorskip("lotusar.sar.focus")
-    if not hasattr(core, "FocusParams"):
-        pytest.skip("SAR-core focusing API not available")
-    from lotusar.sar.readers import apps
-
+    """Chirp scaling / omega-k, fed with the data's Doppler estimate, meet the same bar as the RDA."""
     b, est, img = processed[SCENES[1]]
-    res = apps.focus_real_block(b, algorithm, engine="core", doppler=est)
+    res = focus_block(b, est, algorithm)
     theory = 0.886 * 299790000 / (2 * 30.116e6)
-    pts = irf.find_bright_points(res["slc"], 8, column_limit=res["fully_illuminated_range_samples"])
-    q = [irf.measure_point_target(res["slc"], r, c, range_spacing_m=b.range_pixel_spacing_m) for r, c in pts]
+    n = fully_illuminated(b)
+    slc = res["slc"].values
+    pts = irf.find_bright_points(slc, 8, column_limit=n)
+    q = [irf.measure_point_target(slc, r, c, range_spacing_m=b.range_pixel_spacing_m) for r, c in pts]
     ok = [t for t in q if abs(t.range_resolution_m / theory - 1) < 0.10 and t.pslr_range_db < -10]
     assert len(ok) >= 3, [(round(t.range_resolution_m, 2), round(t.pslr_range_db, 1)) for t in q]
-    n = res["fully_illuminated_range_samples"]
-    # same scene, same focus quality as the readers' range-Doppler processor (contrast within 30 %)
-    c_core = focus_real.image_contrast(res["slc"][:, :n])
-    c_rda = focus_real.image_contrast(img.slc[:, :n])
+    # same scene, same focus quality as the range-Doppler image (contrast within 30 %)
+    c_core = doppler.image_contrast(slc[:, :n])
+    c_rda = doppler.image_contrast(img["slc"].values[:, :n])
     assert c_core > 0.7 * c_rda
 
 
 def test_raw_file_carries_estimated_doppler(processed, tmp_path):
     """read-raw's file: SAR-core reads back the data-estimated Doppler and a grid covering the targets."""
     from lotusar.sar.io import read_raw
-    from lotusar.sar.readers import convert
 
     b, est, img = processed[SCENES[2]]
     ds = convert.to_raw_dataset(b)
@@ -152,4 +162,5 @@ def test_raw_file_carries_estimated_doppler(processed, tmp_path):
     assert back.attrs["doppler_ambiguity"] == -6
     # the zero-Doppler grid starts Δη ≈ 4 s before the first pulse (squint of −6939 Hz)
     assert 3.5 < float(b.azimuth_time_s[0]) - back.attrs["slc_first_azimuth_time_s"] < 4.5
-    assert back.attrs["slc_first_slant_range_m"] == pytest.approx(img.first_slant_range_m)
+    assert back.attrs["slc_first_slant_range_m"] == pytest.approx(float(img["slant_range"].values[0]))
+    assert back.attrs["slc_first_azimuth_time_s"] == pytest.approx(float(img["azimuth_time"].values[0]))

@@ -62,20 +62,22 @@ def test_read_raw_truncated_radarsat_one_line(shared_data, tmp_path):
     assert not out.exists()
 
 
-def test_focus_real_alos_cli(shared_data, tmp_path):
+def test_read_raw_then_focus_alos_cli(shared_data, tmp_path):
+    """`sar focus` focuses a real raw product (what `focus-real` did): read-raw, then focus."""
     from lotusar.sar.io import read_slc
 
     l0b = shared_data("alos1-palsar-l0b-raw") / "ALPSRP264757150-H1.0__A_HH_LINE4000-5000_RANGE0-2200.h5"
-    out, png = tmp_path / "slc.h5", tmp_path / "ql.png"
-    p = lotusar("sar", "focus-real", l0b, "--format", "alos-l0b", "--algorithm", "rda", "--out", out,
-                "--quicklook", png, "--json")
+    raw, out, png = tmp_path / "raw.h5", tmp_path / "slc.h5", tmp_path / "ql.png"
+    p = lotusar("sar", "read-raw", l0b, "--format", "alos-l0b", "--out", raw, "--json")
     assert p.returncode == 0, p.stderr
-    d = json.loads(p.stdout)
-    assert d["doppler"]["ambiguity"] == 0 and abs(d["doppler"]["doppler_centroid_hz"] - 60) < 20
+    assert abs(json.loads(p.stdout)["doppler_centroid_hz"] - 60) < 20
+    p = lotusar("sar", "focus", raw, "--algorithm", "rda", "--out", out, "--quicklook", png, "--json")
+    assert p.returncode == 0, p.stderr
     ds = read_slc(out)
+    assert ds.attrs["doppler_ambiguity"] == 0 and abs(ds.attrs["doppler_centroid_hz"] - 60) < 20
     assert ds["slc"].shape == (1000, 2200) and png.stat().st_size > 10_000
     # refuses to overwrite
-    p2 = lotusar("sar", "focus-real", l0b, "--format", "alos-l0b", "--out", out)
+    p2 = lotusar("sar", "read-raw", l0b, "--format", "alos-l0b", "--out", raw)
     assert p2.returncode == 2 and "exists" in p2.stderr
 
 

@@ -10,10 +10,10 @@ One module per format, each turning a mission's files into plain NumPy arrays an
 - :mod:`.gotcha`    AFRL Gotcha X-band phase history, with back-projection image formation.
 
 Computation for real data (Doppler centroid estimation with ambiguity resolution, IRF
-measurement, focusing glue) lives in :mod:`.doppler`, :mod:`.irf` and :mod:`.focus_real`.
+measurement, focusing glue) lives in :mod:`.doppler` and :mod:`.irf`; focusing is the SAR core's (:mod:`lotusar.sar.focus`).
 Modules are imported lazily so that ``import lotusar.sar.readers`` stays cheap.
 """
 
 from __future__ import annotations
 
-__all__ = ["s1_isp", "nisar_l0b", "radarsat1", "gotcha", "doppler", "irf", "focus_real"]
+__all__ = ["s1_isp", "nisar_l0b", "radarsat1", "gotcha", "doppler", "irf"]

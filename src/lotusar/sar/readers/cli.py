@@ -2,10 +2,8 @@
 
 - ``lotusar sar s1-decode FILE [--out SAMPLES.npy] [--json]``: Sentinel-1 L0 packets → headers,
   radar parameters, decoded samples (rows = packets).
-- ``lotusar sar read-raw SOURCE --format radarsat1|alos-l0b --out RAW.h5``: SAR-core raw file.
+- ``lotusar sar read-raw SOURCE --format radarsat1|alos-l0b --out RAW.h5``: SAR-core raw file (then ``lotusar sar focus``).
 - ``lotusar sar doppler SOURCE --format radarsat1|alos-l0b [--json]``: Doppler centroid estimate.
-- ``lotusar sar focus-real SOURCE --format ... --algorithm rda|csa|wk --out SLC.h5
-  [--quicklook PNG] [--engine auto|readers|core] [--json]``.
 - ``lotusar sar gotcha DIR --out IMAGE.h5 [--quicklook PNG] [--size-m 60] [--pixel-m 0.1] [--json]``:
   Gotcha phase history → back-projected ground image.
 """
@@ -124,36 +122,6 @@ def doppler(
                     title=f"f_dc = {d['doppler_centroid_hz']:.1f} Hz (ambiguity {d['ambiguity']}, confidence {d['contrast_confidence']:.2f})")
 
 
-def focus_real(
-    source: Path = typer.Argument(..., help="RADARSAT-1 block folder or ALOS L0B .h5 file."),
-    fmt: str = typer.Option(..., "--format", help="radarsat1 | alos-l0b"),
-    algorithm: str = typer.Option("rda", "--algorithm", help="rda | csa | wk"),
-    out: Path = typer.Option(..., "--out", help="SLC file (SAR-core HDF5) to write."),
-    quicklook: Path = typer.Option(None, "--quicklook", help="Quicklook PNG to write."),
-    engine: str = typer.Option("auto", "--engine", help="auto | readers | core (SAR-core lotusar.sar.focus)"),
-    json_out: bool = typer.Option(False, "--json"),
-    overwrite: bool = typer.Option(False, "--overwrite"),
-) -> None:
-    """Focus a real raw block with the Doppler centroid estimated from the data."""
-    from lotusar.cliutil import print_json
-    from lotusar.sar.readers import apps
-
-    _refuse_existing(out, overwrite)
-    _refuse_existing(quicklook, overwrite)
-    block = apps.open_block(source, fmt)
-    with _progress() as pr:
-        task = pr.add_task("reading", total=None)
-        result = apps.focus_real_block(block, algorithm, engine=engine, progress=lambda s: pr.update(task, description=s))
-        pr.update(task, description="writing")
-        info = apps.write_focused(block, result, out, quicklook)
-    if json_out:
-        print_json(info)
-    else:
-        d = info["doppler"]
-        typer.echo(f"wrote {out} ({info['engine']}, {info['shape'][0]} x {info['shape'][1]}), "
-                   f"f_dc = {d['doppler_centroid_hz']:.1f} Hz (ambiguity {d['ambiguity']})")
-
-
 def gotcha(
     folder: Path = typer.Argument(..., help="Folder with data_3dsar_pass*_az*_*.mat files."),
     out: Path = typer.Option(..., "--out", help="Ground image (HDF5 via xarray) to write."),
@@ -186,5 +154,4 @@ def register(sar_app: typer.Typer) -> None:
     sar_app.command("s1-decode")(s1_decode)
     sar_app.command("read-raw")(read_raw)
     sar_app.command("doppler")(doppler)
-    sar_app.command("focus-real")(focus_real)
     sar_app.command("gotcha")(gotcha)

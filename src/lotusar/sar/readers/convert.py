@@ -20,9 +20,36 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from lotusar.constants import SPEED_OF_LIGHT_M_S as C_M_S
+from lotusar.sar import geometry as geo
+from lotusar.sar.focus import FocusParams
+from lotusar.sar.orbit import StateVectors
 from lotusar.sar.readers.model import RawBlock
+from lotusar.timeutil import parse_datetime64
 
-C_M_S = 299792458.0
+
+def output_first_range_m(block: RawBlock, doppler_centroid_hz, effective_velocity_m_s: float) -> float:
+    """First zero-Doppler range of the output grid: the raw near range moved in by the bulk
+    migration R(1 − D(f_dc)), rounded to whole samples, so that the targets whose beam-centre
+    echoes start in the raw window are inside the output (squint moves them by R0(1/D − 1))."""
+    fdc = doppler_centroid_hz(np.array([block.near_range_m])) if callable(doppler_centroid_hz) else doppler_centroid_hz
+    fdc = float(np.median(np.atleast_1d(fdc)))
+    d = np.sqrt(1 - (block.wavelength_m * fdc / (2 * effective_velocity_m_s)) ** 2)
+    m = int(np.round(block.near_range_m * (1 - d) / block.range_pixel_spacing_m))
+    return block.near_range_m - m * block.range_pixel_spacing_m
+
+
+def zero_doppler_shift_lines(block: RawBlock, doppler_centroid_hz: float, effective_velocity_m_s: float) -> int:
+    """Lines between zero-Doppler and beam-centre time at mid swath: Δη = −f_dc λ R(η_c) / (2 V_r²).
+
+    This fixes the origin of the SLC grid (first line = first pulse − Δη): the one definition
+    used by ``read-raw`` and the focusing of a block, so every algorithm writes the same grid.
+    """
+    lam = block.wavelength_m
+    r0 = float(block.slant_range_m[block.shape[1] // 2])
+    d = np.sqrt(1 - (lam * doppler_centroid_hz / (2 * effective_velocity_m_s)) ** 2)
+    deta = -doppler_centroid_hz * lam * (r0 / d) / (2 * effective_velocity_m_s**2)
+    return int(np.round(deta * block.prf_hz))
 
 
 def circular_orbit(block: RawBlock, lat_deg: float, lon_deg: float, heading_deg: float = 190.0,
@@ -33,9 +60,6 @@ def circular_orbit(block: RawBlock, lat_deg: float, lon_deg: float, heading_deg:
     the mid-swath slant range; ``heading_deg`` is the ground-track azimuth (190° ≈ a descending
     sun-synchronous pass at 49° N).
     """
-    from lotusar.sar import geometry as geo
-    from lotusar.sar.orbit import StateVectors
-
     vr = float(block.effective_velocity_m_s)
     p = geo.geodetic_to_ecef(lat_deg, lon_deg, 0.0)
     up = p / np.linalg.norm(p)
@@ -64,16 +88,14 @@ def circular_orbit(block: RawBlock, lat_deg: float, lon_deg: float, heading_deg:
     ph = omega * (t - t_mid)
     pos = rs * (np.cos(ph)[:, None] * e1 + np.sin(ph)[:, None] * e2)
     vel = rs * omega * (-np.sin(ph)[:, None] * e1 + np.cos(ph)[:, None] * e2)
-    epoch = np.datetime64(block.reference_epoch_utc.replace("Z", ""), "ns")
+    epoch = parse_datetime64(block.reference_epoch_utc)
     return StateVectors(epoch_utc=epoch, time_s=t, position_m=pos, velocity_m_s=vel)
 
 
 def block_state_vectors(block: RawBlock, **orbit_kw):
     """The block's own state vectors (ALOS) or a synthetic circular orbit (RADARSAT-1)."""
-    from lotusar.sar.orbit import StateVectors
-
     if block.orbit_time_s is not None:
-        epoch = np.datetime64(block.reference_epoch_utc.replace("Z", ""), "ns")
+        epoch = parse_datetime64(block.reference_epoch_utc)
         return StateVectors(epoch_utc=epoch, time_s=np.asarray(block.orbit_time_s, float),
                             position_m=np.asarray(block.orbit_position_m, float),
                             velocity_m_s=np.asarray(block.orbit_velocity_m_s, float)), "ephemeris"
@@ -105,9 +127,6 @@ def focus_params(block: RawBlock, sv, doppler_slope_hz_per_m: float, doppler_hz:
     range from the echo-start range of sample 0, zero-Doppler times starting Δη (beam-centre
     minus zero-Doppler time at mid swath) before the first pulse, so squinted blocks land inside.
     """
-    from lotusar.sar.focus import FocusParams
-    from lotusar.sar.readers.focus_real import output_first_range_m, zero_doppler_shift_lines
-
     vr = float(block.effective_velocity_m_s or orbit_effective_velocity(block))
     n = zero_doppler_shift_lines(block, doppler_hz, vr)
 
@@ -247,8 +266,6 @@ def zero_doppler_point(sv, t_s: float, slant_range_m: float, look_side: str, hei
     Bisection on the off-nadir angle in the plane ⊥ v: the point's height grows monotonically
     with the angle (from R − H below the surface at nadir), so the root is bracketed by [0°, 89°].
     """
-    from lotusar.sar import geometry as geo
-
     r, v = sv.interpolate(np.array(float(t_s)))
     x = v / np.linalg.norm(v)
     n = -r / np.linalg.norm(r)
@@ -318,8 +335,6 @@ def processing_attrs(block: RawBlock, est) -> dict[str, Any]:
     f_dc(R) = polyval([slope, f_dc], R − R_ref) and the zero-Doppler output grid of
     :func:`~lotusar.sar.readers.focus_real.rda_focus` (squinted targets lie Δη before the pulses).
     """
-    from lotusar.sar.readers.focus_real import output_first_range_m, zero_doppler_shift_lines
-
     vr = float(block.effective_velocity_m_s or orbit_effective_velocity(block))
     n = zero_doppler_shift_lines(block, est.centroid_hz, vr)
     return {

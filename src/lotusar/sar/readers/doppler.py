@@ -21,11 +21,16 @@ Ambiguity — the integer M in f_dc = f_base + M·PRF:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+import scipy.fft as sfft
+
+from lotusar.sar.focus import FocusParams, focus
+from lotusar.sar.focus import range_compress as core_range_compress
+from lotusar.sar.readers.convert import C_M_S, block_state_vectors, fast_time0_s, focus_params
 from lotusar.sar.readers.model import RawBlock
 from lotusar.xp import fft_workers
 
@@ -89,20 +94,30 @@ class DopplerEstimate:
         }
 
 
-def range_compress(block: RawBlock, equalise: bool = False) -> np.ndarray:
-    """Range-compressed block (same size; sample k = echo starting at sample k)."""
-    import scipy.fft as sfft
+def range_params(block: RawBlock) -> FocusParams:
+    """The range-compression part of the SAR core's :class:`FocusParams` for ``block`` (no orbit needed)."""
+    return FocusParams(
+        carrier_hz=block.carrier_hz, range_sampling_rate_hz=block.range_sampling_rate_hz, prf_hz=block.prf_hz,
+        chirp_rate_hz_s=block.chirp_rate_hz_per_s, pulse_length_s=block.pulse_length_s,
+        range_bandwidth_hz=block.range_bandwidth_hz, fast_time0_s=fast_time0_s(block),
+        azimuth_time0_s=float(block.azimuth_time_s[0]), sv=None, look_side=block.look_side,
+        replica=block.chirp_replica,
+    )
 
-    from lotusar.sar.readers.focus_real import range_matched_filter
 
-    wk = fft_workers(np)["workers"]
-    x = block.echoes
-    nrep = block.replica().size
-    nfr = sfft.next_fast_len(x.shape[1] + nrep)
-    X = sfft.fft(x, n=nfr, axis=1, workers=wk)
-    spec = np.mean(np.abs(X) ** 2, axis=0) if equalise else None
-    X *= range_matched_filter(block, nfr, equalise, spec)[None, :]
-    return sfft.ifft(X, axis=1, workers=wk, overwrite_x=True)[:, : x.shape[1]].astype(np.complex64)
+def range_compress(block: RawBlock) -> np.ndarray:
+    """Range-compressed block by the SAR core (:func:`lotusar.sar.focus.range_compress`) on the
+    echo-start grid: column k holds the target whose echo starts at sample k (same size)."""
+    p = range_params(block)
+    rc = core_range_compress(np.asarray(block.echoes, np.complex64), p, np, vr_m_s=float(block.effective_velocity_m_s))
+    k = int(round((fast_time0_s(block) * -1 + 2 * block.near_range_m / C_M_S) * block.range_sampling_rate_hz))
+    return np.ascontiguousarray(rc[:, k : k + block.shape[1]])
+
+
+def image_contrast(img: np.ndarray) -> float:
+    """Normalised fourth moment of intensity, N·Σ I² / (Σ I)² (1 for a constant image; sharper = larger)."""
+    inten = np.abs(img).astype(np.float64) ** 2
+    return float(inten.size * np.sum(inten**2) / np.sum(inten) ** 2)
 
 
 def accc_blocks(rc: np.ndarray, prf_hz: float, block_samples: int = 256, valid_samples: int | None = None):
@@ -137,29 +152,21 @@ def fit_baseband(f_hz: np.ndarray, weights: np.ndarray, x: np.ndarray, prf_hz: f
     return un, float(icpt), float(slope), x0
 
 
-def mlcc(block: RawBlock, rc_spectrum_fn=None) -> float:
+def mlcc(block: RawBlock) -> float:
     """Absolute Doppler centroid by multi-look cross-correlation of two range looks (Hz)."""
-    import scipy.fft as sfft
-
-    from lotusar.sar.readers.focus_real import range_matched_filter
-
-    wk = fft_workers(np)["workers"]
-    x = block.echoes
+    rc = range_compress(block)
     nrep = block.replica().size
-    nfr = sfft.next_fast_len(x.shape[1] + nrep)
-    X = sfft.fft(x, n=nfr, axis=1, workers=wk)
-    X *= range_matched_filter(block, nfr)[None, :]
+    nv = max(block.shape[1] - nrep + 1, 16)
+    nfr = rc.shape[1]
+    X = sfft.fft(rc, axis=1, workers=fft_workers(np)["workers"])
     fr = sfft.fftfreq(nfr, 1.0 / block.range_sampling_rate_hz)
     b = block.range_bandwidth_hz
-    lo = (fr > -b / 2) & (fr < 0)
-    hi = (fr > 0) & (fr < b / 2)
-    nv = max(x.shape[1] - nrep + 1, 16)
     looks = []
     centres = []
-    for m in (lo, hi):
+    for m in ((fr > -b / 2) & (fr < 0), (fr > 0) & (fr < b / 2)):
         pw = np.mean(np.abs(X[:, m]) ** 2, axis=0)
         centres.append(float(np.sum(fr[m] * pw) / np.sum(pw)))
-        s = sfft.ifft(np.where(m[None, :], X, 0), axis=1, workers=wk)[:, :nv]
+        s = sfft.ifft(np.where(m[None, :], X, 0), axis=1, workers=fft_workers(np)["workers"])[:, :nv]
         looks.append(np.sum(s[1:] * np.conj(s[:-1]), axis=0))
     dphi = np.angle(np.sum(looks[1] * np.conj(looks[0])))
     return float(dphi / (2 * np.pi) * block.prf_hz * block.carrier_hz / (centres[1] - centres[0]))
@@ -170,7 +177,7 @@ def estimate_doppler_centroid(
     effective_velocity_m_s: float | None = None,
     *,
     block_samples: int = 256,
-    search: int = 3,
+    search: int = 1,
     contrast_lines: int | None = None,
     ambiguity: int | None = None,
 ) -> DopplerEstimate:
@@ -180,8 +187,6 @@ def estimate_doppler_centroid(
     contrast. ``ambiguity``: skip the search and use this M (e.g. known from a previous block).
     ``contrast_lines``: focus only the first N azimuth lines for the contrast test (speed).
     """
-    from lotusar.sar.readers.focus_real import azimuth_stage, image_contrast, range_doppler_domain
-
     prf = block.prf_hz
     rc = range_compress(block)
     nrep = block.replica().size
@@ -201,16 +206,17 @@ def estimate_doppler_centroid(
     est.mlcc_hz = mlcc(block)
     m0 = int(np.round((est.mlcc_hz - base) / prf))
     sub = block if contrast_lines is None else block.subset(azimuth=slice(0, min(contrast_lines, block.shape[0])))
-    vr = float(effective_velocity_m_s or block.effective_velocity_m_s)
-    # one range compression for all candidates; RCMC moves data by R0(1/D − 1) < 300 cells
-    rd = range_doppler_domain(sub)
-    ncols = min(rd.shape[1], nvalid + 320)
-    rd = np.ascontiguousarray(rd[:, :ncols])
-    r_out = block.near_range_m + np.arange(nvalid) * block.range_pixel_spacing_m
+    if effective_velocity_m_s:
+        sub.effective_velocity_m_s = float(effective_velocity_m_s)
+    sv, _ = block_state_vectors(sub)
+    echoes = np.asarray(sub.echoes, np.complex64)
 
     def contrast(m: int) -> float:
+        """Contrast of the SAR core's range-Doppler image with ambiguity ``m`` (fully illuminated columns)."""
         est.ambiguity = m
-        img = azimuth_stage(rd, sub, est.at_range(r_out), vr, out_samples=nvalid, rcmc_taps=4)
+        p = focus_params(sub, sv, est.slope_hz_per_m, est.centroid_hz, est.reference_range_m,
+                         azimuth_bandwidth_hz=0.85 * prf)
+        img, _ = focus(echoes, replace(p, slc_samples=nvalid), "rda")
         return image_contrast(img)
 
     for m in range(m0 - search, m0 + search + 1):

@@ -26,12 +26,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import h5py
 import numpy as np
 
+from lotusar.constants import EARTH_ROTATION_RAD_S, SPEED_OF_LIGHT_M_S
 from lotusar.errors import InputFormatError
+from lotusar.sar import geometry as geo
+from lotusar.sar.readers.convert import block_state_vectors, orbit_effective_velocity
 from lotusar.sar.readers.model import RawBlock
-
-EARTH_ROTATION_RAD_S = 7.292115146706979e-5
 ALOS_BEAM343_OFF_NADIR_RAD = 0.598648
 
 
@@ -62,8 +64,6 @@ def _epoch_from_units(units: str, fname: str) -> str:
 def read_l0b(path: str | Path, frequency: str = "A", tx: str | None = None, rx: str | None = None,
              antenna_file: str | Path | None = None, remove_dc: bool = True) -> RawBlock:
     """Read one polarisation channel of a NISAR L0B file into a :class:`RawBlock`."""
-    import h5py
-
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(2, "No such file or directory", str(p))
@@ -131,7 +131,7 @@ def read_l0b(path: str | Path, frequency: str = "A", tx: str | None = None, rx: 
         mission = _str(h5[f"{ident}/missionId"][()]) if f"{ident}/missionId" in h5 else band
         look = _str(h5[f"{ident}/lookDirection"][()]).lower() if f"{ident}/lookDirection" in h5 else "right"
         passdir = _str(h5[f"{ident}/orbitPassDirection"][()]) if f"{ident}/orbitPassDirection" in h5 else ""
-    c = 299792458.0
+    c = SPEED_OF_LIGHT_M_S
     fs = c / (2 * drs)
     prf = 1.0 / float(np.median(pri))
     dc = complex(echoes.mean()) if remove_dc else 0j
@@ -155,16 +155,12 @@ def read_l0b(path: str | Path, frequency: str = "A", tx: str | None = None, rx: 
     ant = Path(antenna_file) if antenna_file else p.parent / "ALOS1_PALSAR_ANTPAT_BEAM343.h5"
     if ant.exists():
         block.metadata["antenna"] = read_antenna_pattern(ant, rxp[2:])
-    from lotusar.sar.readers.convert import orbit_effective_velocity
-
     block.effective_velocity_m_s = orbit_effective_velocity(block)
     return block
 
 
 def read_antenna_pattern(path: str | Path, rx_pol: str = "H") -> dict[str, np.ndarray]:
     """Elevation/azimuth co-pol amplitude cuts (V/m) and angles (rad) of the ALOS antenna file."""
-    import h5py
-
     with h5py.File(path, "r") as h5:
         grp = next((k for k in h5.keys() if k.endswith(rx_pol)), None)
         if grp is None:
@@ -187,9 +183,6 @@ def _rot(axis: int, angle: float) -> np.ndarray:
 
 def geometric_doppler_hz(block: RawBlock, off_nadir_rad: float | None = None, time_s: float | None = None) -> float:
     """Doppler centroid of the boresight from orbit + attitude (yaw-steered orbital frame), Hz."""
-    from lotusar.sar import geometry as geo
-    from lotusar.sar.readers.convert import block_state_vectors
-
     sv, _ = block_state_vectors(block)
     t = float(np.mean(block.azimuth_time_s)) if time_s is None else time_s
     r, v = sv.interpolate(np.array(t))
