@@ -1,12 +1,16 @@
-# lotusar — two commands: `make demo` and `make test` (README.md).
+# lotusar — two commands: `make demo` and `make test` (README.md); `make lint` runs the static checks alone.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 OUT ?= out/demo
 PYTEST_ARGS ?=
+# `mypy --strict` on the shared vocabulary and the SAR product model (when it exists); the
+# non-strict pass over the type-clean packages is configured in pyproject.toml ([tool.mypy]).
+MYPY_STRICT := src/lotusar/constants.py src/lotusar/geodesy.py src/lotusar/timeutil.py src/lotusar/errors.py \
+	$(wildcard src/lotusar/sar/model.py)
 
-.PHONY: setup system web demo test bench clean
+.PHONY: setup system web demo lint test bench clean
 
 # Python environment with the pinned dependencies (requirements.lock) and lotusar itself.
 setup: $(VENV)/.installed
@@ -29,7 +33,13 @@ web:
 demo: setup web
 	$(BIN)/lotusar scenario run typhoon --scale full --out $(OUT)
 
-test: setup system web
+# Static checks, before any test runs: ruff (pyproject.toml [tool.ruff]) and mypy.
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy --strict $(MYPY_STRICT)
+	$(BIN)/mypy
+
+test: lint system web
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 bench: setup

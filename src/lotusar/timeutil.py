@@ -24,9 +24,7 @@ def parse_utc(text: str | datetime, what: str = "time") -> datetime:
             dt = datetime.fromisoformat(s)
         except ValueError:
             raise ValidationError(f"{what}: {text!r} is not an ISO 8601 time") from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+    return _as_utc(dt)
 
 
 def parse_window(start: str | datetime, end: str | datetime) -> tuple[datetime, datetime]:
@@ -37,24 +35,31 @@ def parse_window(start: str | datetime, end: str | datetime) -> tuple[datetime, 
     return t0, t1
 
 
+def _as_utc(dt: datetime) -> datetime:
+    """An aware UTC datetime; a naive one is read as UTC (never as the machine's local time)."""
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
 def to_datetime64(dt: datetime) -> np.datetime64:
-    """Aware datetime → naive UTC numpy datetime64[ns]."""
-    return np.datetime64(dt.astimezone(UTC).replace(tzinfo=None), "ns")
+    """Datetime (aware, or naive read as UTC) → naive UTC numpy datetime64[ns]."""
+    return np.datetime64(_as_utc(dt).replace(tzinfo=None), "ns")
 
 
 def iso_utc(t: datetime | np.datetime64, digits: int = 3) -> str:
     """ISO 8601 UTC string with a ``Z`` suffix and ``digits`` fractional-second digits."""
     if isinstance(t, np.datetime64):
-        t = t.astype("datetime64[us]").astype(datetime).replace(tzinfo=UTC)
-    t = t.astimezone(UTC)
-    s = t.strftime("%Y-%m-%dT%H:%M:%S")
+        dt = _as_utc(t.astype("datetime64[us]").astype(datetime))
+    else:
+        dt = _as_utc(t)
+    s = dt.strftime("%Y-%m-%dT%H:%M:%S")
     if digits > 0:
-        s += f".{t.microsecond:06d}"[: digits + 1]
+        s += f".{dt.microsecond:06d}"[: digits + 1]
     return s + "Z"
 
 
 def parse_datetime64(text: str | datetime | np.datetime64, what: str = "time") -> np.datetime64:
     """Parse an ISO 8601 time (``Z``/offset/naive-as-UTC), datetime or datetime64 to UTC ``datetime64[ns]``."""
     if isinstance(text, np.datetime64):
-        return text.astype("datetime64[ns]")
+        ns: np.datetime64 = text.astype("datetime64[ns]")
+        return ns
     return to_datetime64(parse_utc(text, what))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pydantic
 
@@ -20,8 +21,9 @@ def default_fleet_text() -> str:
 
 
 def _format_loc(loc: tuple, data: dict) -> str:
+    """A pydantic error location as a readable path, list items labelled by their ``name``."""
     parts: list[str] = []
-    node = data
+    node: Any = data
     for p in loc:
         if isinstance(p, int):
             label = None

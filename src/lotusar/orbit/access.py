@@ -83,10 +83,10 @@ def aoi_points(aoi, max_points: int = 400, spacing_km: float = 1.0):
             n = max(1, int(np.ceil(d / step)))
             f = np.arange(n)[:, None] / n
             pts.append(a + f * (b - a))
-    pts = np.concatenate(pts)
+    xy = np.concatenate(pts)
     c = aoi.centroid
-    lon = np.concatenate(([c.x], pts[:, 0]))
-    lat = np.concatenate(([c.y], pts[:, 1]))
+    lon = np.concatenate(([c.x], xy[:, 0]))
+    lat = np.concatenate(([c.y], xy[:, 1]))
     return lon, lat
 
 

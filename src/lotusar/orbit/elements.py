@@ -256,8 +256,8 @@ def _omm_to_set(fields: dict, source: str, where: str) -> ElementSet:
     theory = str(f.get("MEAN_ELEMENT_THEORY", "SGP4")).upper()
     if theory not in ("SGP4", "SGP/SGP4", "SDP4", "SGP4-XP") or theory == "SGP4-XP":
         raise InputFormatError(f"{source}: {where}: field 'MEAN_ELEMENT_THEORY' is {theory!r}, only SGP4 is supported")
-    checks = [("ECCENTRICITY", 0.0 <= f["ECCENTRICITY"] < 1.0), ("INCLINATION", 0.0 <= f["INCLINATION"] <= 180.0),
-              ("MEAN_MOTION", 0.0 < f["MEAN_MOTION"] < 20.0)]
+    ecc, inc, n = float(f["ECCENTRICITY"]), float(f["INCLINATION"]), float(f["MEAN_MOTION"])
+    checks = [("ECCENTRICITY", 0.0 <= ecc < 1.0), ("INCLINATION", 0.0 <= inc <= 180.0), ("MEAN_MOTION", 0.0 < n < 20.0)]
     for k, ok in checks:
         if not ok:
             raise InputFormatError(f"{source}: {where}: field '{k}' out of range: {f[k]!r}")

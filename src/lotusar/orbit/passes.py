@@ -34,6 +34,7 @@ Elevations are geometric, above the plane normal to the WGS84 ellipsoid normal; 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -268,12 +269,13 @@ def _newton_bracketed(make_fd, a, b, fa, fb, xtol: float = 1e-6, maxiter: int = 
         out = np.where(fb == 0, b, np.where(fa == 0, a, x))
         act = np.nonzero(~skip)[0]
         a, b, fa, fb, x = a[act], b[act], fa[act], fb[act], out[act]
-        sub, fd, pos = None, None, None
+        sub, fd, pos = act, (make_fd(act) if act.size else None), np.arange(act.size)
         for _ in range(maxiter):
             if act.size == 0:
                 break
-            if sub is None or act.size < 0.6 * sub.size:
+            if act.size < 0.6 * sub.size:
                 sub, fd, pos = act, make_fd(act), np.arange(act.size)
+            assert fd is not None  # built above whenever rows are active
             xin = np.full(sub.size, 0.5)
             xin[pos] = x
             fx, dfx = fd(xin)
@@ -340,7 +342,7 @@ def _eval_exact(sats, sat_i, secs, clock: _Clock):
     return ri[inv], vi[inv], rt[inv], vt[inv]
 
 
-def find_passes(satellites: SatelliteLike | list[SatelliteLike], stations, start, end, min_elevation_deg: float | None = None,
+def find_passes(satellites: SatelliteLike | Sequence[SatelliteLike], stations, start, end, min_elevation_deg: float | None = None,
                 refraction: bool = False, step_s: float | None = None, include_partial: bool = False,
                 chunk_size: int = 64, progress=None) -> list[Pass]:
     """All passes of ``satellites`` over ``stations`` in [start, end], sorted by AOS.

@@ -147,7 +147,7 @@ def as_satellites(sats: SatelliteLike | Sequence[SatelliteLike]) -> list[Satelli
         if sats and all(isinstance(x, ElementSet) for x in sats):
             return satellites_from_sets(sats)
         return [as_satellite(s) for s in sats]
-    return [as_satellite(sats)]
+    return [as_satellite(sats)]  # type: ignore[arg-type]  # one satellite-like (not a sequence) here
 
 
 def satellites_from_sets(sets: Iterable[ElementSet]) -> list[Satellite]:

@@ -31,7 +31,7 @@ def corner_reflector_constant_db(slc, target_index: int = 0, half_window: tuple[
     # refine to the peak in a small box
     box = np.abs(img[max(i0 - 4, 0):i0 + 5, max(j0 - 4, 0):j0 + 5]) ** 2
     di, dj = np.unravel_index(int(np.argmax(box)), box.shape)
-    i0, j0 = max(i0 - 4, 0) + di, max(j0 - 4, 0) + dj
+    i0, j0 = max(i0 - 4, 0) + int(di), max(j0 - 4, 0) + int(dj)
     inner = img[i0 - wa:i0 + wa + 1, j0 - wr:j0 + wr + 1]
     outer = img[i0 - 3 * wa:i0 + 3 * wa + 1, j0 - 3 * wr:j0 + 3 * wr + 1]
     if inner.shape != (2 * wa + 1, 2 * wr + 1) or outer.shape != (6 * wa + 1, 6 * wr + 1):

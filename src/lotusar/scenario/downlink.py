@@ -112,10 +112,10 @@ def packets_to_raw(ancillary: list[bytes], echoes: list[bytes]) -> xr.Dataset:
     """
     try:
         meta = json.loads(b"".join(_data_field(p) for p in ancillary).decode())
-    except (ValueError, UnicodeDecodeError) as e:
-        raise InputFormatError(f"ancillary packets (APID {ANCILLARY_APID}): metadata does not decode: {e}") from None
-    e = meta["echo"]
-    lines, samples, nblk, bits = e["lines"], e["samples"], e["scale_blocks"], e["bits"]
+    except (ValueError, UnicodeDecodeError) as err:
+        raise InputFormatError(f"ancillary packets (APID {ANCILLARY_APID}): metadata does not decode: {err}") from None
+    echo = meta["echo"]
+    lines, samples, nblk, bits = echo["lines"], echo["samples"], echo["scale_blocks"], echo["bits"]
     iq = np.zeros((lines, samples, 2), np.int8)
     scale = np.zeros((lines, nblk), np.float32)
     seen = np.zeros(lines, bool)
@@ -129,7 +129,8 @@ def packets_to_raw(ancillary: list[bytes], echoes: list[bytes]) -> xr.Dataset:
         iq[line] = _unpack_iq(d[head + 4 * nblk:], samples * 2, bits).reshape(samples, 2)
         seen[line] = True
     coords = {k: (v["dims"], _from_json(v["data"]), v["attrs"]) for k, v in meta["coords"].items()}
-    data = {k: (v["dims"], _from_json(v["data"]), {a: _from_json(b) for a, b in v["attrs"].items()}) for k, v in meta["vars"].items()}
+    data: dict[str, tuple] = {k: (v["dims"], _from_json(v["data"]), {a: _from_json(b) for a, b in v["attrs"].items()})
+                              for k, v in meta["vars"].items()}
     data["echoes_iq"] = (("azimuth_time", "fast_time", "iq"), iq)
     data["echo_scale"] = (("azimuth_time", "scale_block"), scale)
     attrs = {k: _from_json(v) for k, v in meta["attrs"].items()}

@@ -55,7 +55,7 @@ def steer_to_target(mode, lat_deg: float, lon_deg: float, approx_time_utc: np.da
                      "beam_centre_miss_m": miss_m, "look_side": look_side}
 
 
-def sample_scene_on_sim_grid(mode, scene, rows: int, cols: int, spacing_m: float) -> dict[str, np.ndarray]:
+def sample_scene_on_sim_grid(mode, scene, rows: int, cols: int, spacing_m: float) -> dict:
     """Sample the synthetic UTM scene on the simulator's σ0 grid (rows along track, columns ground
     range, centred on the scene centre), by nearest neighbour.
 

@@ -32,8 +32,8 @@ def sha256_file(path: str | Path, chunk: int = 1 << 22) -> str:
             h.update(f.relative_to(p).as_posix().encode())
             h.update(bytes.fromhex(sha256_file(f)))
         return h.hexdigest()
-    with open(p, "rb") as f:
-        while b := f.read(chunk):
+    with open(p, "rb") as fh:
+        while b := fh.read(chunk):
             h.update(b)
     return h.hexdigest()
 

@@ -30,14 +30,14 @@ def flood_iou(flood_path, truth_path, flooded_class_truth: int = 1, permanent_cl
     valid = (cls != 255) & (truth != 255)
     pred = np.isin(cls, (1, 3)) & valid
     true = (truth == flooded_class_truth) & valid
-    inter, union = np.count_nonzero(pred & true), np.count_nonzero(pred | true)
+    inter, union = int(np.count_nonzero(pred & true)), int(np.count_nonzero(pred | true))
     pw_pred = (cls == 2) & valid
     pw_true = (truth == permanent_class_truth) & valid
     return {
         "iou": float(inter / union) if union else float("nan"),
-        "precision": float(inter / max(1, np.count_nonzero(pred))),
-        "recall": float(inter / max(1, np.count_nonzero(true))),
-        "permanent_water_iou": float(np.count_nonzero(pw_pred & pw_true) / max(1, np.count_nonzero(pw_pred | pw_true))),
+        "precision": inter / max(1, int(np.count_nonzero(pred))),
+        "recall": inter / max(1, int(np.count_nonzero(true))),
+        "permanent_water_iou": int(np.count_nonzero(pw_pred & pw_true)) / max(1, int(np.count_nonzero(pw_pred | pw_true))),
         "valid_km2": float(valid.sum() * px_area_m2 / 1e6),
         "mapped_flood_km2": float(pred.sum() * px_area_m2 / 1e6),
         "truth_flood_km2": float(true.sum() * px_area_m2 / 1e6),

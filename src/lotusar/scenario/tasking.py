@@ -39,7 +39,7 @@ def make_requests(aoi_path: Path, fleet: Fleet, t_warn: datetime, plan_hours: fl
     urgent = TaskingRequest(
         id=URGENT_ID, aoi=geom, mode=mode_name, incidence_min_deg=mode.incidence_min_deg,
         incidence_max_deg=mode.incidence_max_deg, look_side="any", pass_direction="any",
-        earliest_start=iso_utc(t_warn), deadline=iso_utc(t_end), priority=1, weight=100.0,
+        earliest_start=t_warn, deadline=t_end, priority=1, weight=100.0,
         requester="national flood agency (typhoon warning)",
     )
     background = random_requests(n_background, VIETNAM_BBOX, iso_utc(t_warn - timedelta(hours=1)), iso_utc(t_end), seed=seed)
@@ -58,7 +58,7 @@ def _dump(plan) -> dict:
     return plan.to_json_dict() if hasattr(plan, "to_json_dict") else json.loads(plan.model_dump_json())
 
 
-def plan_and_insert(fleet, t_warn: datetime, cfg: dict, req: dict, out_dir: Path) -> dict:
+def plan_and_insert(fleet: Fleet, t_warn: datetime, cfg: dict, req: dict, out_dir: Path) -> dict:
     """Plan the routine requests (committed plan), then insert the urgent one (re-plan)."""
     t_end = t_warn + timedelta(hours=cfg["plan_hours"])
     committed = plan_requests(req["background"], fleet, t_warn, t_end, time_limit_s=cfg["time_limit_s"])
@@ -72,11 +72,10 @@ def plan_and_insert(fleet, t_warn: datetime, cfg: dict, req: dict, out_dir: Path
                        if str(u.get("request_id")).startswith(URGENT_ID)), "unknown")
         raise LotusarError(f"the urgent request could not be planned: {reason}")
     acq = min(acqs, key=lambda a: a["start"])
-    acq = {**acq, "satellite": acq["satellite"]}
     dl = _downlink_for(plan_json, acq)
     eo = earliest_opportunity(fleet, req["aoi_path"], t_warn, t_end)
     slack = timedelta(seconds=60)
-    on_earliest = bool(eo) and parse_utc(eo["start"]) - slack <= parse_utc(acq["start"]) <= parse_utc(eo["end"]) + slack
+    on_earliest = eo is not None and parse_utc(eo["start"]) - slack <= parse_utc(acq["start"]) <= parse_utc(eo["end"]) + slack
     return {"committed_path": committed_path, "plan_path": plan_path, "acquisition": acq, "downlink": dl,
             "earliest_opportunity": eo, "planned_on_earliest": on_earliest, "stability": plan_json.get("stability"),
             "plan": plan_json}
