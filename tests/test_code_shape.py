@@ -164,3 +164,46 @@ def test_no_import_cycles():
     # package __init__ re-exporting its own submodules is the one benign cycle shape
     real = [c for c in cycles if not all(x == c[0] or x.startswith(c[0] + ".") for x in c)]
     assert not real, real
+
+
+VOCABULARY = {"lotusar.constants", "lotusar.errors", "lotusar.timeutil", "lotusar.geodesy"}
+
+
+def test_layers_point_down():
+    """The vocabulary imports only itself; the orbit library (not its CLI/demo entry points)
+    imports only the vocabulary, the I/O helpers and itself, so the fleet builds on the orbit
+    stage and never the other way round."""
+    edges = _module_level_edges()
+    up = []
+    for mod in sorted(MODULES):
+        deps = {d for d in edges.get(mod, ()) if d != "lotusar"}
+        if mod in VOCABULARY:
+            allowed = VOCABULARY
+        elif mod.startswith("lotusar.orbit") and mod.rpartition(".")[2] not in {"cli", "demo"}:
+            allowed = VOCABULARY | {"lotusar.fileio", "lotusar.cliutil"} | {m for m in MODULES if m.startswith("lotusar.orbit")}
+        else:
+            continue
+        up += [f"{mod} -> {d}" for d in sorted(deps - allowed)]
+    assert not up, up
+
+
+def _sar_mode_names() -> set[str]:
+    import tomllib
+
+    fleet = tomllib.loads((PKG / "fleet" / "default_fleet.toml").read_text())
+    return {name for s in fleet["satellites"] for p in s.get("payloads", []) if p["kind"] == "sar" for name in p["modes"]}
+
+
+def test_mode_names_only_in_the_fleet_file():
+    """A new imaging mode is one block in the fleet file: no code spells a mode name as a literal."""
+    names = _sar_mode_names()
+    assert {"spotlight", "stripmap", "scansar"} <= names
+    hits = []
+    for path, tree in MODULES.values():
+        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                      if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                      and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings and n.value in names:
+                hits.append(f"{path.relative_to(SRC)}:{n.lineno} {n.value!r}")
+    assert not hits, hits

@@ -93,3 +93,65 @@ def test_fleet_cli(run_cli, tmp_path):
     proc = run_cli("fleet", "validate", p)
     assert proc.returncode == 0 and "valid" in proc.stdout
     _ = parse_fleet
+
+
+def test_sar_modes_come_from_the_fleet_file(tmp_path):
+    f = load_fleet()
+    lotus = f.satellite("LOTUSat-1")
+    # names in the file's order, the default named by the file
+    assert lotus.sar_mode_names() == ["spotlight", "stripmap", "scansar"]
+    assert f.sar_mode_names() == ["spotlight", "stripmap", "scansar"]
+    assert lotus.default_sar_mode_name() == "stripmap"
+    assert lotus.sar_mode() is lotus.sar_mode("stripmap")
+    assert [s.name for s in f.sar_satellites()] == ["LOTUSat-1"]
+    assert f.satellite("MicroDragon").sar_mode_names() == []
+    with pytest.raises(NotFoundError, match="no SAR payload"):
+        f.satellite("MicroDragon").sar_mode()
+    # a new imaging mode is one block in the fleet file: every consumer lists it
+    text = default_fleet_text()
+    start = text.index("[satellites.payloads.modes.scansar]")
+    end = text.index("# ----", start)
+    block = text[start:end].replace("modes.scansar]", "modes.wide_scansar]").replace("swath_km = 50.0", "swath_km = 100.0")
+    p = tmp_path / "f.toml"
+    p.write_text(text[:end] + block + text[end:])
+    g = load_fleet(p)
+    assert g.sar_mode_names() == ["spotlight", "stripmap", "scansar", "wide_scansar"]
+    assert g.satellite("LOTUSat-1").sar_mode("wide_scansar").swath_km == 100.0
+    # a default that is not one of the modes is refused, naming the field
+    p.write_text(text.replace('default_mode = "stripmap"', 'default_mode = "stripmapp"'))
+    with pytest.raises(ValidationError, match="default_mode"):
+        load_fleet(p)
+
+
+def test_broken_fleet_configuration_fails_loudly(tmp_path):
+    text = default_fleet_text()
+    p = tmp_path / "fleet.toml"
+    # a TLE with a wrong checksum is an error at load time, naming the fleet file and the line
+    bad = text.replace("2 43152  97.4255 302.4939 0001769  88.8270 356.6907 15.22399995264894",
+                       "2 43152  97.4255 302.4939 0001769  88.8270 356.6907 15.22399995264895")
+    assert bad != text
+    p.write_text(bad)
+    with pytest.raises(InputFormatError, match="checksum"):
+        load_fleet(p)
+    # an element file that does not exist, relative to the fleet file's folder
+    start = text.index('[satellites.elements]\nstand_in = "ISS')
+    end = text.index('"""\n', text.index('tle = """', start) + 10) + 4
+    p.write_text(text[:start] + '[satellites.elements]\nfile = "missing.tle"\n' + text[end:])
+    with pytest.raises(ValidationError, match="missing.tle"):
+        load_fleet(p)
+    # a fleet file that does not exist
+    with pytest.raises(InputFormatError, match="does not exist"):
+        load_fleet(tmp_path / "nope.toml")
+
+
+def test_fleet_satellite_orbit_is_the_orbit_stage_satellite():
+    from lotusar.orbit.satellite import Satellite, as_satellite
+
+    f = load_fleet()
+    pico = f.satellite("PicoDragon")
+    sat = pico.orbit()
+    assert isinstance(sat, Satellite) and sat is pico.orbit() and as_satellite(pico) is sat
+    # a stand-in keeps the fleet's identity and flies the stand-in's elements
+    assert (sat.name, sat.norad_id) == ("PicoDragon", 39413)
+    assert {e.norad_id for e in sat.element_sets} == {25544}
+    assert list(sat.element_sets) == pico.element_sets()

@@ -74,14 +74,6 @@ class TimeScales:
         return TimeScales(self.jd_utc_whole[idx], self.jd_utc_fraction[idx], self.jd_whole[idx],
                           self.ut1_fraction[idx], self.tt_fraction[idx])
 
-    @property
-    def jd_tt(self) -> np.ndarray:
-        return self.jd_whole + self.tt_fraction
-
-    @property
-    def jd_ut1(self) -> np.ndarray:
-        return self.jd_whole + self.ut1_fraction
-
 
 def skyfield_time(times):
     """skyfield ``Time`` for a datetime64 UTC array (vectorised calendar → leap seconds → TT/UT1)."""

@@ -14,6 +14,7 @@ import io
 import json
 from pathlib import Path
 
+from shapely.errors import ShapelyError
 from shapely.geometry import shape
 from shapely.ops import unary_union
 from shapely.validation import explain_validity
@@ -43,7 +44,7 @@ def aoi_from_geojson(obj, source: str = "<geojson>"):
             raise ValidationError(f"{source}: feature {i}: field 'geometry.type' is {g.get('type')!r}, expected Polygon or MultiPolygon")
         try:
             geom = shape(g)
-        except Exception as e:  # shapely raises several types for malformed coordinates
+        except (ValueError, TypeError, IndexError, KeyError, ShapelyError) as e:  # malformed coordinates
             raise InputFormatError(f"{source}: feature {i}: field 'coordinates': {e}") from None
         if not geom.is_valid:
             raise ValidationError(f"{source}: feature {i}: invalid polygon ({explain_validity(geom)})")

@@ -134,20 +134,6 @@ def _hermite(p0, v0, p1, v1, h, s):
     return pos, vel
 
 
-def _el_and_rate(r, v, site, up):
-    """Elevation (deg) and d(sin el)/dt (1/s); ``site``/``up`` are (3,) or per-row (..., 3)."""
-    dx, dy, dz = r[..., 0] - site[..., 0], r[..., 1] - site[..., 1], r[..., 2] - site[..., 2]
-    vx, vy, vz = v[..., 0], v[..., 1], v[..., 2]
-    ux, uy, uz = up[..., 0], up[..., 1], up[..., 2]
-    rho2 = dx * dx + dy * dy + dz * dz
-    rho = np.sqrt(rho2)
-    du = dx * ux + dy * uy + dz * uz
-    sin_el = du / rho
-    # d(sin el)/dt = v·u/ρ − (d·u)(d·v)/ρ³
-    rate = ((vx * ux + vy * uy + vz * uz) - sin_el * (dx * vx + dy * vy + dz * vz) / rho) / rho
-    return np.degrees(np.arcsin(np.clip(sin_el, -1, 1))), rate
-
-
 def _sin_el_and_rate(r, v, site, up):
     """sin(elevation) and its time derivative (1/s), without the arcsin; per-row site/up allowed.
 
@@ -196,12 +182,6 @@ def _teme_states_chunk(chunk: list[Satellite], grid, scales):
         rs.append(r1)
         vs.append(v1)
     return np.stack(rs), np.stack(vs)
-
-
-def _states_chunk(chunk: list[Satellite], grid, scales):
-    """ITRS r, v (S, N, 3) for a chunk of satellites."""
-    r, v = _teme_states_chunk(chunk, grid, scales)
-    return frames.teme_to_itrs(r, v, scales)
 
 
 def _itrs_rv6(chunk: list[Satellite], grid, scales) -> np.ndarray:

@@ -81,19 +81,5 @@ class ProvenanceLedger:
         self.records[product_id] = rec
         return rec
 
-    def lineage(self, product_id: str) -> list[str]:
-        """All ancestors of a product (depth-first, each once), the product first."""
-        seen: list[str] = []
-
-        def walk(pid: str) -> None:
-            if pid in seen:
-                return
-            seen.append(pid)
-            for i in self.records[pid]["inputs"]:
-                walk(i)
-
-        walk(product_id)
-        return seen
-
     def write(self, path: str | Path) -> Path:
         return write_text_atomic(path, json.dumps({"products": list(self.records.values())}, indent=2, default=str))

@@ -60,10 +60,6 @@ class FloodScene:
     def transform(self) -> Affine:
         return Affine(self.pixel_m, 0.0, self.x0_m, 0.0, -self.pixel_m, self.y0_m)
 
-    def water_truth(self) -> np.ndarray:
-        """Boolean truth of open flood water (what the flood map's class 1 must find)."""
-        return self.classes == FLOODED
-
     def lonlat_bounds(self) -> tuple[float, float, float, float]:
         t = Transformer.from_crs(self.crs_epsg, 4326, always_xy=True)
         rows, cols = self.shape
