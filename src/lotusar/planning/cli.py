@@ -40,6 +40,34 @@ def spot5_cmd(
                       "profit": profit, "optimal": res.optimal, "time_s": res.time_s}], title="SPOT5")
 
 
+@app.command("satnet")
+def satnet_cmd(
+    case_dir: Path = typer.Argument(..., help="SatNet case folder (problem.json, maintenance.csv)."),
+    time_limit_s: float = typer.Option(300.0, "--time-limit-s", help="Wall-clock limit (s); anytime."),
+    out: Path = typer.Option(..., "--out", help="Solution JSON (the benchmark's track list)."),
+    workers: int = typer.Option(2, "--workers", help="CP-SAT workers."),
+    json_out: bool = typer.Option(False, "--json", help="Print hours_allocated, u_rms, u_max, requests_satisfied."),
+) -> None:
+    """Schedule a SatNet (Deep Space Network) week: tracks on antennas, scored with the benchmark's metrics."""
+    from lotusar.cliutil import print_json, print_table, to_json
+    from lotusar.fileio import write_text_atomic
+    from lotusar.planning.satnet import read_case, score, solve_satnet, to_solution, verify_solution
+
+    case = read_case(case_dir)
+    tracks, info = solve_satnet(case, time_limit_s=time_limit_s, workers=workers)
+    sol = to_solution(case, tracks)
+    problems = verify_solution(case, sol)
+    if problems:
+        raise RuntimeError(f"internal: invalid schedule ({problems[0]})")
+    write_text_atomic(out, to_json(sol))
+    s = score(case, sol)
+    row = {k: s[k] for k in ("hours_allocated", "u_rms", "u_max", "requests_satisfied", "tracks")}
+    if json_out:
+        print_json(row | {"hours_verifier_total": s["hours_verifier_total"], "time_s": info["time_s"]})
+    else:
+        print_table([{"case": case.name, **row, "time_s": info["time_s"]}], title="SatNet")
+
+
 def _register_tasking() -> None:
     """Mount `lotusar plan requests|solve|replan` from the tasking package."""
     from lotusar.planning.tasking.cli import register
