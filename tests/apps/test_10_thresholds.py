@@ -3,8 +3,14 @@
 import numpy as np
 import pytest
 
-from lotusar.apps.thresholds import (ashman_d, em_gaussian_mixture, em_threshold, kittler_illingworth_threshold,
-                                     otsu_threshold, split_based_threshold)
+from lotusar.apps.thresholds import (
+    ashman_d,
+    em_gaussian_mixture,
+    em_threshold,
+    kittler_illingworth_threshold,
+    otsu_threshold,
+    split_based_threshold,
+)
 from lotusar.errors import ValidationError
 
 

@@ -11,7 +11,6 @@ def test_english_bay_ships_detected_from_raw(shared_data, tmp_path):
     d = shared_data("radarsat1-vancouver-raw") / "scene5-english-bay-ships"
     readers = pytest.importorskip("lotusar.sar.readers.apps")
     from lotusar.apps.pipeline import run_ships
-
     from lotusar.sar.io import write_slc
     from lotusar.sar.processor import focus_dataset
     from lotusar.sar.readers import convert

@@ -1,7 +1,7 @@
 """AIS: decoding, dead reckoning against geodesics, matching on a synthetic scenario."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -9,7 +9,7 @@ import pytest
 from lotusar.apps import ais
 from lotusar.errors import InputFormatError
 
-T0 = datetime(2026, 11, 25, 3, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 25, 3, 0, 0, tzinfo=UTC)
 
 
 def test_decode_known_sentence():
@@ -18,7 +18,7 @@ def test_decode_known_sentence():
     assert r.mmsi == 367380120 and r.msg_type == 1
     assert r.lat_deg == pytest.approx(37.806948) and r.lon_deg == pytest.approx(-122.404333)
     assert r.sog_kn == pytest.approx(0.1) and r.cog_deg == pytest.approx(245.2)
-    assert r.time == datetime(2024, 5, 1, 10, 0, 5, tzinfo=timezone.utc)
+    assert r.time == datetime(2024, 5, 1, 10, 0, 5, tzinfo=UTC)
 
 
 def test_encode_decode_round_trip_and_multipart_static():

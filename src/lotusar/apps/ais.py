@@ -18,21 +18,20 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field, asdict
-from datetime import datetime, timezone
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from lotusar.errors import InputFormatError, ValidationError
+from lotusar.geodesy import r_east_m, r_north_m
+from lotusar.timeutil import parse_utc
 
 __all__ = ["AisReport", "VesselState", "decode_nmea_lines", "read_nmea", "vessel_states_at",
            "dead_reckon", "match_detections", "MatchResult", "encode_position_report"]
 
 KNOT_M_S = 1852.0 / 3600.0
-_A = 6378137.0
-_F = 1 / 298.257223563
-_E2 = _F * (2 - _F)
 POSITION_TYPES = {1, 2, 3, 18, 19, 27}
 
 
@@ -63,9 +62,7 @@ class VesselState:
 
 def _radii(lat_deg: float) -> tuple[float, float]:
     """(meridional, prime-vertical) radii of curvature in metres."""
-    s = math.sin(math.radians(lat_deg))
-    w = math.sqrt(1 - _E2 * s * s)
-    return _A * (1 - _E2) / w**3, _A / w
+    return float(r_north_m(lat_deg=lat_deg)), float(r_east_m(lat_deg=lat_deg))
 
 
 def dead_reckon(lat_deg: float, lon_deg: float, sog_kn: float, cog_deg: float, dt_s: float) -> tuple[float, float]:
@@ -90,25 +87,23 @@ def _line_time(prefix: str, tag: str | None) -> datetime | None:
             v = float(m.group(1))
             if v > 1e11:  # milliseconds
                 v /= 1000.0
-            return datetime.fromtimestamp(v, timezone.utc)
+            return datetime.fromtimestamp(v, UTC)
     p = prefix.strip().strip(",; \t")
     if not p:
         return None
     try:
         v = float(p)
-        return datetime.fromtimestamp(v, timezone.utc)
+        return datetime.fromtimestamp(v, UTC)
     except ValueError:
         pass
-    from lotusar.timeutil import parse_utc
-
     return parse_utc(p)
 
 
 def decode_nmea_lines(lines, reference_time: datetime | None = None, source: str = "<nmea>") -> tuple[list[AisReport], dict]:
     """Decode NMEA lines into position reports; returns ``(reports, static)`` where ``static``
     maps MMSI → {"name", "length_m"}. Bad sentences raise :class:`InputFormatError` naming the line."""
-    from pyais.messages import NMEAMessage
     from pyais.exceptions import InvalidNMEAMessageException
+    from pyais.messages import NMEAMessage
 
     reports: list[AisReport] = []
     static: dict[int, dict] = {}
@@ -180,9 +175,9 @@ def decode_nmea_lines(lines, reference_time: datetime | None = None, source: str
             # the report precedes or follows the reference by under 30 s
             delta = (t - reference_time).total_seconds()
             if delta > 30:
-                t = datetime.fromtimestamp(t.timestamp() - 60, timezone.utc)
+                t = datetime.fromtimestamp(t.timestamp() - 60, UTC)
             elif delta < -30:
-                t = datetime.fromtimestamp(t.timestamp() + 60, timezone.utc)
+                t = datetime.fromtimestamp(t.timestamp() + 60, UTC)
         sog = d.get("speed")
         cog = d.get("course")
         reports.append(AisReport(mmsi, t, float(lat), float(lon),

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage as ndi
 
-from lotusar.apps.speckle import nan_box_mean, linear_to_db
+from lotusar.apps.speckle import linear_to_db, nan_box_mean
 from lotusar.apps.thresholds import threshold_by_name
 from lotusar.errors import ValidationError
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -33,16 +32,21 @@ def flood_cmd(
     input: Path = typer.Argument(..., help="σ⁰/γ⁰ GeoTIFF, one band per polarisation (VV/VH/HH/HV)."),
     out: Path = typer.Option(..., "--out", help="Output classes COG (uint8: 0 dry, 1 open flood, 2 permanent "
                                                 "water, 3 flooded vegetation, 255 no data)."),
-    db: bool = typer.Option(False, "--db", help="Input is already in dB (default: linear power)."),
-    pre: Optional[Path] = typer.Option(None, "--pre", help="Pre-event image (same polarisations) for change."),
-    dem: Optional[Path] = typer.Option(None, "--dem", help="DEM GeoTIFF (m) for slope/HAND exclusion."),
-    hand: Optional[Path] = typer.Option(None, "--hand", help="HAND GeoTIFF (m), if available."),
-    permanent_water: Optional[Path] = typer.Option(None, "--permanent-water", help="Reference water mask raster."),
-    layover_shadow: Optional[Path] = typer.Option(None, "--layover-shadow", help="Layover/shadow mask raster."),
-    regions: Optional[Path] = typer.Option(None, "--regions", help="GeoJSON regions for area statistics."),
-    bands: Optional[str] = typer.Option(None, "--bands", help="Band names in order, e.g. VV,VH."),
-    pixel_spacing_m: Optional[float] = typer.Option(None, "--pixel-spacing-m", help="Override pixel spacing (m)."),
-    method: str = typer.Option("otsu", "--method", help="Threshold on bimodal tiles: otsu | ki | em."),
+    scale: str | None = typer.Option(None, "--scale", help="Input values: linear (σ⁰/γ⁰ power) | db | grey "
+                                     "(uncalibrated 8-bit grey levels: relative statistics only). Default: grey "
+                                     "for 8-bit/PNG/JPEG, else linear (dB when negative)."),
+    db: bool = typer.Option(False, "--db", help="Input is already in dB (same as --scale db)."),
+    pre: Path | None = typer.Option(None, "--pre", help="Pre-event image (same polarisations and scale): change "
+                                                        "detection, permanent water, flooded vegetation."),
+    dem: Path | None = typer.Option(None, "--dem", help="DEM GeoTIFF (m) for slope/HAND exclusion."),
+    hand: Path | None = typer.Option(None, "--hand", help="HAND GeoTIFF (m), if available."),
+    permanent_water: Path | None = typer.Option(None, "--permanent-water", help="Reference water mask raster."),
+    layover_shadow: Path | None = typer.Option(None, "--layover-shadow", help="Layover/shadow mask raster."),
+    regions: Path | None = typer.Option(None, "--regions", help="GeoJSON regions for area statistics."),
+    bands: str | None = typer.Option(None, "--bands", help="Band names in order, e.g. VV,VH."),
+    pixel_spacing_m: float | None = typer.Option(None, "--pixel-spacing-m", help="Override pixel spacing (m)."),
+    method: str = typer.Option("auto", "--method", help="Threshold on bimodal tiles: auto (Otsu on dB, "
+                                                       "Kittler–Illingworth on grey) | otsu | ki | em."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Map open flood water, permanent water and flooded vegetation."""
@@ -51,10 +55,10 @@ def flood_cmd(
     from lotusar.cliutil import print_json, print_table
     from lotusar.errors import ValidationError
 
-    if method.lower() not in ("otsu", "ki", "em"):
-        raise ValidationError(f"--method must be otsu, ki or em, got {method!r}")
+    if method.lower() not in ("auto", "otsu", "ki", "em"):
+        raise ValidationError(f"--method must be auto, otsu, ki or em, got {method!r}")
     with _status("flood mapping") as progress:
-        summary = run_flood(input, out, db=db, bands=bands, pre=pre, dem=dem, hand=hand,
+        summary = run_flood(input, out, db=db, scale=scale, bands=bands, pre=pre, dem=dem, hand=hand,
                             permanent_water=permanent_water, layover_shadow=layover_shadow, regions=regions,
                             pixel_spacing_m=pixel_spacing_m, params=FloodParameters(threshold_method=method.lower()),
                             progress=progress)
@@ -70,21 +74,23 @@ def ships_cmd(
     input: Path = typer.Argument(..., help="Single-band amplitude or σ⁰ raster (GeoTIFF or PNG), or a "
                                            "SAR-core SLC file (.h5)."),
     out: Path = typer.Option(..., "--out", help="Output GeoJSON of detections."),
-    pixel_spacing_m: Optional[float] = typer.Option(None, "--pixel-spacing-m", help="Pixel spacing (m); "
+    pixel_spacing_m: float | None = typer.Option(None, "--pixel-spacing-m", help="Pixel spacing (m); "
                                                     "default from the georeferencing, else 1 m."),
-    kind: str = typer.Option("auto", "--kind", help="amplitude | intensity | db | auto."),
+    scale: str | None = typer.Option(None, "--scale", help="Input values: linear (intensity) | db | grey "
+                                                             "(display amplitude). Default: from the data type."),
+    kind: str = typer.Option("auto", "--kind", help="amplitude | intensity | db | auto (--scale is preferred)."),
     method: str = typer.Option("ca", "--cfar", help="CFAR detector: ca (censored) | os | k."),
     pfa: float = typer.Option(1e-9, "--pfa", help="Probability of false alarm per pixel."),
     guard_m: float = typer.Option(100.0, "--guard-m", help="Guard window side (m)."),
     background_m: float = typer.Option(200.0, "--background-m", help="Background window side (m)."),
     target_m: float = typer.Option(1.0, "--target-m", help="Target window side (m)."),
-    land_mask: Optional[Path] = typer.Option(None, "--land-mask", help="Land mask raster (nonzero = land) or GeoJSON."),
+    land_mask: Path | None = typer.Option(None, "--land-mask", help="Land mask raster (nonzero = land) or GeoJSON."),
     no_auto_land: bool = typer.Option(False, "--no-auto-land", help="Do not mask land automatically."),
-    fixed: Optional[Path] = typer.Option(None, "--fixed", help="Fixed structures: GeoJSON points or CSV row,col / lon,lat."),
-    ambiguity_offset_m: Optional[float] = typer.Option(None, "--ambiguity-offset-m",
+    fixed: Path | None = typer.Option(None, "--fixed", help="Fixed structures: GeoJSON points or CSV row,col / lon,lat."),
+    ambiguity_offset_m: float | None = typer.Option(None, "--ambiguity-offset-m",
                                                        help="Azimuth ambiguity displacement λR·PRF/2V (m)."),
-    ais: Optional[Path] = typer.Option(None, "--ais", help="AIS NMEA file to match (needs --time)."),
-    time: Optional[str] = typer.Option(None, "--time", help="Image acquisition time (UTC ISO 8601)."),
+    ais: Path | None = typer.Option(None, "--ais", help="AIS NMEA file to match (needs --time)."),
+    time: str | None = typer.Option(None, "--time", help="Image acquisition time (UTC ISO 8601)."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Detect ships (CFAR), optionally match AIS and flag dark vessels."""
@@ -102,7 +108,8 @@ def ships_cmd(
     params = ShipParameters(method=method.lower(), pfa=pfa, target_m=target_m, guard_m=guard_m,
                             background_m=background_m, auto_land=not no_auto_land, ambiguity_offset_m=ambiguity_offset_m)
     with _status("ship detection") as progress:
-        summary = run_ships(input, out, pixel_spacing_m=pixel_spacing_m, kind=kind, land_mask=land_mask, fixed=fixed,
+        summary = run_ships(input, out, pixel_spacing_m=pixel_spacing_m, kind=kind, scale=scale, land_mask=land_mask,
+                            fixed=fixed,
                             ais=ais, image_time=time, params=params, progress=progress)
     if json_out:
         print_json(summary)
@@ -121,8 +128,8 @@ def change_cmd(
     method: str = typer.Option("ki", "--method", help="Automatic threshold: ki | otsu | em."),
     coherence: bool = typer.Option(False, "--coherence", help="Coherence-loss change for SLC pairs."),
     window_m: float = typer.Option(50.0, "--window-m", help="Multilook / coherence window (m)."),
-    band: Optional[str] = typer.Option(None, "--band", help="Band name to compare (default: first)."),
-    pixel_spacing_m: Optional[float] = typer.Option(None, "--pixel-spacing-m", help="Override pixel spacing (m)."),
+    band: str | None = typer.Option(None, "--band", help="Band name to compare (default: first)."),
+    pixel_spacing_m: float | None = typer.Option(None, "--pixel-spacing-m", help="Override pixel spacing (m)."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Change detection between two co-registered acquisitions."""
@@ -148,7 +155,7 @@ def change_cmd(
 def ais_cmd(
     nmea: Path = typer.Argument(..., help="NMEA file (!AIVDM lines; receive time in a tag block or leading field)."),
     time: str = typer.Option(..., "--time", help="Time to extrapolate to (UTC ISO 8601)."),
-    detections: Optional[Path] = typer.Option(None, "--detections", help="Ship GeoJSON to match against."),
+    detections: Path | None = typer.Option(None, "--detections", help="Ship GeoJSON to match against."),
     max_age_s: float = typer.Option(1800.0, "--max-age-s", help="Ignore reports older than this."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:

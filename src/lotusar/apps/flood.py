@@ -1,32 +1,53 @@
-"""Flood and surface-water mapping from σ⁰/γ⁰ backscatter (pure functions over arrays).
+"""Flood and surface-water mapping from SAR backscatter (pure functions over arrays).
 
 Physics. Calm open water is a specular reflector: almost no energy returns to a side-looking
-radar, so water is the dark mode of the σ⁰ histogram in both co-pol (VV/HH) and cross-pol
-(VH/HV). Wind roughening and speckle blur the two modes, so a single global threshold is
-poor (plain Otsu on the Sen1Floods11 Spain chip: IoU 0.57). This module follows the
-split-based approach of the operational mappers (Martinis et al. 2009, 2015; Chini et al.
-2017 HSBA; the Copernicus GFM ensemble; UN-SPIDER recommended practice):
+radar, so water is the dark mode of the backscatter histogram in both co-pol (VV/HH) and
+cross-pol (VH/HV). Wind roughening and speckle blur the two modes, and the share of water
+changes from scene to scene, so a single global threshold is poor. This module follows the
+operational mappers: the split-based thresholding of Martinis et al. (2009, 2015) and Chini
+et al. (2017), and the Copernicus Global Flood Monitoring (GFM) ensemble, in which independent
+algorithms vote and the share of votes is reported as a per-pixel likelihood (Salamon et al.
+2021; UN-SPIDER recommended practice).
 
-1. **Class models from bimodal tiles.** For every polarisation, tiles of ``tile_size_m`` are
-   Lee-filtered and tested for bimodality (Ashman's D, both classes present). The raw dB
-   pixels of the selected tiles are pooled and split with the Kittler–Illingworth / Otsu
-   threshold; each side gives a Gaussian (in dB) model of water and of land.
-2. **Evidence.** Per pixel and polarisation the log-likelihood ratio
-   ``ln N(x|water)/N(x|land)`` is computed; polarisations add (naive Bayes), clipped to
-   ±``llr_clip`` so a corner reflector cannot dominate its neighbourhood.
-3. **Spatial context.** The evidence is averaged with a Gaussian of ``smoothing_m``
-   (a mean-field stand-in for an MRF prior: neighbours of water are likely water), which
-   suppresses speckle without losing the field boundaries a boxcar would blur.
-4. **Region growing.** Seeds where the smoothed evidence is strong (≥ ``seed_llr``) are grown
-   by hysteresis into connected pixels with evidence ≥ ``grow_llr``; objects below the
-   minimum mapping unit are dropped.
-5. **Exclusions.** Steep slopes and high terrain above drainage (HAND, Nobre et al. 2011;
-   UN-SPIDER uses HAND > 15 m, slope > 5°) cannot hold flood water; radar shadow/layover
+Values. Each band is a *log-domain* backscatter: σ⁰/γ⁰ in dB (``scale="db"``) or an
+uncalibrated grey level (``scale="grey"``, an 8-bit quicklook or data-set chip, taken to be a
+monotonic, roughly affine function of dB). On grey levels only relative statistics are used:
+every threshold comes from the scene's own histogram and every contrast is measured in units
+of the scene's water–land contrast. The physical C-band levels (water ceiling, water prior)
+apply to dB only.
+
+1. **Class models from bimodal tiles.** Each band is speckle-filtered (Lee on dB input, a
+   3 × 3 mean on grey levels, which are already smoothed quicklooks), cut into tiles of
+   ``tile_size_m`` and every tile split by Kittler–Illingworth (default) or Otsu. A tile is
+   kept when the split is bimodal (Ashman's D ≥ 2, each class ≥ 10 %), its dark class is
+   darker than the scene median (a split of land from bright town is not water against land)
+   and, on dB, water-dark. The kept tiles are pooled and split again; the raw values on each
+   side give Gaussian water and land models. **Fallbacks**: no tile kept → the whole scene is
+   split and kept if bimodal (a scene mostly of water has no mixed tile); still nothing → on dB
+   a physical water prior against the land statistics, on grey levels a relative prior (water
+   4 robust σ below the land mode) so that a scene without water stays dry.
+2. **Three classifiers vote**:
+   a. *Bayes with context*: ``ln N(x|water)/N(x|land)`` summed over polarisations, clipped,
+      averaged with a Gaussian of ``smoothing_m`` (a mean-field MRF prior), ≥ 0.
+   b. *Region growing*: seeds at smoothed evidence ≥ ``seed_llr`` grown by hysteresis into
+      connected pixels with evidence ≥ ``grow_llr``.
+   c. without a pre-event image, the *split-based threshold* on the filtered band(s); with one
+      (``pre_bands``), *change detection*: a log-ratio (difference of the log-domain values,
+      aligned on land that is dry in both images) ≤ ``change_fraction`` × the scene's
+      water–land contrast (−3 dB for a 10 dB contrast) where the post image is not clearly
+      land, or water already in the pre image.
+   With a pre-event image the majority decides (change detection is independent evidence);
+   without one the three classifiers read the same image and err together, so unanimous
+   pixels seed a region grown through pixels that any classifier supports.
+   The water **likelihood** is the mean of the three classifiers' posteriors; the
+   **uncertainty band** is the set of pixels where the classifiers disagree.
+3. **Exclusions.** Steep slopes and high terrain above drainage (HAND, Nobre et al. 2011;
+   UN-SPIDER/GFM use HAND > 15 m, slope > 5°) cannot hold flood water; radar shadow/layover
    pixels are no data.
-6. **Change against a pre-event image.** With a reference: water in both → permanent water;
-   a strong backscatter decrease (log-ratio ≤ ``change_db``) supports flooding; a co-pol
-   *increase* with a co-/cross-pol ratio increase is the double-bounce signature of
-   **flooded vegetation** (water under a canopy: trunk–water dihedral), Pulvirenti et al. 2011.
+4. **Classes with a pre-event image.** Water in the pre image (the post models applied to it)
+   is *permanent*; water that appeared is *open flood*. A co-pol *increase* with a co-/cross-pol
+   ratio increase is the double-bounce signature of **flooded vegetation** (water under a
+   canopy; Pulvirenti et al. 2011); it needs both polarisations and the pre image.
 
 The classified output uses ``CLASS_*``: 0 dry, 1 open flood water, 2 permanent water,
 3 flooded vegetation, 255 no data.
@@ -34,14 +55,14 @@ The classified output uses ``CLASS_*``: 0 dry, 1 open flood water, 2 permanent w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, asdict
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from scipy import ndimage as ndi
 
-from lotusar.errors import ValidationError
 from lotusar.apps import speckle
-from lotusar.apps.thresholds import ClassStats, split_based_threshold
+from lotusar.apps.thresholds import ashman_d, class_statistics, split_based_threshold, threshold_by_name
+from lotusar.errors import ValidationError
 
 __all__ = [
     "CLASS_DRY",
@@ -50,9 +71,11 @@ __all__ = [
     "CLASS_FLOODED_VEGETATION",
     "CLASS_NODATA",
     "CLASS_NAMES",
+    "SCALES",
     "FloodParameters",
     "BandModel",
     "FloodResult",
+    "filter_band",
     "fit_band_model",
     "water_log_likelihood_ratio",
     "hysteresis_grow",
@@ -77,6 +100,7 @@ CLASS_NAMES = {
 
 CO_POL = ("VV", "HH")
 CROSS_POL = ("VH", "HV")
+SCALES = ("db", "grey")
 
 
 @dataclass(frozen=True)
@@ -84,9 +108,15 @@ class FloodParameters:
     """Physically motivated defaults (none fitted to a labelled chip)."""
 
     tile_size_m: float = 640.0  # ~64 px at 10 m: several fields, small enough to be bimodal
-    threshold_method: str = "otsu"  # 'otsu' | 'ki' | 'em' on the pooled bimodal tiles
+    # 'auto' | 'ki' | 'otsu' | 'em' on the pooled bimodal tiles. 'auto': Otsu on dB, KI on grey
+    # levels. dB of few-look speckle has left-skewed classes (log-gamma), and KI's two-Gaussian
+    # fit cuts the long dark tail of water off as a class of its own (on the Sen1Floods11 chip
+    # it cuts VV water at its median); smoothed grey-level quicklooks have near-symmetric
+    # classes of unequal spread, where Otsu drifts into the broad land class and KI does not.
+    threshold_method: str = "auto"
     min_ashman_d: float = 2.0  # Ashman et al. 1994: D > 2 ⇒ separated modes
     min_class_fraction: float = 0.1  # each class holds ≥ 10 % of a selected tile
+    min_global_fraction: float = 0.02  # whole-scene fallback: the dark class holds ≥ 2 %
     min_contrast_db: float = 3.0  # water/land contrast of a selected tile (C-band: 5–15 dB)
     tile_filter_px: int = 5  # Lee window used only for the bimodality test
     enl: float = 4.4  # equivalent number of looks (S1 IW GRD)
@@ -97,9 +127,12 @@ class FloodParameters:
     min_mapping_unit_m2: float = 1000.0  # 0.1 ha (10 px at 10 m)
     hand_max_m: float = 15.0  # UN-SPIDER / GFM exclusion
     slope_max_deg: float = 5.0
-    change_db: float = -3.0  # post/pre decrease that supports open flooding
-    veg_increase_db: float = 3.0  # co-pol increase for double bounce
-    veg_ratio_increase_db: float = 1.0  # co/cross ratio increase for double bounce
+    # change and double bounce in units of the scene's water–land contrast (≈ 10 dB in C-band,
+    # so 0.3 ≈ 3 dB), which also holds on grey levels
+    change_fraction: float = 0.3
+    veg_increase_fraction: float = 0.3
+    veg_ratio_increase_fraction: float = 0.1
+    min_votes: int = 2  # of 3 classifiers, with a pre-event image
     # Open water is darker than these C-band levels (S1 IW; calm to moderately wind-roughened
     # water: VV ≈ −18…−25 dB, VH ≈ −25…−32 dB). A "dark class" above them is not water (dark
     # fields vs. bright urban, say), and the band falls back to the prior water model.
@@ -107,11 +140,12 @@ class FloodParameters:
     water_ceiling_cross_db: float = -22.0
     prior_water_co_db: tuple[float, float] = (-20.0, 4.0)  # mean, std
     prior_water_cross_db: tuple[float, float] = (-27.0, 4.0)
+    prior_water_robust_sigmas: float = 4.0  # grey levels: water prior this far below the land mode
 
 
 @dataclass(frozen=True)
 class BandModel:
-    """Gaussian (dB) water and land models of one polarisation."""
+    """Gaussian water and land models of one band (dB or grey level)."""
 
     band: str
     threshold_db: float
@@ -122,29 +156,43 @@ class BandModel:
     ashman_d: float
     tiles_selected: int
     tiles_total: int
-    source: str = "bimodal-tiles"  # or "prior" when the scene shows no usable water mode
+    source: str = "bimodal-tiles"  # "scene" (whole-scene split) or "prior" (no usable water mode)
+
+    @property
+    def contrast(self) -> float:
+        return max(self.land_mean_db - self.water_mean_db, 1e-6)
 
 
 @dataclass
 class FloodResult:
     classes: np.ndarray  # uint8
     confidence: np.ndarray  # float32 in [0, 1]; NaN on no data
-    water_probability: np.ndarray  # float32 posterior of water (post-event image)
+    water_probability: np.ndarray  # float32 water likelihood: mean of the classifiers' posteriors
     models: dict[str, BandModel]
     parameters: FloodParameters
     log_ratio_db: np.ndarray | None = None
     diagnostics: dict = field(default_factory=dict)
+    votes: np.ndarray | None = None  # uint8 number of classifiers voting water
+
+    @property
+    def uncertain(self) -> np.ndarray:
+        """The uncertainty band: pixels where the classifiers disagree."""
+        v = self.votes if self.votes is not None else np.zeros(self.classes.shape, np.uint8)
+        return (v > 0) & (v < 3) & (self.classes != CLASS_NODATA)
 
     def summary(self, pixel_area_m2: float | np.ndarray | None = None) -> dict:
         valid = self.classes != CLASS_NODATA
-        out = {"pixels_valid": int(valid.sum()), "classes": {}}
+        out: dict = {"pixels_valid": int(valid.sum()), "classes": {}}
         for k, name in CLASS_NAMES.items():
             m = self.classes == k
-            entry = {"pixels": int(m.sum())}
+            entry: dict = {"pixels": int(m.sum())}
             if pixel_area_m2 is not None:
-                a = pixel_area_m2 if np.isscalar(pixel_area_m2) else np.asarray(pixel_area_m2)
-                entry["area_km2"] = float((m * a).sum() / 1e6) if not np.isscalar(a) else float(m.sum() * a / 1e6)
+                if np.isscalar(pixel_area_m2):
+                    entry["area_km2"] = float(m.sum() * float(pixel_area_m2) / 1e6)
+                else:
+                    entry["area_km2"] = float((m * np.asarray(pixel_area_m2)).sum() / 1e6)
             out["classes"][name] = entry
+        out["uncertain_pixels"] = int(self.uncertain.sum())
         out["models"] = {k: asdict(v) for k, v in self.models.items()}
         out["parameters"] = asdict(self.parameters)
         out.update(self.diagnostics)
@@ -155,52 +203,104 @@ def _px(length_m: float, pixel_spacing_m: float, minimum: float = 1.0) -> float:
     return max(minimum, float(length_m) / float(pixel_spacing_m))
 
 
-def fit_band_model(band_db: np.ndarray, name: str, pixel_spacing_m: float, params: FloodParameters) -> BandModel:
-    """Water/land Gaussian models of one band from its bimodal tiles (split-based)."""
-    band_db = np.asarray(band_db, dtype=np.float64)
-    filt_db = speckle.linear_to_db(speckle.lee_filter(speckle.db_to_linear(band_db), params.tile_filter_px, params.enl))
-    ts_px = int(round(_px(params.tile_size_m, pixel_spacing_m, 16)))
+def _check_scale(scale: str) -> str:
+    s = scale.lower()
+    if s not in SCALES:
+        raise ValidationError(f"unknown scale {scale!r}; use db or grey (linear input is converted to dB)")
+    return s
+
+
+def _method(params: FloodParameters, scale: str) -> str:
+    m = params.threshold_method.lower()
+    if m == "auto":
+        return "otsu" if scale == "db" else "ki"
+    return m
+
+
+def filter_band(band: np.ndarray, scale: str, params: FloodParameters) -> np.ndarray:
+    """Speckle-reduced band for the statistics: Lee on linear intensity for dB input, a 3 × 3
+    mean for grey levels (quicklooks are already smoothed; the Lee model needs intensities)."""
+    if _check_scale(scale) == "grey":
+        return speckle.nan_box_mean(band, 3)
+    lin = speckle.lee_filter(speckle.db_to_linear(band), params.tile_filter_px, params.enl)
+    return speckle.linear_to_db(lin)
+
+
+def _prior_model(name, raw, filt, scale, sel_n, n_tiles, params: FloodParameters) -> BandModel:
+    """Water model when the scene shows no usable water mode (see module docstring, 1)."""
     cross = name.upper() in CROSS_POL
-    ceiling = params.water_ceiling_cross_db if cross else params.water_ceiling_co_db
-    sel = split_based_threshold(filt_db, ts_px, params.threshold_method, params.min_ashman_d, params.min_class_fraction,
-                                min_separation=params.min_contrast_db)
+    if scale == "db":
+        ceiling = params.water_ceiling_cross_db if cross else params.water_ceiling_co_db
+        mu_w, sd_w = params.prior_water_cross_db if cross else params.prior_water_co_db
+        land = raw[filt >= ceiling]
+        land = land if land.size >= 2 else raw
+        mu_l, sd_l = float(land.mean()), max(float(land.std()), 0.1)
+        thr = float(ceiling)
+    else:
+        med = float(np.median(filt))
+        sigma = max(1.4826 * float(np.median(np.abs(filt - med))), 1e-3)
+        mu_l, sd_l = float(np.median(raw)), max(1.4826 * float(np.median(np.abs(raw - np.median(raw)))), 1e-3)
+        mu_w, sd_w = med - params.prior_water_robust_sigmas * sigma, sd_l
+        thr = med - 0.5 * params.prior_water_robust_sigmas * sigma
+    return BandModel(name, thr, mu_w, sd_w, mu_l, sd_l, ashman_d(mu_w, sd_w, mu_l, sd_l), sel_n, n_tiles, "prior")
+
+
+def fit_band_model(band: np.ndarray, name: str, pixel_spacing_m: float, params: FloodParameters,
+                   scale: str = "db", filtered: np.ndarray | None = None) -> BandModel:
+    """Water/land Gaussian models of one band from its bimodal tiles (split-based)."""
+    scale = _check_scale(scale)
+    band = np.asarray(band, dtype=np.float64)
+    filt = filter_band(band, scale, params) if filtered is None else filtered
+    ok = np.isfinite(band) & np.isfinite(filt)
+    if ok.sum() < 16:
+        raise ValidationError(f"band {name} has fewer than 16 valid pixels")
+    ts_px = int(round(_px(params.tile_size_m, pixel_spacing_m, 16)))
+    method = _method(params, scale)
+    cross = name.upper() in CROSS_POL
+    ceiling = (params.water_ceiling_cross_db if cross else params.water_ceiling_co_db) if scale == "db" else np.inf
+    median = float(np.median(filt[ok]))
+    sel = split_based_threshold(np.where(ok, filt, np.nan), ts_px, method, params.min_ashman_d,
+                                params.min_class_fraction,
+                                min_separation=params.min_contrast_db if scale == "db" else 0.0,
+                                max_low_mean=median)
+    raw_all, flt_all = band[ok], filt[ok]
     # The threshold comes from the filtered pooled histogram (speckle-reduced modes are close
-    # to Gaussian, as KI and Otsu assume); the class models describe the *raw* dB pixels on
+    # to Gaussian, as KI and Otsu assume); the class models describe the *raw* pixels on
     # each side, since that is the spread the per-pixel likelihood must describe.
+    candidates = []
     if sel.n_selected:
         mask = np.kron(sel.selected, np.ones((sel.tile_size_px, sel.tile_size_px), bool))
-        full = np.zeros(band_db.shape, bool)
+        full = np.zeros(band.shape, bool)
         full[: mask.shape[0], : mask.shape[1]] = mask
+        full &= ok
+        candidates.append((band[full], filt[full], sel.threshold, "bimodal-tiles"))
     else:
-        full = np.ones(band_db.shape, bool)
-    full &= np.isfinite(band_db) & np.isfinite(filt_db)
-    raw, flt = band_db[full], filt_db[full]
-    low = flt < sel.threshold
-    if sel.n_selected and low.sum() >= 2 and (~low).sum() >= 2 and raw[low].mean() <= ceiling:
-        w, l = raw[low], raw[~low]
-        cs = ClassStats(sel.threshold, float(w.mean()), float(w.std()), float(l.mean()), float(l.std()),
-                        float(low.mean()))
-        return BandModel(name, cs.threshold, cs.mean_low, max(cs.std_low, 0.1), cs.mean_high,
-                         max(cs.std_high, 0.1), cs.ashman_d, sel.n_selected, sel.n_tiles)
-    # No bimodal tile, or its dark mode is not water-dark: keep the physical prior for water
-    # and describe land by the pixels above the water ceiling (a scene without water then
-    # yields almost no water evidence instead of splitting land in two).
-    mu_w, sd_w = params.prior_water_cross_db if cross else params.prior_water_co_db
-    allraw = band_db[np.isfinite(band_db) & np.isfinite(filt_db)]
-    allflt = filt_db[np.isfinite(band_db) & np.isfinite(filt_db)]
-    land = allraw[allflt >= ceiling]
-    if land.size < 2:
-        land = allraw
-    mu_l, sd_l = float(land.mean()), max(float(land.std()), 0.1)
-    from lotusar.apps.thresholds import ashman_d as _ad
-
-    return BandModel(name, float(ceiling), mu_w, sd_w, mu_l, sd_l, _ad(mu_w, sd_w, mu_l, sd_l), sel.n_selected,
-                     sel.n_tiles, "prior")
+        # no mixed tile: a scene mostly of water (or of land) — split the whole scene
+        t = threshold_by_name(flt_all, method)
+        try:
+            cs = class_statistics(flt_all, t)
+        except ValidationError:
+            cs = None
+        if (cs is not None and cs.ashman_d >= params.min_ashman_d
+                and params.min_global_fraction <= cs.fraction_low <= 1 - params.min_global_fraction
+                and (scale == "grey" or cs.mean_high - cs.mean_low >= params.min_contrast_db)):
+            candidates.append((raw_all, flt_all, t, "scene"))
+    for raw, flt, thr, source in candidates:
+        low = flt < thr
+        if low.sum() >= 2 and (~low).sum() >= 2 and raw[low].mean() <= ceiling:
+            w, land = raw[low], raw[~low]
+            mw, sw, ml, sl = float(w.mean()), max(float(w.std()), 1e-3), float(land.mean()), max(float(land.std()), 1e-3)
+            return BandModel(name, float(thr), mw, sw, ml, sl, ashman_d(mw, sw, ml, sl), sel.n_selected, sel.n_tiles,
+                             source)
+    # No bimodal tile, or its dark mode is not water-dark: keep a water prior and describe
+    # land by the rest (a scene without water then yields almost no water evidence instead of
+    # splitting land in two).
+    return _prior_model(name, raw_all, flt_all, scale, sel.n_selected, sel.n_tiles, params)
 
 
-def water_log_likelihood_ratio(band_db: np.ndarray, model: BandModel, clip: float = 8.0) -> np.ndarray:
+def water_log_likelihood_ratio(band: np.ndarray, model: BandModel, clip: float = 8.0) -> np.ndarray:
     """ln N(x|water)/N(x|land) per pixel (nats), clipped to ±``clip``; NaN stays NaN."""
-    x = np.asarray(band_db, dtype=np.float64)
+    x = np.asarray(band, dtype=np.float64)
     lw = -0.5 * ((x - model.water_mean_db) / model.water_std_db) ** 2 - np.log(model.water_std_db)
     ll = -0.5 * ((x - model.land_mean_db) / model.land_std_db) ** 2 - np.log(model.land_std_db)
     r = lw - ll
@@ -218,6 +318,11 @@ def _nan_gaussian(x: np.ndarray, sigma_px: float) -> np.ndarray:
         out = num / den
     out[~ok] = np.nan
     return out
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-np.nan_to_num(x, nan=0.0)))
 
 
 def hysteresis_grow(seeds: np.ndarray, allowed: np.ndarray, connectivity: int = 2) -> np.ndarray:
@@ -243,7 +348,10 @@ def remove_small_objects(mask: np.ndarray, min_pixels: int, connectivity: int = 
 
 def slope_deg(dem_m: np.ndarray, pixel_spacing_m: float | tuple[float, float]) -> np.ndarray:
     """Terrain slope in degrees from a DEM (central differences)."""
-    dy, dx = (pixel_spacing_m, pixel_spacing_m) if np.isscalar(pixel_spacing_m) else pixel_spacing_m
+    if isinstance(pixel_spacing_m, tuple):
+        dy, dx = pixel_spacing_m
+    else:
+        dy = dx = float(pixel_spacing_m)
     gy, gx = np.gradient(np.asarray(dem_m, dtype=np.float64), dy, dx)
     return np.degrees(np.arctan(np.hypot(gx, gy)))
 
@@ -272,57 +380,16 @@ def _pick(bands: dict[str, np.ndarray], names) -> str | None:
     return None
 
 
-def map_floods(
-    bands_db: dict[str, np.ndarray],
-    pixel_spacing_m: float = 10.0,
-    *,
-    pre_bands_db: dict[str, np.ndarray] | None = None,
-    dem_m: np.ndarray | None = None,
-    hand_m: np.ndarray | None = None,
-    permanent_water: np.ndarray | None = None,
-    layover_shadow: np.ndarray | None = None,
-    params: FloodParameters | None = None,
-) -> FloodResult:
-    """Classify a scene into dry / open flood / permanent water / flooded vegetation / no data.
-
-    Parameters
-    ----------
-    bands_db : ``{"VV": σ⁰ dB, "VH": σ⁰ dB, ...}`` on one grid (any of VV, VH, HH, HV).
-    pixel_spacing_m : ground pixel spacing, used to turn the metre parameters into pixels.
-    pre_bands_db : the same polarisations of a co-registered pre-event acquisition.
-    dem_m, hand_m : optional DEM / HAND on the same grid (exclusion of slopes and high ground).
-    permanent_water : optional boolean reference water mask (e.g. a water-body layer).
-    layover_shadow : optional boolean mask of radar layover/shadow (set to no data).
-    """
-    params = params or FloodParameters()
-    if not bands_db:
-        raise ValidationError("map_floods needs at least one band")
-    names = [n.upper() for n in bands_db]
-    bands = {n.upper(): np.asarray(v, dtype=np.float64) for n, v in bands_db.items()}
-    shape = next(iter(bands.values())).shape
-    for n, b in bands.items():
-        if b.shape != shape or b.ndim != 2:
-            raise ValidationError(f"band {n} has shape {b.shape}, expected 2-D {shape}")
-    if pixel_spacing_m <= 0:
-        raise ValidationError(f"pixel spacing must be positive, got {pixel_spacing_m}")
-
-    nodata = np.zeros(shape, bool)
-    for b in bands.values():
-        nodata |= ~np.isfinite(b)
-    if layover_shadow is not None:
-        nodata |= np.asarray(layover_shadow, bool)
-    if nodata.all():
-        raise ValidationError("no valid pixel in the input")
-
-    models = {n: fit_band_model(bands[n], n, pixel_spacing_m, params) for n in names}
-    llr = np.zeros(shape)
+def _evidence(bands: dict[str, np.ndarray], models: dict[str, BandModel], names: list[str],
+              params: FloodParameters) -> np.ndarray:
+    """Summed per-band LLR, rescaled to the number of bands of the post image."""
+    llr = np.zeros(next(iter(bands.values())).shape)
     for n in names:
         llr += np.nan_to_num(water_log_likelihood_ratio(bands[n], models[n], params.llr_clip))
-    llr[nodata] = np.nan
-    sigma_px = _px(params.smoothing_m, pixel_spacing_m, 0.5)
-    llr_s = _nan_gaussian(llr, sigma_px)
+    return llr * (len(models) / max(len(names), 1))
 
-    # exclusions from terrain
+
+def _exclusions(shape, dem_m, hand_m, pixel_spacing_m: float, params: FloodParameters) -> np.ndarray:
     excluded = np.zeros(shape, bool)
     if dem_m is not None:
         dem = np.asarray(dem_m, dtype=np.float64)
@@ -336,57 +403,166 @@ def map_floods(
         if hand.shape != shape:
             raise ValidationError(f"HAND shape {hand.shape} differs from image {shape}")
         excluded |= np.nan_to_num(hand, nan=0.0) > params.hand_max_m
+    return excluded
 
-    valid = ~nodata
-    seeds = (llr_s >= params.seed_llr) & valid & ~excluded
-    grow_ok = (llr_s >= params.grow_llr) & valid & ~excluded
 
-    log_ratio = None
+@dataclass
+class _Change:
+    """What a pre-event image adds: aligned log-ratio, reference water, double bounce."""
+
+    log_ratio: np.ndarray  # post − pre (dB or grey levels), aligned on stable land
+    decrease: np.ndarray  # bool: darkened by ≥ change_fraction × contrast
+    p_decrease: np.ndarray  # float: posterior-like strength of the decrease
+    pre_water: np.ndarray  # bool
+    vegetation: np.ndarray  # bool
+    veg_strength: np.ndarray  # float co-pol increase in units of the contrast
+    offsets: dict
+
+
+def _change(bands, filtered, pre, models, names, valid, excluded, sigma_px, params: FloodParameters,
+            scale: str) -> _Change:
+    shape = valid.shape
+    common = [n for n in names if n in pre]
+    if not common:
+        raise ValidationError(f"pre-event image has none of the polarisations {names}")
+    for n in common:
+        if pre[n].shape != shape:
+            raise ValidationError(f"pre-event band {n} has shape {pre[n].shape}, expected {shape}")
+    pre_f = {n: filter_band(pre[n], scale, params) for n in common}
+    # align the pre image on land that is dry in both (calibration offsets between dates;
+    # independent stretches of grey-level quicklooks)
+    offsets = {}
+    for n in common:
+        stable = (filtered[n] > models[n].threshold_db) & (pre_f[n] > models[n].threshold_db) & valid
+        stable &= np.isfinite(filtered[n]) & np.isfinite(pre_f[n])
+        offsets[n] = float(np.median(filtered[n][stable] - pre_f[n][stable])) if stable.sum() > 100 else 0.0
+    pre_al = {n: pre[n] + offsets[n] for n in common}
+    llr_pre = _evidence(pre_al, models, common, params)
+    llr_pre_s = _nan_gaussian(np.where(valid, llr_pre, np.nan), sigma_px)
+    pre_water = hysteresis_grow((llr_pre_s >= params.seed_llr) & valid, (llr_pre_s >= 0.0) & valid)
+    win = int(2 * round(sigma_px) + 1)
+    contrast = float(np.mean([models[n].contrast for n in common]))
+    lr = np.zeros(shape)
+    for n in common:
+        lr += _smooth_log(bands[n], win, scale) - _smooth_log(pre_al[n], win, scale)
+    lr /= len(common)
+    rel = np.nan_to_num(lr, nan=0.0) / contrast
+    decrease = rel <= -params.change_fraction
+    p_dec = _sigmoid((-rel - params.change_fraction) / (0.25 * params.change_fraction))
     veg = np.zeros(shape, bool)
-    pre_water = np.zeros(shape, bool)
-    diagnostics: dict = {}
+    veg_strength = np.zeros(shape)
+    co, cross = _pick(bands, CO_POL), _pick(bands, CROSS_POL)
+    if co is not None and cross is not None and co in pre and cross in pre:
+        co_inc = (_smooth_log(bands[co], win, scale) - _smooth_log(pre_al[co], win, scale)) / models[co].contrast
+        cr_inc = (_smooth_log(bands[cross], win, scale) - _smooth_log(pre_al[cross], win, scale)) / models[cross].contrast
+        co_inc = np.nan_to_num(co_inc, nan=0.0)
+        veg = (co_inc >= params.veg_increase_fraction) & \
+            (co_inc - np.nan_to_num(cr_inc, nan=0.0) >= params.veg_ratio_increase_fraction) & valid & ~excluded
+        veg_strength = co_inc
+    return _Change(lr, decrease, p_dec, pre_water, veg, veg_strength, offsets)
+
+
+def _smooth_log(band: np.ndarray, win: int, scale: str) -> np.ndarray:
+    """Multilooked log-domain band: box mean of linear intensity for dB, of the grey level else."""
+    if scale == "grey":
+        return speckle.nan_box_mean(band, win)
+    return speckle.linear_to_db(speckle.nan_box_mean(speckle.db_to_linear(band), win))
+
+
+def _validate(bands_db, pixel_spacing_m, layover_shadow):
+    if not bands_db:
+        raise ValidationError("map_floods needs at least one band")
+    bands = {n.upper(): np.asarray(v, dtype=np.float64) for n, v in bands_db.items()}
+    shape = next(iter(bands.values())).shape
+    for n, b in bands.items():
+        if b.shape != shape or b.ndim != 2:
+            raise ValidationError(f"band {n} has shape {b.shape}, expected 2-D {shape}")
+    if pixel_spacing_m <= 0:
+        raise ValidationError(f"pixel spacing must be positive, got {pixel_spacing_m}")
+    nodata = np.zeros(shape, bool)
+    for b in bands.values():
+        nodata |= ~np.isfinite(b)
+    if layover_shadow is not None:
+        nodata |= np.asarray(layover_shadow, bool)
+    if nodata.all():
+        raise ValidationError("no valid pixel in the input")
+    return bands, shape, nodata
+
+
+def map_floods(
+    bands_db: dict[str, np.ndarray],
+    pixel_spacing_m: float = 10.0,
+    *,
+    pre_bands_db: dict[str, np.ndarray] | None = None,
+    dem_m: np.ndarray | None = None,
+    hand_m: np.ndarray | None = None,
+    permanent_water: np.ndarray | None = None,
+    layover_shadow: np.ndarray | None = None,
+    params: FloodParameters | None = None,
+    scale: str = "db",
+) -> FloodResult:
+    """Classify a scene into dry / open flood / permanent water / flooded vegetation / no data.
+
+    Parameters
+    ----------
+    bands_db : ``{"VV": band, "VH": band, ...}`` on one grid (any of VV, VH, HH, HV, or other
+        names, taken as co-pol); σ⁰ in dB, or grey levels with ``scale="grey"``.
+    pixel_spacing_m : ground pixel spacing, used to turn the metre parameters into pixels.
+    pre_bands_db : the same polarisations of a co-registered pre-event acquisition (same scale).
+    dem_m, hand_m : optional DEM / HAND on the same grid (exclusion of slopes and high ground).
+    permanent_water : optional boolean reference water mask (e.g. a water-body layer).
+    layover_shadow : optional boolean mask of radar layover/shadow (set to no data).
+    scale : ``"db"`` (calibrated) or ``"grey"`` (uncalibrated grey levels: relative statistics only).
+    """
+    params = params or FloodParameters()
+    scale = _check_scale(scale)
+    bands, shape, nodata = _validate(bands_db, pixel_spacing_m, layover_shadow)
+    names = list(bands)
+    valid = ~nodata
+    filtered = {n: filter_band(np.where(valid, bands[n], np.nan), scale, params) for n in names}
+    models = {n: fit_band_model(np.where(valid, bands[n], np.nan), n, pixel_spacing_m, params, scale, filtered[n])
+              for n in names}
+    llr = _evidence(bands, models, names, params)
+    llr[nodata] = np.nan
+    sigma_px = _px(params.smoothing_m, pixel_spacing_m, 0.5)
+    llr_s = np.nan_to_num(_nan_gaussian(llr, sigma_px), nan=-np.inf)
+    excluded = _exclusions(shape, dem_m, hand_m, pixel_spacing_m, params)
+    allowed = valid & ~excluded
+
+    # classifier a: Bayes with spatial context
+    vote_a = (llr_s >= 0.0) & allowed
+    p_a = _sigmoid(llr_s)
+    # classifier b: region growing from confident seeds
+    vote_b = hysteresis_grow((llr_s >= params.seed_llr) & allowed, (llr_s >= params.grow_llr) & allowed)
+    p_b = np.where(vote_b, np.maximum(p_a, 0.5), np.minimum(p_a, 0.5))
+    # classifier c: split-based threshold, or change detection with a pre-event image
+    chg = None
+    diagnostics: dict = {"scale": scale}
     if pre_bands_db is not None:
         pre = {n.upper(): np.asarray(v, dtype=np.float64) for n, v in pre_bands_db.items()}
-        common = [n for n in names if n in pre]
-        if not common:
-            raise ValidationError(f"pre-event image has none of the polarisations {names}")
-        for n in common:
-            if pre[n].shape != shape:
-                raise ValidationError(f"pre-event band {n} has shape {pre[n].shape}, expected {shape}")
-        # the post-event class models applied to the reference (same sensor and geometry)
-        llr_pre = np.zeros(shape)
-        for n in common:
-            llr_pre += np.nan_to_num(water_log_likelihood_ratio(pre[n], models[n], params.llr_clip))
-        llr_pre *= len(names) / len(common)
-        llr_pre_s = _nan_gaussian(np.where(nodata, np.nan, llr_pre), sigma_px)
-        pre_water = hysteresis_grow((llr_pre_s >= params.seed_llr) & valid, (llr_pre_s >= params.grow_llr) & valid)
-        # log-ratio of smoothed linear intensity, averaged over the common polarisations
-        win = int(2 * round(sigma_px) + 1)
-        lr = np.zeros(shape)
-        for n in common:
-            post_l = speckle.nan_box_mean(speckle.db_to_linear(bands[n]), win)
-            pre_l = speckle.nan_box_mean(speckle.db_to_linear(pre[n]), win)
-            lr += speckle.linear_to_db(post_l) - speckle.linear_to_db(pre_l)
-        log_ratio = lr / len(common)
-        # a strong decrease adds seeds and may extend growth into moderately dark pixels
-        decrease = np.nan_to_num(log_ratio, nan=0.0) <= params.change_db
-        seeds |= decrease & (llr_s >= 0) & valid & ~excluded
-        grow_ok |= decrease & (llr_s >= params.grow_llr - 2.0) & valid & ~excluded
-        co, cross = _pick(bands, CO_POL), _pick(bands, CROSS_POL)
-        if co is not None and co in pre:
-            co_inc = speckle.linear_to_db(speckle.nan_box_mean(speckle.db_to_linear(bands[co]), win)) - \
-                speckle.linear_to_db(speckle.nan_box_mean(speckle.db_to_linear(pre[co]), win))
-            veg = np.nan_to_num(co_inc, nan=0.0) >= params.veg_increase_db
-            if cross is not None and cross in pre:
-                cr_inc = speckle.linear_to_db(speckle.nan_box_mean(speckle.db_to_linear(bands[cross]), win)) - \
-                    speckle.linear_to_db(speckle.nan_box_mean(speckle.db_to_linear(pre[cross]), win))
-                veg &= np.nan_to_num(co_inc - cr_inc, nan=0.0) >= params.veg_ratio_increase_db
-            veg &= valid & ~excluded
-        diagnostics["change_reference"] = True
-
-    water = hysteresis_grow(seeds, grow_ok)
+        chg = _change(bands, filtered, pre, models, names, valid, excluded, sigma_px, params, scale)
+        not_land = llr_s >= params.grow_llr
+        vote_c = ((chg.decrease & not_land) | (chg.pre_water & (llr_s >= 0.0))) & allowed
+        p_c = np.where(chg.pre_water, p_a, np.minimum(chg.p_decrease, _sigmoid(llr_s - params.grow_llr)))
+        diagnostics.update({"change_reference": True, "pre_alignment": chg.offsets})
+    else:
+        frac = np.zeros(shape)
+        for n in names:
+            frac += np.nan_to_num(_nan_gaussian(filtered[n], sigma_px), nan=np.inf) < models[n].threshold_db
+        frac /= len(names)
+        vote_c = (frac >= 0.5) & allowed
+        p_c = frac
+    votes = vote_a.astype(np.uint8) + vote_b + vote_c
     min_px = int(round(params.min_mapping_unit_m2 / (pixel_spacing_m**2)))
+    if chg is None:
+        # the three classifiers all read the one image and err together: unanimous seeds grown
+        # through pixels any of them supports (hysteresis on the vote count)
+        water = hysteresis_grow(votes >= 3, votes >= 1)
+    else:
+        # change detection is independent evidence: a plain majority
+        water = votes >= params.min_votes
     water = remove_small_objects(water, min_px)
+    likelihood = (p_a + p_b + p_c) / 3.0
 
     classes = np.zeros(shape, np.uint8)
     perm = np.zeros(shape, bool)
@@ -395,23 +571,26 @@ def map_floods(
         if pw.shape != shape:
             raise ValidationError(f"permanent-water mask shape {pw.shape} differs from image {shape}")
         perm |= pw
-    perm |= pre_water
+    veg = np.zeros(shape, bool)
+    if chg is not None:
+        perm |= chg.pre_water
+        veg = remove_small_objects(chg.vegetation & ~water, min_px)
     classes[water] = CLASS_OPEN_FLOOD
     classes[water & perm] = CLASS_PERMANENT_WATER
-    veg = remove_small_objects(veg & ~water, min_px)
     classes[veg] = CLASS_FLOODED_VEGETATION
     classes[nodata] = CLASS_NODATA
 
-    with np.errstate(over="ignore"):
-        p_water = 1.0 / (1.0 + np.exp(-np.nan_to_num(llr_s, nan=0.0)))
-    confidence = np.where(water, p_water, 1.0 - p_water)
-    if veg.any() and log_ratio is not None:
-        confidence = np.where(veg, 0.5 + 0.5 * np.clip((co_inc - params.veg_increase_db) / params.veg_increase_db, 0, 1),
-                              confidence)
+    confidence = np.where(water, likelihood, 1.0 - likelihood)
+    if chg is not None and veg.any():
+        strength = np.clip(chg.veg_strength / params.veg_increase_fraction - 1.0, 0.0, 1.0)
+        confidence = np.where(veg, 0.5 + 0.5 * strength, confidence)
     confidence = confidence.astype(np.float32)
     confidence[nodata] = np.nan
-    pw32 = p_water.astype(np.float32)
+    pw32 = likelihood.astype(np.float32)
     pw32[nodata] = np.nan
+    votes = votes.astype(np.uint8)
+    votes[nodata] = 0
     diagnostics.update({"smoothing_sigma_px": sigma_px, "min_mapping_unit_px": min_px,
                         "excluded_pixels": int(excluded.sum())})
-    return FloodResult(classes, confidence, pw32, models, params, log_ratio, diagnostics)
+    return FloodResult(classes, confidence, pw32, models, params, chg.log_ratio if chg is not None else None,
+                       diagnostics, votes)

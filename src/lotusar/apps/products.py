@@ -6,15 +6,25 @@ I/O-facing helpers (they format results for files); the classification itself li
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import pystac
+from affine import Affine
+from rasterio import features
+from rasterio.warp import transform_geom
+from scipy import ndimage as ndi
 
 from lotusar.apps.rasterio_io import Raster, footprint_lonlat, pixel_area_m2
+from lotusar.cliutil import to_json
+from lotusar.errors import ValidationError
 from lotusar.fileio import atomic_path, write_text_atomic
+from lotusar.timeutil import parse_utc
 
-__all__ = ["class_polygons", "region_statistics", "save_class_png", "write_stac_item", "FLOOD_COLOURS"]
+__all__ = ["class_polygons", "region_statistics", "save_class_png", "save_detections_png", "write_stac_item",
+           "FLOOD_COLOURS"]
 
 FLOOD_COLOURS = {
     0: (235, 225, 200, 255),
@@ -33,11 +43,6 @@ def class_polygons(classes: np.ndarray, raster: Raster, class_names: dict[int, s
     (col, row). Properties: ``class``, ``class_name``, ``pixels``, ``area_m2`` (when
     georeferenced) and ``mean_confidence`` (when a confidence layer is given).
     """
-    from affine import Affine
-    from rasterio import features
-    from rasterio.warp import transform_geom
-    from scipy import ndimage as ndi
-
     cls = np.asarray(classes)
     four = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]])
     gid = np.zeros(cls.shape, np.int32)
@@ -73,26 +78,30 @@ def class_polygons(classes: np.ndarray, raster: Raster, class_names: dict[int, s
 
 
 def region_statistics(classes: np.ndarray, raster: Raster, class_names: dict[int, str],
-                      regions: dict | None = None) -> list[dict]:
+                      regions: dict | None = None, pixel_spacing_m: float | None = None) -> list[dict]:
     """Area (km²) and share of each class in each region (whole scene when no regions given).
 
-    ``regions`` is a GeoJSON FeatureCollection in lon/lat; a feature's ``name`` (or ``id``)
-    property labels its row.
+    ``regions`` is a GeoJSON FeatureCollection in lon/lat for a georeferenced raster, in pixel
+    coordinates (x = column, y = row) otherwise; a feature's ``name`` (or ``id``) property labels
+    its row. Without georeferencing, areas use ``pixel_spacing_m`` (NaN when not given).
     """
-    area = pixel_area_m2(raster) if raster.georeferenced else np.nan
+    if raster.georeferenced:
+        area = pixel_area_m2(raster)
+    else:
+        area = pixel_spacing_m**2 if pixel_spacing_m else np.nan
     area = np.broadcast_to(np.asarray(area, dtype=np.float64), classes.shape)
     zones: list[tuple[str, np.ndarray]] = []
     if regions:
-        from rasterio import features
-        from rasterio.warp import transform_geom
-
+        transform = raster.transform if raster.georeferenced else Affine.identity()
         for i, feat in enumerate(regions.get("features", [])):
             props = feat.get("properties") or {}
             name = str(props.get("name", props.get("id", feat.get("id", f"region-{i + 1}"))))
-            geom = feat["geometry"]
-            if raster.crs is not None and raster.crs.to_epsg() != 4326:
+            geom = feat.get("geometry")
+            if not geom:
+                raise ValidationError(f"region {name!r} has no geometry")
+            if raster.georeferenced and raster.crs.to_epsg() != 4326:
                 geom = transform_geom("EPSG:4326", raster.crs, geom)
-            m = features.rasterize([(geom, 1)], out_shape=classes.shape, transform=raster.transform,
+            m = features.rasterize([(geom, 1)], out_shape=classes.shape, transform=transform,
                                    dtype=np.uint8).astype(bool)
             zones.append((name, m))
     else:
@@ -106,6 +115,7 @@ def region_statistics(classes: np.ndarray, raster: Raster, class_names: dict[int
                 continue
             m = zm & (classes == k)
             key = cname.replace(" ", "_")
+            row[f"{key}_pixels"] = int(m.sum())
             row[f"{key}_km2"] = float(area[m].sum() / 1e6)
             row[f"{key}_fraction"] = float(m.sum() / valid.sum()) if valid.sum() else 0.0
         rows.append(row)
@@ -147,15 +157,13 @@ def save_class_png(path: str | Path, classes: np.ndarray, background: np.ndarray
 def write_stac_item(path: str | Path, item_id: str, raster: Raster | None, assets: dict[str, dict],
                     properties: dict, when: datetime | None = None) -> Path:
     """Write a STAC 1.x Item (pystac) describing the outputs; asset hrefs are relative to the item."""
-    import pystac
-
     if raster is not None and raster.georeferenced:
         bbox, geom = footprint_lonlat(raster)
     else:
         bbox, geom = None, None
     if when is None:
         tag = (raster.tags.get("TIFFTAG_DATETIME") or raster.tags.get("acquisition_time")) if raster else None
-        when = _parse_when(tag) or datetime.now(timezone.utc)
+        when = _parse_when(tag) or datetime.now(UTC)
     item = pystac.Item(id=item_id, geometry=geom, bbox=bbox, datetime=when, properties=dict(properties))
     item_dir = Path(path).resolve().parent
     for key, a in assets.items():
@@ -167,18 +175,41 @@ def write_stac_item(path: str | Path, item_id: str, raster: Raster | None, asset
         item.add_asset(key, pystac.Asset(href=rel, media_type=a.get("type"), roles=a.get("roles"),
                                          title=a.get("title")))
     d = item.to_dict(include_self_link=False)
-    from lotusar.cliutil import to_json
-
     write_text_atomic(path, to_json(d) + "\n")
     return Path(path)
 
 
-def _parse_when(tag: str | None):
+def _parse_when(tag: str | None) -> datetime | None:
+    """Acquisition time from a TIFF ``DateTime`` tag (``YYYY:MM:DD HH:MM:SS``) or ISO 8601; None
+    when the tag is absent or not a time (the item then carries the processing time)."""
     if not tag:
         return None
-    for fmt in ("%Y:%m:%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ"):
-        try:
-            return datetime.strptime(tag, fmt).replace(tzinfo=timezone.utc)
-        except ValueError:
-            continue
-    return None
+    text = tag.strip()
+    if re.fullmatch(r"\d{4}:\d{2}:\d{2} \d{2}:\d{2}:\d{2}", text):
+        text = text[:10].replace(":", "-") + "T" + text[11:]
+    try:
+        return parse_utc(text)
+    except ValidationError:
+        return None
+
+
+def save_detections_png(path: str | Path, band: np.ndarray, rows, cols, confidence, title: str) -> Path:
+    """PNG of an image with its detections circled (colour = confidence)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 8 * band.shape[0] / max(band.shape[1], 1)), dpi=100)
+    lo, hi = np.nanpercentile(band, [1, 99])
+    ax.imshow(band, cmap="gray", vmin=lo, vmax=hi)
+    if len(rows):
+        ax.scatter(cols, rows, s=120, facecolors="none", edgecolors=plt.cm.autumn(np.asarray(confidence)),
+                   linewidths=1.5)
+    ax.set_title(title)
+    ax.axis("off")
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+    return Path(path)

@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import rasterio
+from rasterio.enums import Resampling
+from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
+from rasterio.io import MemoryFile
+from rasterio.shutil import copy as rio_copy
+from rasterio.warp import reproject, transform_geom
 
+from lotusar.cliutil import to_json
 from lotusar.errors import InputFormatError, ValidationError
 from lotusar.fileio import atomic_path, write_text_atomic
+from lotusar.geodesy import r_east_m, r_north_m
 
 __all__ = [
     "Raster",
@@ -32,11 +41,6 @@ __all__ = [
 
 POLARISATIONS = ("VV", "VH", "HH", "HV")
 
-# WGS84
-_A = 6378137.0
-_F = 1 / 298.257223563
-_E2 = _F * (2 - _F)
-
 
 @dataclass
 class Raster:
@@ -48,6 +52,7 @@ class Raster:
     transform: object | None  # affine.Affine
     crs: object | None  # rasterio CRS
     tags: dict
+    dtype: str = "float64"  # data type in the file (uint8 for grey-level quicklooks and chips)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -64,9 +69,6 @@ def read_raster(path: str | Path, bands: str | list[str] | None = None) -> Raste
     Band names come from ``bands`` or else the band descriptions; unnamed bands are called
     B1, B2, ... . An RGB PNG whose three channels are equal (a grey SAR chip) is read as one band.
     """
-    import rasterio
-    from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
-
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"{p}: no such file")
@@ -77,6 +79,7 @@ def read_raster(path: str | Path, bands: str | list[str] | None = None) -> Raste
                 arr = ds.read(masked=True).astype(np.float64)
                 data = np.ma.filled(arr, np.nan)
                 descs = [d for d in ds.descriptions]
+                dtype = ds.dtypes[0]
                 transform, crs, tags = ds.transform, ds.crs, ds.tags()
                 nodata = ds.nodata
     except RasterioIOError as exc:
@@ -98,13 +101,11 @@ def read_raster(path: str | Path, bands: str | list[str] | None = None) -> Raste
         names = [_polarisation_name(d) or f"B{i + 1}" for i, d in enumerate(descs)]
     if len(set(names)) != len(names):
         raise InputFormatError(f"{p}: duplicate band names {names}")
-    return Raster(p, data, names, transform, crs, dict(tags))
+    return Raster(p, data, names, transform, crs, dict(tags), dtype)
 
 
 def _polarisation_name(description: str | None) -> str:
     """'VV', 'gamma0_VH', 'Sigma0_HH_db' → the polarisation; other descriptions upper-cased."""
-    import re
-
     d = (description or "").strip()
     if not d:
         return ""
@@ -124,9 +125,6 @@ def reproject_to(src: Raster, dst: Raster, resampling: str = "bilinear") -> np.n
         return src.data.copy()
     if src.crs == dst.crs and src.transform == dst.transform and src.shape == dst.shape:
         return src.data.copy()
-    from rasterio.enums import Resampling
-    from rasterio.warp import reproject
-
     out = np.full((src.data.shape[0],) + dst.shape, np.nan)
     for i in range(src.data.shape[0]):
         reproject(src.data[i], out[i], src_transform=src.transform, src_crs=src.crs, dst_transform=dst.transform,
@@ -135,10 +133,8 @@ def reproject_to(src: Raster, dst: Raster, resampling: str = "bilinear") -> np.n
 
 
 def _geographic_spacing(transform, lat_deg: float) -> tuple[float, float]:
-    phi = math.radians(lat_deg)
-    w = math.sqrt(1 - _E2 * math.sin(phi) ** 2)
-    m_per_deg_lat = math.pi / 180 * _A * (1 - _E2) / w**3
-    m_per_deg_lon = math.pi / 180 * _A * math.cos(phi) / w
+    m_per_deg_lat = math.pi / 180 * float(r_north_m(lat_deg=lat_deg))
+    m_per_deg_lon = math.pi / 180 * float(r_east_m(lat_deg=lat_deg)) * math.cos(math.radians(lat_deg))
     return abs(transform.e) * m_per_deg_lat, abs(transform.a) * m_per_deg_lon
 
 
@@ -172,8 +168,6 @@ def footprint_lonlat(r: Raster) -> tuple[list[float], dict]:
     """(bbox, GeoJSON polygon) of the raster footprint in WGS84 lon/lat."""
     if not r.georeferenced:
         raise ValidationError(f"{r.path} is not georeferenced")
-    from rasterio.warp import transform_geom
-
     h, w = r.shape
     t = r.transform
     ring = [t * (0, 0), t * (w, 0), t * (w, h), t * (0, h), t * (0, 0)]
@@ -186,10 +180,11 @@ def footprint_lonlat(r: Raster) -> tuple[list[float], dict]:
 
 def write_cog(path: str | Path, data: np.ndarray, like: Raster | None, *, nodata=None, descriptions=None,
               colormap: dict | None = None, tags: dict | None = None) -> Path:
-    """Write ``data`` (rows, cols) or (bands, rows, cols) as a Cloud-Optimised GeoTIFF, atomically."""
-    from rasterio.io import MemoryFile
-    from rasterio.shutil import copy as rio_copy
+    """Write ``data`` (rows, cols) or (bands, rows, cols) as a Cloud-Optimised GeoTIFF, atomically.
 
+    Unlike :func:`lotusar.geo.cog.write_cog` (one band, georeferenced grids only) this writes
+    several bands, a colour table, tags, and images without georeferencing (pixel coordinates).
+    """
     arr = np.asarray(data)
     if arr.ndim == 2:
         arr = arr[None]
@@ -224,8 +219,6 @@ def write_geojson(path: str | Path, features: list[dict], **properties) -> Path:
     """Write a GeoJSON FeatureCollection atomically (RFC 7946: lon/lat WGS84)."""
     fc = {"type": "FeatureCollection", "features": features}
     fc.update(properties)
-    from lotusar.cliutil import to_json
-
     write_text_atomic(path, to_json(fc, indent=None) + "\n")
     return Path(path)
 

@@ -26,7 +26,7 @@ SNAP's Ocean Tools ship detection; the xView3 baseline):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, asdict, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from scipy import ndimage as ndi
