@@ -46,7 +46,7 @@ def run(names: list[str], time_limit_s: float) -> list[dict]:
         t_ours = next((t for t, v in ours.stats.get("trace_s", []) if v >= target), None)
         hits: list[float] = []
 
-        def seen(t, v, hits=hits):
+        def seen(t, v, hits=hits, target=target):
             if v >= target and not hits:
                 hits.append(t)
 

@@ -45,7 +45,7 @@ def check(case_dir, tracks) -> tuple[list[str], dict]:
         by_ant.setdefault(t["RESOURCE"], []).append((int(t["START_TIME"]), int(t["END_TIME"])))
     for ant, ivs in by_ant.items():
         ivs.sort()
-        for (s0, e0), (s1, e1) in zip(ivs, ivs[1:]):
+        for (_s0, e0), (s1, _e1) in zip(ivs, ivs[1:]):
             if s1 < e0:
                 errors.append(f"overlap on {ant} at {s1}")
     tracked = {}

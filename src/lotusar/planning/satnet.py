@@ -547,7 +547,7 @@ def verify_solution(case: SatnetCase, tracks: list[dict]) -> list[str]:
                 bad.append(f"{t['TRACK_ID']} on {t['RESOURCE']} overlaps maintenance")
     for ant, ivs in per_ant.items():
         ivs.sort()
-        for (s0, e0, a), (s1, _e1, b) in zip(ivs, ivs[1:]):
+        for (_s0, e0, a), (s1, _e1, b) in zip(ivs, ivs[1:]):
             if s1 < e0:
                 bad.append(f"{ant}: {a} and {b} overlap")
     for (tid, start, on, off, end), ants in groups.items():

@@ -34,10 +34,15 @@ photograph, one clause per forbidden tuple, capacity as a linear constraint.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from ortools.sat.python import cp_model
+from scipy import sparse
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from lotusar.planning.spot5_io import Spot5Instance
 
@@ -127,8 +132,6 @@ def _dominance(lits: _Lits) -> int:
 
 def components(inst: Spot5Instance) -> tuple[int, np.ndarray]:
     """Connected components of the constraint graph: (count, label per photograph)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
 
     rows, cols = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     for ar in (2, 3):
@@ -285,8 +288,6 @@ class _Model:
     """CP-SAT model of a subset of photographs (Booleans per alive literal)."""
 
     def __init__(self, lits: _Lits, subset: np.ndarray):
-        from ortools.sat.python import cp_model
-
         self.cp = cp_model
         self.m = cp_model.CpModel()
         self.l = lits
@@ -426,9 +427,11 @@ def solve_spot5(
     cap = inst.capacity_units
     ncomp, label = components(inst)
     comp_vars = [np.flatnonzero(label == c) for c in range(ncomp)]
-    comp_units = np.array(
-        [sum(int(lits.units[lits.first[i]:lits.first[i + 1]][lits.alive[lits.first[i]:lits.first[i + 1]]].max(initial=0)) for i in cv) for cv in comp_vars]
-    )
+    def max_units(i):
+        sl = slice(lits.first[i], lits.first[i + 1])
+        return int(lits.units[sl][lits.alive[sl]].max(initial=0))
+
+    comp_units = np.array([sum(max_units(i) for i in cv) for cv in comp_vars])
     stats = {"photographs": inst.n, "components": int(ncomp), "dominated_values": dropped,
              "largest_component": int(max((cv.size for cv in comp_vars), default=0))}
     best_sel: dict[int, int] = {}
@@ -488,21 +491,9 @@ def solve_spot5(
                        time_s=time.perf_counter() - t0, stats=stats)
 
 
-def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, workers, seed, stats, trace,
-                   lns_share: float = 0.7, stage1_lns_share: float = 0.12):
-    """Capacity-coupled components: profit curves for all but the largest, then the master."""
-    cp_model = __import__("ortools.sat.python.cp_model", fromlist=["cp_model"])
-    coupled = sorted(coupled, key=lambda c: comp_vars[c].size)
-    coupled_set = set(coupled)
-    best = {v: a for v, a in h_sel.items() if label[v] in coupled_set}
-
-    def value(sel):
-        return int(sum(int(lits.weight[a]) for a in sel.values()))
-
-    thr = weight_levels(inst.weights)
-    g = int(np.gcd.reduce(np.unique(inst.weights[inst.weights >= thr]))) if thr else 1
-    t_start = time.perf_counter()
-    total_s = deadline - t_start
+def _stage1_high(lits, inst, comp_vars, coupled, cap, best, thr, g, total_s, deadline, workers, seed, stats, trace,
+                 stage1_lns_share):
+    """Stage 1 of :func:`_solve_coupled`: the high weight level alone. (selection, value / g, optimal)."""
     high_opt = True
     h_star = None
     stage1: dict[int, int] = {}
@@ -541,12 +532,16 @@ def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, 
             trace.append((time.perf_counter(), h_star * g))
         else:
             high_opt = False
-    # profit curves of the smaller coupled components, each within a small budget
+    return stage1, h_star, high_opt
+
+
+def _coupled_curves(lits, comp_vars, coupled, cap, deadline, total_s, workers, stats) -> dict[int, list]:
+    """Profit curves (units → best profit) of the smaller coupled components, each within a small budget."""
     curves: dict[int, list] = {}
     t_curve = time.perf_counter()
     curve_end = t_curve + 0.25 * (deadline - t_curve)
     big = coupled[-1]
-    for k, c in enumerate(coupled):
+    for c in coupled:
         if (c == big and len(coupled) > 1 and comp_vars[c].size > 120) or comp_vars[c].size > 250:
             continue
         left = curve_end - time.perf_counter()
@@ -558,6 +553,27 @@ def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, 
             curves[c] = pts
     stats["curves"] = len(curves)
     stats["curve_s"] = round(time.perf_counter() - t_curve, 3)
+    return curves
+
+
+def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, workers, seed, stats, trace,
+                   lns_share: float = 0.7, stage1_lns_share: float = 0.12):
+    """Capacity-coupled components: profit curves for all but the largest, then the master."""
+    coupled = sorted(coupled, key=lambda c: comp_vars[c].size)
+    coupled_set = set(coupled)
+    best = {v: a for v, a in h_sel.items() if label[v] in coupled_set}
+
+    def value(sel):
+        return int(sum(int(lits.weight[a]) for a in sel.values()))
+
+    thr = weight_levels(inst.weights)
+    g = int(np.gcd.reduce(np.unique(inst.weights[inst.weights >= thr]))) if thr else 1
+    t_start = time.perf_counter()
+    total_s = deadline - t_start
+    stage1, h_star, high_opt = _stage1_high(lits, inst, comp_vars, coupled, cap, best, thr, g, total_s, deadline,
+                                            workers, seed, stats, trace, stage1_lns_share)
+    curves = _coupled_curves(lits, comp_vars, coupled, cap, deadline, total_s, workers, stats)
+    big = coupled[-1]
     full = [c for c in coupled if c not in curves]
     if not full and high_opt:  # every component compressed: exact multiple-choice knapsack by DP
         sel = _mckp_dp([curves[c] for c in coupled], cap)
@@ -582,7 +598,7 @@ def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, 
     def curve_profit(scale_high: bool):
         terms = []
         for pts, bs in prof_terms:
-            for (u, p, _), b in zip(pts, bs):
+            for (_u, p, _), b in zip(pts, bs):
                 val = (p - p % g) // g if scale_high else p
                 if val:
                     terms.append(val * b)
@@ -658,8 +674,6 @@ def _solve_coupled(lits, inst, comp_vars, coupled, cap, h_sel, label, deadline, 
 
 def _photo_graph(lits: _Lits, n: int):
     """Photograph adjacency (CSR) of the forbidden pairs and triples."""
-    from scipy import sparse
-
     edges = []
     if lits.pairs.size:
         edges.append(lits.var[lits.pairs])
@@ -684,8 +698,6 @@ def _lns(mdl, lits, choice, vals, obj, deadline, workers, seed, thr, trace, scal
     the incumbent. A step is accepted when it does not lose profit (ties allowed: plateaus).
     The neighbourhood size adapts: it grows when sub-solves are proven fast, shrinks on time-out.
     """
-    from ortools.sat.python import cp_model
-
     rng = np.random.default_rng(seed + 17)
     lit_ids = np.array(sorted(mdl.x), dtype=np.int64)
     var_idx = np.array([mdl.x[a].Index() for a in lit_ids], dtype=np.int64)
@@ -781,10 +793,6 @@ def _solve_with_patience(solver, model, patience_s: float):
     remaining time is worth more to stage 2. A watchdog thread calls ``StopSearch``
     (thread-safe in CP-SAT).
     """
-    import threading
-
-    from ortools.sat.python import cp_model
-
     last = [time.perf_counter()]
     done = threading.Event()
 
