@@ -46,7 +46,7 @@ OPERATOR_KEY = "map-test-operator"
 VN_BOUNDS = (106.0, 17.2, 106.6, 17.6)     # W, S, E, N: part of Quảng Bình and the sea off it
 VN_FLOOD_BLOCK = (106.2, 17.3, 106.4, 17.5)  # inside Quảng Bình, on the 0.001° pixel grid
 VN_ITEM = "flood_quangbinh_20251030"
-AOI_HCMC = [(106.62, 10.72), (106.80, 10.72), (106.80, 10.88), (106.62, 10.88)]
+AOI_HCMC = [(106.70, 10.78), (106.74, 10.78), (106.74, 10.82), (106.70, 10.82)]  # ~4.4 km square: one stripmap strip
 
 
 def _vn_flood(folder: Path) -> Path:
@@ -95,6 +95,7 @@ def _route_map_router(srv, data_root: Path) -> None:
     import uvicorn
     from fastapi import FastAPI
 
+    from lotusar.fleet import load_fleet
     from lotusar.service.routers.webmap import router
 
     inner = srv.app.fastapi
@@ -111,6 +112,7 @@ def _route_map_router(srv, data_root: Path) -> None:
         return p
 
     outer.state.resolve_local = resolve_local
+    outer.state.fleet = load_fleet(None)
     outer.mount("/", srv.app)
     srv.server = uvicorn.Server(uvicorn.Config(outer, host="127.0.0.1", port=srv.port, log_level="error", access_log=False))
     srv.thread = threading.Thread(target=srv.server.run, daemon=True)
@@ -285,7 +287,7 @@ def test_map_draw_feasibility_submit_planned(map_server, chromium, tmp_path):
     try:
         drv.get(srv.url + "/map")
         _wait(drv, "return document.getElementById('status').dataset.ready !== 'false';")
-        drv.execute_script("lotusarMap.map.setView([10.8, 106.71], 10, {animate: false});")
+        drv.execute_script("lotusarMap.map.setView([10.8, 106.72], 12, {animate: false});")
         time.sleep(0.3)
         drv.find_element(By.ID, "draw-btn").click()
         for lon, lat in AOI_HCMC:
@@ -299,14 +301,16 @@ def test_map_draw_feasibility_submit_planned(map_server, chromium, tmp_path):
             f.clear()
             f.send_keys(text)
         drv.find_element(By.ID, "feas-btn").click()
-        n_opp = int(_wait(drv, "return document.getElementById('status').dataset.opportunities;", 60))
-        opp_text = drv.find_element(By.ID, "feas-out").text
+        opp_text = _wait(drv, "var t = document.getElementById('feas-out').textContent; return t && t !== 'checking…' ? t : null;", 60)
+        n_opp = int(_status(drv)["opportunities"] or 0)
         drv.find_element(By.ID, "submit-btn").click()
-        status = _wait(drv, "var s = document.getElementById('status').dataset.requestStatus;"
-                            "return s && s !== 'received' ? s : null;", 90)
+        _wait(drv, "var s = document.getElementById('status').dataset.requestStatus, t = document.getElementById('task-out').textContent;"
+                   "return (s && s !== 'received') || t.indexOf('error') === 0;", 90)
+        status = _status(drv)["requestStatus"]
         request_id = _status(drv)["requestId"]
-        n_req_acq = _wait(drv, "return document.querySelectorAll('path.request-acquisition').length;", 10)
         shown = drv.find_element(By.ID, "task-out").text
+        assert status == "planned", (shown, opp_text)
+        n_req_acq = _wait(drv, "return document.querySelectorAll('path.request-acquisition').length;", 10)
         hosts = _hosts(drv.get_log("performance"))
     finally:
         drv.quit()

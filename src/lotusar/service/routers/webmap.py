@@ -13,8 +13,8 @@
 - ``POST /map/feasibility``: the imaging opportunities of a drawn request (the planner's
   request fields) per satellite pass, before it is submitted to ``POST /tasking/requests``.
 
-The app provides ``app.state.catalog`` and ``app.state.resolve_local`` (asset href → a file
-inside the served data roots).
+The app provides ``app.state.catalog``, ``app.state.resolve_local`` (asset href → a file inside
+the served data roots) and ``app.state.fleet`` (the fleet the tasking plans on).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from lotusar.catalog.query import SearchQuery, parse_datetime
 from lotusar.errors import NotFoundError, ValidationError
-from lotusar.fleet import load_fleet
 from lotusar.planning.tasking.candidates import request_candidates
 from lotusar.planning.tasking.plan import expand_requests
 from lotusar.planning.tasking.requests import request_from_dict
@@ -165,13 +164,13 @@ def _opportunities(cands) -> list[dict]:
 
 
 @router.post("/map/feasibility", summary="Imaging opportunities of a request (the planner's fields) before submission")
-def feasibility(body: dict[str, Any] = Body(..., examples=[{
+def feasibility(request: Request, body: dict[str, Any] = Body(..., examples=[{
         "aoi": {"type": "Polygon", "coordinates": [[[106.6, 10.7], [106.9, 10.7], [106.9, 11.0], [106.6, 11.0], [106.6, 10.7]]]},
         "mode": "stripmap", "earliest_start": "2025-06-01T00:00:00Z", "deadline": "2025-06-03T00:00:00Z"}])):
     req = request_from_dict({"id": "feasibility", **{k: v for k, v in body.items() if k != "id"}})
     if (req.deadline - req.earliest_start).total_seconds() > FEASIBILITY_MAX_DAYS * 86400:
         raise ValidationError(f"feasibility window longer than {FEASIBILITY_MAX_DAYS:g} days")
-    fleet = load_fleet(None)
+    fleet = request.app.state.fleet
     subs = expand_requests([req], fleet)
     rcs = request_candidates(subs, fleet, req.earliest_start, req.deadline)
     cands = [(c, req.earliest_start) for rc in rcs for c in rc.candidates]

@@ -295,6 +295,7 @@
       delete props.footprint;
       state.acqFeats.push({ type: "Feature", geometry: a.footprint, properties: props });
     });
+    extendTimes(state.acqFeats);
     var html = "<b>request " + esc(t.id) + ": <span id='request-status'>" + esc(t.status) + "</span></b>";
     if (t.reason) html += "<br><span class='reason'>" + esc(t.reason) + "</span>";
     html += "<ul>" + (t.acquisitions || []).map(function (a) {
