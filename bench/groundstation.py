@@ -6,8 +6,11 @@ Every throughput is reported with a ceiling or peer measured in the same run:
   assembly) on error-free AOS CADUs of the ``lotusat-xband`` profile, as Mbit/s of CADU bytes
   and as a fraction of a memory-copy of the same bytes (goal ≥ 1000 Mbit/s);
 * the same with byte errors at a rate of 1e-3 injected after the randomiser (goal ≥ 200 Mbit/s);
-* Viterbi decoding (batched, 64 states) in decoded Mbit/s, plus its BER at Eb/N0 = 4 dB against
-  the union bound from the published distance spectrum of the (171,133) code;
+* Viterbi decoding (compiled, 16 blocks per SIMD group, threads over groups) in decoded
+  Mbit/s of wall time and per CPU-second (all threads; on a shared machine the wall figure
+  reflects the load, the CPU figure × cores is the unloaded throughput), plus its BER at
+  Eb/N0 = 4 dB against the union bound from the published distance spectrum of the (171,133)
+  code (goal ≥ 100 Mbit/s on 2 cores);
 * Space Packet splitting by APID vs CCSDSPy ``utils.split_by_apid`` on the same file.
 
 Usage: ``python bench/groundstation.py [--quick]``; writes bench/results/groundstation.json.
@@ -22,6 +25,7 @@ import math
 import time
 from pathlib import Path
 
+import numba
 import numpy as np
 
 
@@ -103,8 +107,13 @@ def main() -> None:
     ebn0 = 4.0
     sigma = math.sqrt(1 / (2 * 0.5 * 10 ** (ebn0 / 10)))
     s = (2.0 * cc.encode(x) - 1.0 + sigma * rng.standard_normal(2 * nv)).astype(np.float32)
-    t_v = best_of(lambda: cc.viterbi_decode_stream(s), 1)
+    cc.viterbi_decode_stream(s[:20000])  # compile (numba cache) outside the timing
+    t_v = best_of(lambda: cc.viterbi_decode_stream(s), 3)
+    c0 = time.process_time()
     bits, _ = cc.viterbi_decode_stream(s)
+    cpu_v = time.process_time() - c0  # CPU seconds of all threads: the figure a loaded machine cannot hide
+    results["viterbi_threads"] = numba.get_num_threads()
+    results["viterbi_mbit_per_cpu_s"] = nv / cpu_v / 1e6
     ber = float((bits != x).mean())
     sym_bytes = s.nbytes
     sdst = np.empty_like(s)
@@ -138,7 +147,9 @@ def main() -> None:
     table.add_row("memory copy (ceiling)", f"{ceiling:,.0f} Mbit/s", "", "1.00", "")
     table.add_row("frame path, error-free AOS", f"{results['frame_path_clean_mbit_s']:,.0f} Mbit/s", "memcpy", f"{results['frame_path_clean_mbit_s'] / ceiling:.3f}", "≥ 1000 Mbit/s")
     table.add_row("frame path, byte errors 1e-3", f"{results['frame_path_ber1e-3_mbit_s']:,.0f} Mbit/s", "memcpy", f"{results['frame_path_ber1e-3_mbit_s'] / ceiling:.3f}", "≥ 200 Mbit/s")
-    table.add_row("Viterbi K=7 r=1/2 soft", f"{results['viterbi_mbit_s']:.2f} Mbit/s", "symbol copy", f"{results['viterbi_mbit_s'] / results['viterbi_symbol_copy_mbit_s']:.5f}", "")
+    table.add_row("Viterbi K=7 r=1/2 soft", f"{results['viterbi_mbit_s']:.1f} Mbit/s ({results['viterbi_threads']} threads)", "symbol copy",
+                  f"{results['viterbi_mbit_s'] / results['viterbi_symbol_copy_mbit_s']:.5f}", "≥ 100 Mbit/s on 2 cores")
+    table.add_row("Viterbi per CPU-second", f"{results['viterbi_mbit_per_cpu_s']:.1f} Mbit/CPU-s", "", "", "")
     table.add_row("Viterbi BER at 4 dB", f"{ber:.2e}", f"union bound {results['viterbi_union_bound_4db']:.2e}", f"{ber / results['viterbi_union_bound_4db']:.2f}", f"≈ 1 ({int(round(ber * nv))} errors)")
     if results.get("ccsdspy_split_mbit_s"):
         table.add_row("packet split by APID", f"{results['ours_split_mbit_s']:,.0f} Mbit/s", f"CCSDSPy {results['ccsdspy_split_mbit_s']:,.0f} Mbit/s",

@@ -8,14 +8,16 @@ complements the decoded bits (phase ambiguity is resolved later on the ASM polar
 
 Soft symbols: float, sign = bit (positive → 1), magnitude = reliability (e.g. LLR or matched
 filter output). The Viterbi decoder (Viterbi 1967; Forney 1973) maximises the correlation
-metric sum y·(2c−1) over the 64-state trellis. It is vectorised over the 64 states *and* over
-a batch of independent blocks: long streams are cut into overlapping blocks (overlap ≥ 5K
-symbols on each side, the usual traceback depth) that are decoded side by side, so the
-per-step Python cost is shared by the whole batch.
+metric sum y·(2c−1) over the 64-state trellis. Long streams are cut into overlapping blocks
+(overlap ≥ 5K symbols on each side, the usual traceback depth) that are decoded
+independently. The decoder is compiled with numba: 16 blocks share the SIMD lanes of one
+add-compare-select loop (float32 metrics, vectorised by LLVM), and groups of 16 run in
+parallel threads.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from lotusar.errors import ValidationError
@@ -62,10 +64,38 @@ _SA0 = SIGN_A.reshape(2, 32, 2)[0, :, 0].copy()
 _SB0 = SIGN_B.reshape(2, 32, 2)[0, :, 0].copy()
 
 
+@numba.njit(cache=True, parallel=True)
+def _scale_clip(x: np.ndarray, scale: float) -> np.ndarray:
+    out = np.empty(x.size, np.float32)
+    for i in numba.prange(x.size):
+        v = np.float64(x[i]) / scale
+        out[i] = np.float32(min(max(v, -64.0), 64.0))
+    return out
+
+
+def _median_abs(x: np.ndarray) -> float:
+    """Median of |x| for finite x, as np.median computes it in float64 (mean of the middle pair)."""
+    m = np.abs(x)
+    n = m.size
+    k = n // 2
+    if n % 2:
+        return float(np.partition(m, k)[k])
+    part = np.partition(m, (k - 1, k))
+    return float((np.float64(part[k - 1]) + np.float64(part[k])) / 2.0)
+
+
 def sanitize_symbols(symbols: np.ndarray) -> np.ndarray:
     """Finite float32 soft symbols on a unit scale: NaN → 0 (erasure), scaled by the median
-    magnitude and clipped at ±64 so that absurd values (corrupt files) cannot overflow metrics."""
-    s = np.nan_to_num(np.asarray(symbols, dtype=np.float64), nan=0.0, posinf=1e30, neginf=-1e30)
+    magnitude and clipped at ±64 so that absurd values (corrupt files) cannot overflow metrics.
+
+    Finite input takes a compiled single pass; the values are those of the float64 reference
+    (divide in float64, clip, round to float32)."""
+    x = np.asarray(symbols).ravel()
+    if x.size and x.dtype in (np.float32, np.float64) and bool(np.isfinite(x).all()):
+        scale = _median_abs(x)
+        if scale > 0 and np.isfinite(scale):
+            return _scale_clip(x, scale)
+    s = np.nan_to_num(np.asarray(x, dtype=np.float64), nan=0.0, posinf=1e30, neginf=-1e30)
     mag = np.abs(s)
     scale = float(np.median(mag)) if s.size else 1.0
     if not np.isfinite(scale) or scale <= 0:
@@ -73,62 +103,137 @@ def sanitize_symbols(symbols: np.ndarray) -> np.ndarray:
     return np.clip(s / scale, -64.0, 64.0).astype(np.float32)
 
 
+LANES = 16  # blocks decoded side by side in SIMD lanes (AVX2: two float32 registers)
+
+# butterfly j's branch metric is sign_j * (y0 + y1) or sign_j * (y0 - y1): SA0/SB0 are ±1
+_BM_DIFF = (_SA0 != _SB0).astype(np.int64)  # 1: uses y0 - y1 (scaled by SA0)
+_BM_SIGN = _SA0.astype(np.float32)
+
+
+@numba.njit(cache=True, boundscheck=False, inline="always")
+def _acs_step(t: int, y0: np.ndarray, y1: np.ndarray, use_diff: np.ndarray, sign: np.ndarray, pm: np.ndarray, nx: np.ndarray,
+              ssum: np.ndarray, sdif: np.ndarray, bm: np.ndarray, acc_e: np.ndarray, acc_o: np.ndarray, dec: np.ndarray) -> None:
+    """One trellis step for LANES blocks: metrics pm → nx, decisions into dec[t].
+
+    Add-compare-select as butterflies: the predecessors of states 2j and 2j+1 are j and j+32,
+    and one branch metric bm_j = y0·SA0_j + y1·SB0_j = ±(y0 ± y1) (exact in float32: the
+    generator signs are ±1) serves all four transitions of a butterfly. Every operation runs
+    on the LANES independent blocks at once (the innermost loop, vectorised by LLVM), so no
+    shuffles between states are needed. Decisions are packed in two 32-bit words per lane:
+    ``dec[t, 0, lane]`` bit j for state 2j, ``dec[t, 1, lane]`` bit j for state 2j+1.
+    Metrics are renormalised every 64 steps by their maximum.
+    """
+    for l in range(LANES):
+        ssum[l] = y0[t, l] + y1[t, l]
+        sdif[l] = y0[t, l] - y1[t, l]
+        acc_e[l] = 0
+        acc_o[l] = 0
+    for j in range(32):
+        sg = sign[j]
+        if use_diff[j]:
+            for l in range(LANES):
+                bm[j, l] = sg * sdif[l]
+        else:
+            for l in range(LANES):
+                bm[j, l] = sg * ssum[l]
+    for j in range(32):
+        bit = np.uint32(1) << np.uint32(j)
+        for l in range(LANES):
+            bmj = bm[j, l]
+            lo = pm[j, l]
+            hi = pm[j + 32, l]
+            m0 = lo + bmj
+            m1 = hi - bmj
+            c0 = m1 > m0
+            nx[2 * j, l] = m1 if c0 else m0
+            m0b = lo - bmj
+            m1b = hi + bmj
+            c1 = m1b > m0b
+            nx[2 * j + 1, l] = m1b if c1 else m0b
+            acc_e[l] |= bit if c0 else np.uint32(0)
+            acc_o[l] |= bit if c1 else np.uint32(0)
+    for l in range(LANES):
+        dec[t, 0, l] = acc_e[l]
+        dec[t, 1, l] = acc_o[l]
+    if t & 63 == 63:
+        for l in range(LANES):
+            mx = nx[0, l]
+            for s in range(1, 64):
+                if nx[s, l] > mx:
+                    mx = nx[s, l]
+            for s in range(64):
+                nx[s, l] -= mx
+
+
+@numba.njit(cache=True, boundscheck=False)
+def _acs_group(y0: np.ndarray, y1: np.ndarray, use_diff: np.ndarray, sign: np.ndarray, start_known: bool, end_known: bool,
+               dec: np.ndarray, bits_out: np.ndarray, final: np.ndarray) -> None:
+    """Viterbi over LANES blocks: y0, y1 (T, LANES) float32 → bits_out (LANES, T), final metric (LANES,).
+
+    Two steps per iteration with swapped metric buffers (no copy); then traceback per lane.
+    """
+    t_len = y0.shape[0]
+    pa = np.zeros((64, LANES), np.float32)
+    pb = np.empty((64, LANES), np.float32)
+    if start_known:
+        pa[1:, :] = np.float32(-1e9)
+    ssum = np.empty(LANES, np.float32)
+    sdif = np.empty(LANES, np.float32)
+    bm = np.empty((32, LANES), np.float32)
+    acc_e = np.empty(LANES, np.uint32)
+    acc_o = np.empty(LANES, np.uint32)
+    t = 0
+    while t + 1 < t_len:
+        _acs_step(t, y0, y1, use_diff, sign, pa, pb, ssum, sdif, bm, acc_e, acc_o, dec)
+        _acs_step(t + 1, y0, y1, use_diff, sign, pb, pa, ssum, sdif, bm, acc_e, acc_o, dec)
+        t += 2
+    pm = pa
+    if t < t_len:
+        _acs_step(t, y0, y1, use_diff, sign, pa, pb, ssum, sdif, bm, acc_e, acc_o, dec)
+        pm = pb
+    for l in range(LANES):
+        state = 0
+        if not end_known:
+            for s in range(1, 64):
+                if pm[s, l] > pm[state, l]:
+                    state = s
+        final[l] = pm[state, l]
+        for t in range(t_len - 1, -1, -1):
+            bits_out[l, t] = state & 1
+            msb = (dec[t, state & 1, l] >> (state >> 1)) & 1
+            state = (state >> 1) | (np.int64(msb) << 5)
+
+
+@numba.njit(cache=True, parallel=True, boundscheck=False)
+def _viterbi_groups(y0: np.ndarray, y1: np.ndarray, use_diff: np.ndarray, sign: np.ndarray, start_known: bool,
+                    end_known: bool) -> tuple[np.ndarray, np.ndarray]:
+    ng, t_len, _ = y0.shape
+    bits = np.empty((ng * LANES, t_len), np.uint8)
+    final = np.empty(ng * LANES, np.float32)
+    for g in numba.prange(ng):
+        dec = np.empty((t_len, 2, LANES), np.uint32)
+        _acs_group(y0[g], y1[g], use_diff, sign, start_known, end_known, dec,
+                   bits[g * LANES : (g + 1) * LANES], final[g * LANES : (g + 1) * LANES])
+    return bits, final
+
+
 def _viterbi_batch(sym: np.ndarray, start_known: bool, end_known: bool) -> tuple[np.ndarray, np.ndarray]:
     """Decode a batch of blocks sym (B, 2T) float → bits (B, T) uint8 and final metric (B,).
 
-    Add-compare-select as butterflies: the predecessors of states 2s and 2s+1 are s and s+32,
-    so each step works on (B, 32) halves with plain slices (no gathers), and one (B, 32) branch
-    metric serves all four transitions of a butterfly (sign symmetry of the generators).
+    Compiled (numba): blocks are grouped LANES at a time into SIMD lanes
+    (:func:`_acs_group`) and the groups run in parallel threads.
     """
-    nb, two_t = sym.shape
+    s = np.asarray(sym, dtype=np.float32)
+    nb, two_t = s.shape
     t_len = two_t // 2
-    y0 = np.ascontiguousarray(sym[:, 0::2].T, dtype=np.float32)  # (T, B)
-    y1 = np.ascontiguousarray(sym[:, 1::2].T, dtype=np.float32)
-    buf = [np.zeros((nb, N_STATES), dtype=np.float32), np.zeros((nb, N_STATES), dtype=np.float32)]
-    if start_known:
-        buf[0][:, 1:] = -1e9
-    dec = np.empty((t_len, nb, N_STATES), dtype=bool)
-    m0 = np.empty((nb, 32), dtype=np.float32)
-    m1 = np.empty((nb, 32), dtype=np.float32)
-    bm = np.empty((nb, 32), dtype=np.float32)
-    tmp = np.empty((nb, 32), dtype=np.float32)
-    cur = 0
-    for t in range(t_len):
-        pm = buf[cur]
-        nxt = buf[1 - cur].reshape(nb, 32, 2)
-        lo = pm[:, :32]
-        hi = pm[:, 32:]
-        np.multiply(y0[t][:, None], _SA0, out=bm)
-        np.multiply(y1[t][:, None], _SB0, out=tmp)
-        bm += tmp
-        d = dec[t].reshape(nb, 32, 2)
-        # bit 0: from lo with +bm, from hi with -bm
-        np.add(lo, bm, out=m0)
-        np.subtract(hi, bm, out=m1)
-        np.greater(m1, m0, out=d[:, :, 0])
-        np.maximum(m0, m1, out=nxt[:, :, 0])
-        # bit 1: from lo with -bm, from hi with +bm
-        np.subtract(lo, bm, out=m0)
-        np.add(hi, bm, out=m1)
-        np.greater(m1, m0, out=d[:, :, 1])
-        np.maximum(m0, m1, out=nxt[:, :, 1])
-        cur = 1 - cur
-        if t & 63 == 63:
-            buf[cur] -= buf[cur].max(axis=1, keepdims=True)
-    pm = buf[cur]
-    if end_known:
-        state = np.zeros(nb, dtype=np.intp)
-    else:
-        state = pm.argmax(axis=1)
-    final = pm[np.arange(nb), state]
-    bits = np.empty((t_len, nb), dtype=np.uint8)
-    flat = dec.reshape(t_len, nb * N_STATES)
-    base = np.arange(nb) * N_STATES
-    for t in range(t_len - 1, -1, -1):
-        bits[t] = state & 1
-        msb = flat[t].take(base + state)
-        state = (state >> 1) | (msb.astype(np.intp) << 5)
-    return np.ascontiguousarray(bits.T), final
+    ng = -(-nb // LANES)
+    pad = np.zeros((ng * LANES, 2 * t_len), np.float32)
+    pad[:nb] = s[:, : 2 * t_len]
+    g = pad.reshape(ng, LANES, t_len, 2)
+    y0 = np.ascontiguousarray(g[..., 0].transpose(0, 2, 1))  # (G, T, LANES)
+    y1 = np.ascontiguousarray(g[..., 1].transpose(0, 2, 1))
+    bits, final = _viterbi_groups(y0, y1, _BM_DIFF, _BM_SIGN, bool(start_known), bool(end_known))
+    return bits[:nb], final[:nb]
 
 
 def viterbi_decode(symbols: np.ndarray, start_state_zero: bool = False, end_state_zero: bool = False) -> np.ndarray:
@@ -140,11 +245,34 @@ def viterbi_decode(symbols: np.ndarray, start_state_zero: bool = False, end_stat
     return bits[0]
 
 
-def viterbi_decode_stream(symbols: np.ndarray, block_bits: int = 2048, overlap_bits: int = 48, max_batch: int = 512) -> tuple[np.ndarray, np.ndarray]:
-    """Decode a long stream of soft symbols (even length) in overlapping blocks, batched.
+@numba.njit(cache=True, parallel=True)
+def _gather_groups(buf: np.ndarray, n_groups: int, block_bits: int, win: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Overlapping blocks of a padded symbol buffer, laid out for :func:`_viterbi_groups`:
+    y0, y1 (G, win, LANES) and the sum of |symbols| per block."""
+    y0 = np.empty((n_groups, win, LANES), np.float32)
+    y1 = np.empty((n_groups, win, LANES), np.float32)
+    absum = np.zeros(n_groups * LANES, np.float32)
+    for g in numba.prange(n_groups):
+        for l in range(LANES):
+            base = 2 * ((g * LANES + l) * block_bits)
+            acc = np.float32(0.0)
+            for t in range(win):
+                a = buf[base + 2 * t]
+                b = buf[base + 2 * t + 1]
+                y0[g, t, l] = a
+                y1[g, t, l] = b
+                acc += abs(a) + abs(b)
+            absum[g * LANES + l] = acc
+    return y0, y1, absum
+
+
+def viterbi_decode_stream(symbols: np.ndarray, block_bits: int = 2048, overlap_bits: int = 48,
+                          max_batch: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    """Decode a long stream of soft symbols (even length) in overlapping blocks.
 
     Returns (bits (n,), per-block metric quality (nblocks,)). Block k decodes bits
     [k*block - overlap, (k+1)*block + overlap) and keeps its core [k*block, (k+1)*block).
+    At most ``max_batch`` blocks (rounded up to a SIMD group) are held in memory at once.
     """
     s = sanitize_symbols(np.asarray(symbols).ravel())
     n_bits = s.size // 2
@@ -152,24 +280,22 @@ def viterbi_decode_stream(symbols: np.ndarray, block_bits: int = 2048, overlap_b
     if n_bits == 0:
         return np.zeros(0, np.uint8), np.zeros(0, np.float32)
     nblk = -(-n_bits // block_bits)
-    pad_front = overlap_bits
-    total = nblk * block_bits + 2 * overlap_bits
-    buf = np.zeros(2 * total, dtype=np.float32)
-    buf[2 * pad_front : 2 * pad_front + 2 * n_bits] = s
+    n_groups = -(-nblk // LANES)
     win = block_bits + 2 * overlap_bits
-    idx = (np.arange(nblk)[:, None] * block_bits + np.arange(win)[None, :]) * 2
-    blocks = np.empty((nblk, 2 * win), dtype=np.float32)
-    blocks[:, 0::2] = buf[idx]
-    blocks[:, 1::2] = buf[idx + 1]
-    # bounded memory: decisions are T x B x 64 bytes, so decode at most max_batch blocks at once
-    bits = np.empty((nblk, win), dtype=np.uint8)
-    final = np.empty(nblk, dtype=np.float32)
-    for b0 in range(0, nblk, max_batch):
-        b1 = min(b0 + max_batch, nblk)
-        bits[b0:b1], final[b0:b1] = _viterbi_batch(blocks[b0:b1], False, False)
-    core = bits[:, overlap_bits : overlap_bits + block_bits].reshape(-1)[:n_bits]
-    scale = np.abs(blocks).sum(axis=1) + 1e-30
-    return core, final / scale
+    total = n_groups * LANES * block_bits + 2 * overlap_bits
+    buf = np.zeros(2 * total, dtype=np.float32)
+    buf[2 * overlap_bits : 2 * overlap_bits + 2 * n_bits] = s
+    per = max(1, -(-max_batch // LANES))
+    core = np.empty((n_groups * LANES, block_bits), dtype=np.uint8)
+    quality = np.empty(n_groups * LANES, dtype=np.float32)
+    for g0 in range(0, n_groups, per):
+        g1 = min(g0 + per, n_groups)
+        sub = buf[2 * g0 * LANES * block_bits : 2 * (g1 * LANES * block_bits + 2 * overlap_bits)]
+        y0, y1, absum = _gather_groups(sub, g1 - g0, block_bits, win)
+        bits, final = _viterbi_groups(y0, y1, _BM_DIFF, _BM_SIGN, False, False)
+        core[g0 * LANES : g1 * LANES] = bits[:, overlap_bits : overlap_bits + block_bits]
+        quality[g0 * LANES : g1 * LANES] = final / (absum + np.float32(1e-30))
+    return core.reshape(-1)[:n_bits], quality[:nblk]
 
 
 def decode_stream_autophase(symbols: np.ndarray, block_bits: int = 2048, overlap_bits: int = 48) -> tuple[np.ndarray, int]:
