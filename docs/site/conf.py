@@ -41,7 +41,8 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
 ]
-exclude_patterns = ["site/_build", "site/locales", "site/_templates", "site/_extra", "site/_static", "**/.ipynb_checkpoints", "**/__pycache__"]
+exclude_patterns = ["site/_build", "site/locales", "site/_templates", "site/_extra", "site/_static",
+                    "**/.ipynb_checkpoints", "**/__pycache__"]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb"}
 
 # MyST: heading anchors so the design notes' "#section" links resolve (checked, not ignored).
