@@ -288,7 +288,7 @@ def test_map_draw_feasibility_submit_planned(map_server, chromium, tmp_path):
         drv.get(srv.url + "/map")
         _wait(drv, "return document.getElementById('status').dataset.ready !== 'false';")
         drv.execute_script("lotusarMap.map.setView([10.8, 106.72], 12, {animate: false});")
-        time.sleep(0.3)
+        time.sleep(0.5)
         drv.find_element(By.ID, "draw-btn").click()
         for lon, lat in AOI_HCMC:
             _click_lonlat(drv, lon, lat)

@@ -332,7 +332,7 @@
     if (!b.isValid()) return;
     // at least 10° across, so the ground tracks and station masks around the products show
     var c = b.getCenter(), h = Math.max(b.getNorth() - b.getSouth(), 10) / 2, w = Math.max(b.getEast() - b.getWest(), 10) / 2;
-    map.fitBounds(L.latLngBounds([c.lat - h, c.lng - w], [c.lat + h, c.lng + w]), { paddingBottomRight: [320, 0] });
+    map.fitBounds(L.latLngBounds([c.lat - h, c.lng - w], [c.lat + h, c.lng + w]), { paddingBottomRight: [320, 0], animate: false });
   }
   async function load() {
     try {
