@@ -233,28 +233,50 @@ def test_rate_limit(catalog_url, tmp_path):
     assert codes[:10] == [200] * 10 and 429 in codes
 
 
+AOI_VALENCIA = {"type": "Polygon", "coordinates": [[[-0.42, 39.28], [-0.38, 39.28], [-0.38, 39.32], [-0.42, 39.32], [-0.42, 39.28]]]}
+
+
 def test_tasking_flow_and_map_layers(server):
-    aoi = {"type": "Polygon", "coordinates": [[[-0.5, 39.2], [-0.3, 39.2], [-0.3, 39.4], [-0.5, 39.4], [-0.5, 39.2]]]}
-    body = {"aoi": aoi, "start": "2025-11-01T00:00:00Z", "end": "2025-11-03T00:00:00Z", "priority": 2, "mode": "SM"}
-    with httpx.Client(base_url=server.url, timeout=30) as c:
+    body = {"aoi": AOI_VALENCIA, "earliest_start": "2025-11-01T00:00:00Z", "deadline": "2025-11-03T00:00:00Z", "priority": 2,
+            "mode": "stripmap"}
+    with httpx.Client(base_url=server.url, timeout=60) as c:
         assert c.post("/tasking/requests", json=body).status_code == 401
         r = c.post("/tasking/requests", json=body, headers={"X-API-Key": REQ_A})
         assert r.status_code == 201
         t = r.json()
-        assert t["status"] in ("received", "planned") and t["owner"] == "alice"
-        bad = c.post("/tasking/requests", json={**body, "end": "2025-10-01T00:00:00Z"}, headers={"X-API-Key": REQ_A})
-        assert bad.status_code == 400 and "end" in bad.json()["description"]
+        assert t["status"] == "planned" and t["owner"] == "alice" and t["acquisitions"]
+        bad = c.post("/tasking/requests", json={**body, "deadline": "2025-10-01T00:00:00Z"}, headers={"X-API-Key": REQ_A})
+        assert bad.status_code == 400 and "deadline" in bad.json()["description"]
+        old = c.post("/tasking/requests", json={**body, "start": "2025-11-01T00:00:00Z"}, headers={"X-API-Key": REQ_A})
+        assert old.status_code == 400 and "start" in old.json()["description"]  # one model: the planner's fields only
         assert c.get(f"/tasking/requests/{t['id']}", headers={"X-API-Key": REQ_B}).status_code == 404  # not bob's
-        assert c.patch(f"/tasking/requests/{t['id']}", json={"status": "planned"}, headers={"X-API-Key": REQ_A}).status_code == 403
-        acq = {"satellite": "lotusat-1", "start": "2025-11-02T05:54:00Z", "end": "2025-11-02T05:54:20Z", "geometry": aoi}
-        r = c.patch(f"/tasking/requests/{t['id']}", json={"status": "planned", "acquisitions": [acq]}, headers={"Authorization": f"Bearer {OP}"})
-        assert r.status_code == 200 and r.json()["status"] == "planned"
+        assert c.patch(f"/tasking/requests/{t['id']}", json={"status": "acquired"}, headers={"X-API-Key": REQ_A}).status_code == 403
+        r = c.patch(f"/tasking/requests/{t['id']}", json={"status": "acquired"}, headers={"Authorization": f"Bearer {OP}"})
+        assert r.status_code == 200 and r.json()["status"] == "acquired"
         mine = c.get(f"/tasking/requests/{t['id']}", headers={"X-API-Key": REQ_A}).json()
-        assert mine["acquisitions"][0]["satellite"] == "lotusat-1" and [h["status"] for h in mine["history"]][-1] == "planned"
+        assert mine["acquisitions"][0]["satellite"] == "LOTUSat-1" and [h["status"] for h in mine["history"]][-1] == "acquired"
+        assert [h["status"] for h in mine["history"]] == ["received", "planned", "acquired"]
+        assert c.patch(f"/tasking/requests/{t['id']}", json={"status": "planned"}, headers={"X-API-Key": OP}).status_code == 400
+        for st in ("downlinked", "processed"):
+            assert c.patch(f"/tasking/requests/{t['id']}", json={"status": st}, headers={"X-API-Key": OP}).json()["status"] == st
+        assert c.patch(f"/tasking/requests/{t['id']}", json={"status": "delivered"}, headers={"X-API-Key": OP}).status_code == 400
+        done = c.patch(f"/tasking/requests/{t['id']}", json={"status": "delivered", "items": [{"collection": "lotusar-flood", "id": "flood_20251030"}]},
+                       headers={"X-API-Key": OP}).json()
+        assert done["status"] == "delivered" and done["items"][0]["href"] == "/collections/lotusar-flood/items/flood_20251030"
         assert len(c.get("/tasking/requests", headers={"X-API-Key": REQ_B}).json()["requests"]) == 0
         layers = c.get("/map/layers.geojson").json()
         kinds = [f["properties"]["kind"] for f in layers["features"]]
-        assert kinds.count("ground_track") == 1 and kinds.count("station_mask") == 1 and kinds.count("acquisition") == 3
+        assert kinds.count("ground_track") == 1 and kinds.count("station_mask") == 1
+        assert kinds.count("acquisition") == 2 + len(mine["acquisitions"])
+        # a requester cancels her request: it leaves the committed plan
+        r2 = c.post("/tasking/requests", json={**body, "deadline": "2025-11-04T00:00:00Z"}, headers={"X-API-Key": REQ_A}).json()
+        plan = c.get("/tasking/plan", headers={"X-API-Key": OP}).json()
+        assert r2["id"] in {a["request_id"] for a in plan["acquisitions"]} or r2["status"] == "unplannable"
+        assert c.get("/tasking/plan", headers={"X-API-Key": REQ_A}).status_code == 403
+        assert c.delete(f"/tasking/requests/{r2['id']}", headers={"X-API-Key": REQ_B}).status_code == 404
+        assert c.delete(f"/tasking/requests/{r2['id']}", headers={"X-API-Key": REQ_A}).json()["status"] == "cancelled"
+        plan = c.get("/tasking/plan", headers={"X-API-Key": OP}).json()
+        assert r2["id"] not in {a["request_id"] for a in plan["acquisitions"]} | {q["id"] for q in plan["requests"]}
         ps = c.get("/passes", params={"start": "2025-10-31T00:00:00Z", "end": "2025-10-31T06:00:00Z"}).json()
         assert ps["planned"]["type"] == "FeatureCollection"
         for p in ps["passes"]:  # predicted by the orbit stage for the default fleet

@@ -19,13 +19,20 @@ from __future__ import annotations
 
 import abc
 import base64
+import binascii
 import hashlib
 import json
+import math
+import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import timedelta
 from typing import Any
 
+from shapely.errors import GEOSException, ShapelyError
+from shapely.geometry import shape
+
 from lotusar.errors import ValidationError
+from lotusar.timeutil import iso_utc, parse_utc
 
 MAX_LIMIT = 10000
 DEFAULT_LIMIT = 10
@@ -53,17 +60,15 @@ class SearchQuery:
 
 
 # ------------------------------------------------------------------------------------- parsing
-def _parse_instant(s: str) -> float:
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))?$")
+
+
+def parse_instant(s: str) -> float:
+    """An RFC 3339 date-time (with a time zone) or a full date (UTC midnight) → POSIX seconds."""
     s = s.strip()
-    try:
-        t = datetime.fromisoformat(s.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise ValidationError(f"datetime {s!r} is not RFC 3339") from None
-    if t.tzinfo is None:
-        if len(s) > 10:
-            raise ValidationError(f"datetime {s!r} needs a time zone (e.g. Z)")
-        t = t.replace(tzinfo=timezone.utc)
-    return t.timestamp()
+    if not _RFC3339.match(s):
+        raise ValidationError(f"datetime {s!r} is not RFC 3339 (e.g. 2025-10-30T05:55:00Z)")
+    return parse_utc(s, "datetime").timestamp()
 
 
 def parse_datetime(value: str | None) -> tuple[float | None, float | None] | None:
@@ -74,13 +79,13 @@ def parse_datetime(value: str | None) -> tuple[float | None, float | None] | Non
         parts = value.split("/")
         if len(parts) != 2:
             raise ValidationError(f"datetime {value!r}: use A/B, ../B or A/..")
-        a, b = (None if p in ("..", "") else _parse_instant(p) for p in parts)
+        a, b = (None if p in ("..", "") else parse_instant(p) for p in parts)
         if a is None and b is None:
             raise ValidationError(f"datetime {value!r}: both ends open")
         if a is not None and b is not None and b < a:
             raise ValidationError(f"datetime {value!r}: end before start")
         return (a, b)
-    t = _parse_instant(value)
+    t = parse_instant(value)
     return (t, t)
 
 
@@ -117,19 +122,15 @@ def _geom_from_bbox(b: list[float]) -> dict:
     ]}
 
 
-def _check_geojson(g: Any, what: str) -> dict:
-    from shapely.geometry import shape
-
+def check_geojson(g: Any, what: str) -> dict:
     if not isinstance(g, dict) or "type" not in g:
         raise ValidationError(f"{what} must be a GeoJSON geometry object")
     try:
         s = shape(g)
-    except Exception as e:
+    except (ShapelyError, GEOSException, ValueError, TypeError, KeyError, IndexError, AttributeError) as e:
         raise ValidationError(f"{what} is not a valid GeoJSON geometry ({type(e).__name__})") from None
     if s.is_empty:
         raise ValidationError(f"{what} is empty")
-    import math
-
     if not all(math.isfinite(x) for x in s.bounds):
         raise ValidationError(f"{what} has non-finite coordinates")
     return g
@@ -173,10 +174,23 @@ def parse_sortby(v: Any) -> list[tuple[str, str]]:
     return out
 
 
-def build_query(params: dict[str, Any]) -> SearchQuery:
-    """SearchQuery from STAC API parameters (a POST body or parsed GET query)."""
+def _check_post_types(body: dict[str, Any]) -> None:
+    """A POST body carries JSON types: bbox an array of numbers, ids/collections arrays."""
+    if "bbox" in body and body["bbox"] is not None and not isinstance(body["bbox"], list):
+        raise ValidationError("bbox in a POST body must be an array of numbers [W, S, E, N]")
+    for k in ("ids", "collections"):
+        if k in body and body[k] is not None and not isinstance(body[k], list):
+            raise ValidationError(f"{k} in a POST body must be an array of strings")
+    if "limit" in body and (isinstance(body["limit"], bool) or not isinstance(body["limit"], int)):
+        raise ValidationError("limit in a POST body must be an integer")
+
+
+def build_query(params: dict[str, Any], strict_types: bool = False) -> SearchQuery:
+    """SearchQuery from STAC API parameters (a parsed GET query, or a POST body with ``strict_types``)."""
     if not isinstance(params, dict):
         raise ValidationError("search body must be a JSON object")
+    if strict_types:
+        _check_post_types(params)
     bbox = parse_bbox(params.get("bbox"))
     inter = params.get("intersects")
     if isinstance(inter, str):
@@ -185,7 +199,7 @@ def build_query(params: dict[str, Any]) -> SearchQuery:
         except json.JSONDecodeError:
             raise ValidationError("intersects is not JSON") from None
     if inter is not None:
-        inter = _check_geojson(inter, "intersects")
+        inter = check_geojson(inter, "intersects")
     if bbox is not None and inter is not None:
         raise ValidationError("use bbox or intersects, not both")
     dt = params.get("datetime")
@@ -230,6 +244,15 @@ def build_query(params: dict[str, Any]) -> SearchQuery:
     return sq
 
 
+_EPOCH = parse_utc("1970-01-01T00:00:00Z")
+
+
+def _iso_of(t: float) -> str:
+    """POSIX seconds → RFC 3339 UTC (microseconds only when not zero)."""
+    dt = _EPOCH + timedelta(seconds=t)
+    return iso_utc(dt, 6 if dt.microsecond else 0)
+
+
 # -------------------------------------------------------------------------------------- tokens
 def encode_token(fp: str, values: list[Any]) -> str:
     raw = json.dumps({"f": fp, "v": values}, separators=(",", ":")).encode()
@@ -240,9 +263,10 @@ def decode_token(token: str, fp: str) -> list[Any]:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         d = json.loads(raw)
-        assert isinstance(d, dict) and isinstance(d.get("v"), list)
-    except Exception:
+    except (binascii.Error, ValueError):
         raise ValidationError("token is not a valid paging token") from None
+    if not (isinstance(d, dict) and isinstance(d.get("v"), list)):
+        raise ValidationError("token is not a valid paging token")
     if d.get("f") != fp:
         raise ValidationError("token belongs to a different search")
     return d["v"]
@@ -356,7 +380,7 @@ class Dialect(abc.ABC):
 
     def _literal_time(self, v: Any) -> float | None:
         if isinstance(v, dict) and ("timestamp" in v or "date" in v):
-            return _parse_instant(str(v.get("timestamp") or v.get("date")))
+            return parse_instant(str(v.get("timestamp") or v.get("date")))
         return None
 
     def cql2(self, e: Any) -> tuple[str, list]:
@@ -399,7 +423,7 @@ class Dialect(abc.ABC):
             if isinstance(ga, dict) and "bbox" in ga:
                 geom = _geom_from_bbox(parse_bbox(ga["bbox"]))
             else:
-                geom = _check_geojson(ga, "s_intersects geometry")
+                geom = check_geojson(ga, "s_intersects geometry")
             return self.intersects(geom)
         if op in _CMP or op in ("like", "in", "between"):
             if not args or not isinstance(args[0], dict) or "property" not in args[0]:
@@ -435,7 +459,7 @@ class Dialect(abc.ABC):
             if col in ("t_start", "t_end"):
                 t = self._literal_time(val)
                 if t is None and isinstance(val, str):
-                    t = _parse_instant(val)
+                    t = parse_instant(val)
                 if t is None:
                     raise ValidationError(f"CQL2 {op}: {name} compares with a timestamp")
                 if name in ("datetime", "properties.datetime") and sqlop in ("=", "<>"):
@@ -447,7 +471,7 @@ class Dialect(abc.ABC):
                 return f"{col}{self.text_collate} {sqlop} {ph}", [val]
             t = self._literal_time(val)
             if t is not None:
-                val = datetime.fromtimestamp(t, timezone.utc).isoformat().replace("+00:00", "Z")
+                val = _iso_of(t)
             if isinstance(val, dict) and "property" in val:
                 raise ValidationError("CQL2: property-to-property comparison not supported")
             return self.typed_prop_cmp(name, sqlop, val)
@@ -549,8 +573,6 @@ class SQLiteDialect(Dialect):
         return "json_extract(content, ?) IS NULL", [self._path(name)]
 
     def intersects(self, geojson: dict) -> tuple[str, list]:
-        from shapely.geometry import shape
-
         g = shape(geojson)
         w, s, e, n = g.bounds
         return ("pk IN (SELECT pk FROM items_rtree WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?) "

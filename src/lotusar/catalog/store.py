@@ -25,6 +25,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,14 @@ class Catalog(abc.ABC):
         """Backend hook."""
 
     @abc.abstractmethod
+    def put_state(self, key: str, doc: dict) -> None:
+        """Backend hook: store a named JSON document (e.g. the committed tasking plan)."""
+
+    @abc.abstractmethod
+    def get_state(self, key: str) -> dict | None:
+        """Backend hook: the named JSON document, None when never stored."""
+
+    @abc.abstractmethod
     def close(self) -> None:
         """Backend hook."""
 
@@ -165,12 +174,12 @@ class Catalog(abc.ABC):
     def _with_extent(self, c: dict) -> dict:
         ext = self._collection_extent(c["id"])
         if ext:
-            from datetime import datetime, timezone
+            from datetime import datetime
 
             bb, (t0, t1) = ext
             c = json.loads(json.dumps(c))
             c["extent"]["spatial"]["bbox"] = [bb] + c["extent"]["spatial"]["bbox"][1:]
-            iso = lambda t: datetime.fromtimestamp(t, timezone.utc).isoformat().replace("+00:00", "Z")  # noqa: E731
+            iso = lambda t: datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")  # noqa: E731
             c["extent"]["temporal"]["interval"] = [[iso(t0), iso(t1)]] + c["extent"]["temporal"]["interval"][1:]
         return c
 
@@ -316,6 +325,7 @@ CREATE INDEX IF NOT EXISTS items_t_start ON items(t_start);
 CREATE INDEX IF NOT EXISTS items_id ON items(id);
 CREATE VIRTUAL TABLE IF NOT EXISTS items_rtree USING rtree(pk, minx, maxx, miny, maxy);
 CREATE TABLE IF NOT EXISTS tasks(id TEXT PRIMARY KEY, owner TEXT, created REAL NOT NULL, content TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, content TEXT NOT NULL);
 """
 
 
@@ -458,6 +468,16 @@ class SQLiteCatalog(Catalog):
             rows = self._conn().execute("SELECT content FROM tasks ORDER BY created, id LIMIT ?", (limit,))
         return [json.loads(r[0]) for r in rows]
 
+    def put_state(self, key, doc):
+        c = self._conn()
+        with self._write_lock:
+            c.execute("INSERT INTO state(key, content) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET content=excluded.content",
+                      (key, canonical_json(doc)))
+
+    def get_state(self, key):
+        r = self._conn().execute("SELECT content FROM state WHERE key=?", (key,)).fetchone()
+        return json.loads(r[0]) if r else None
+
     def integrity_check(self) -> str:
         return self._conn().execute("PRAGMA integrity_check").fetchone()[0]
 
@@ -491,6 +511,7 @@ CREATE INDEX IF NOT EXISTS items_t_start ON lotusar.items(t_start);
 CREATE INDEX IF NOT EXISTS items_id ON lotusar.items(id);
 CREATE INDEX IF NOT EXISTS items_props_gin ON lotusar.items USING gin((content->'properties') jsonb_path_ops);
 CREATE TABLE IF NOT EXISTS lotusar.tasks(id text PRIMARY KEY, owner text, created double precision NOT NULL, content jsonb NOT NULL);
+CREATE TABLE IF NOT EXISTS lotusar.state(key text PRIMARY KEY, content jsonb NOT NULL);
 """
 
 
@@ -605,6 +626,14 @@ class PostgresCatalog(Catalog):
         else:
             rows = self._conn().execute("SELECT content FROM lotusar.tasks ORDER BY created, id LIMIT %s", (limit,))
         return [r[0] for r in rows]
+
+    def put_state(self, key, doc):
+        self._conn().execute("INSERT INTO lotusar.state(key, content) VALUES (%s,%s::jsonb) "
+                             "ON CONFLICT (key) DO UPDATE SET content=excluded.content", (key, canonical_json(doc)))
+
+    def get_state(self, key):
+        r = self._conn().execute("SELECT content FROM lotusar.state WHERE key=%s", (key,)).fetchone()
+        return r[0] if r else None
 
     def close(self):
         for c in self._all:

@@ -17,12 +17,17 @@ Reference: OGC Two Dimensional Tile Matrix Set (WebMercatorQuad); rio-tiler / Ti
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
+from rasterio.errors import RasterioError
+from rio_tiler.errors import RioTilerError, TileOutsideBounds
+from rio_tiler.io import Reader
 
 from lotusar.errors import NotFoundError, ValidationError
 
@@ -43,8 +48,6 @@ def check_tile_index(z: int, x: int, y: int) -> None:
 
 @lru_cache(maxsize=512)
 def _default_range(path: str, mtime_ns: int, band: int) -> tuple[float, float]:
-    from rio_tiler.io import Reader
-
     with Reader(path) as src:
         img = src.preview(indexes=band, max_size=512)
     data = img.array[0]
@@ -61,8 +64,6 @@ def _default_range(path: str, mtime_ns: int, band: int) -> tuple[float, float]:
 @lru_cache(maxsize=512)
 def raster_info(path: str, mtime_ns: int) -> dict:
     """Bounds (WGS84), zoom range, colormap and dtype of a COG (cached per file version)."""
-    from rio_tiler.io import Reader
-
     with Reader(path) as src:
         return {
             "bounds": [float(v) for v in src.get_geographic_bounds(src.tms.rasterio_geographic_crs)],
@@ -84,18 +85,25 @@ def render_tile(path: str | os.PathLike, z: int, x: int, y: int, *, band: int = 
     """
     check_tile_index(z, x, y)
     p = Path(path)
+    info = raster_info_checked(p)
+    st = p.stat()
+    if not 1 <= band <= info["count"]:
+        raise ValidationError(f"band {band} not in 1..{info['count']}")
+    fn = _render_cached if os.environ.get("LOTUSAR_TILE_CACHE", "1") != "0" else _render_cached.__wrapped__
+    return fn(str(p), st.st_mtime_ns, st.st_size, z, x, y, band, rescale, tuple(transparent))
+
+
+def raster_info_checked(path: str | os.PathLike) -> dict:
+    """:func:`raster_info` of a file; NotFoundError when missing, ValidationError when not a raster."""
+    p = Path(path)
     try:
         st = p.stat()
     except FileNotFoundError:
         raise NotFoundError(f"asset file {p.name} is missing") from None
     try:
-        info = raster_info(str(p), st.st_mtime_ns)
-    except Exception as e:  # rasterio/rio-tiler errors: the asset is not a readable raster
+        return raster_info(str(p), st.st_mtime_ns)
+    except (RasterioError, RioTilerError) as e:
         raise ValidationError(f"asset file {p.name} is not a readable raster ({type(e).__name__})") from None
-    if not 1 <= band <= info["count"]:
-        raise ValidationError(f"band {band} not in 1..{info['count']}")
-    fn = _render_cached if os.environ.get("LOTUSAR_TILE_CACHE", "1") != "0" else _render_cached.__wrapped__
-    return fn(str(p), st.st_mtime_ns, st.st_size, z, x, y, band, rescale, tuple(transparent))
 
 
 # Cold renders run at most ``cpu_count`` at a time per process: dozens of server threads
@@ -113,9 +121,6 @@ def _render_cached(path: str, mtime_ns: int, size: int, z: int, x: int, y: int, 
 
 def _render(path: str, mtime_ns: int, z: int, x: int, y: int, band: int,
             rescale: tuple[float, float] | None, transparent: tuple[int, ...]) -> bytes | None:
-    from rio_tiler.errors import TileOutsideBounds
-    from rio_tiler.io import Reader
-
     info = raster_info(path, mtime_ns)
     try:
         with Reader(path) as src:
@@ -146,10 +151,6 @@ def _render(path: str, mtime_ns: int, z: int, x: int, y: int, band: int,
 
 def encode_png(rgba: np.ndarray) -> bytes:
     """PNG of an (H, W, 4) uint8 array (zlib level 1: tiles are re-encoded on every request)."""
-    import io
-
-    from PIL import Image
-
     buf = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(rgba), "RGBA").save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
