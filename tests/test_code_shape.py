@@ -207,3 +207,36 @@ def test_mode_names_only_in_the_fleet_file():
             if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings and n.value in names:
                 hits.append(f"{path.relative_to(SRC)}:{n.lineno} {n.value!r}")
     assert not hits, hits
+
+
+GEODESY_FUNCTIONS = {"geodetic_to_ecef", "ecef_to_geodetic", "geodetic_to_itrs", "itrs_to_geodetic", "enu_basis",
+                     "ecef_to_enu", "lla_to_ecef", "ecef_to_lla", "llh_to_ecef", "ecef_to_llh", "local_up"}
+
+
+def test_geodesy_defined_once():
+    """One geodetic ↔ ECEF conversion and one ENU frame: lotusar.geodesy's."""
+    defs = [f"{path.relative_to(SRC)}:{n.lineno} {n.name}" for path, tree in MODULES.values() for n in ast.walk(tree)
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in GEODESY_FUNCTIONS
+            and path != PKG / "geodesy.py"]
+    assert not defs, defs
+
+
+def test_timeutil_is_the_only_time_parser():
+    """No ``fromisoformat``/``strptime`` and no ``np.datetime64(s.replace("Z", ...))`` outside timeutil."""
+    hits = []
+    for path, tree in MODULES.values():
+        if path == PKG / "timeutil.py":
+            continue
+        for n in ast.walk(tree):
+            if not isinstance(n, ast.Call):
+                continue
+            f = n.func
+            name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+            if name in {"fromisoformat", "strptime"}:
+                hits.append(f"{path.relative_to(SRC)}:{n.lineno} {name}")
+            elif name == "datetime64" and n.args and any(
+                    isinstance(m, ast.Call) and isinstance(m.func, ast.Attribute) and m.func.attr == "replace"
+                    and m.args and isinstance(m.args[0], ast.Constant) and m.args[0].value in ("Z", "z")
+                    for m in ast.walk(n.args[0])):
+                hits.append(f"{path.relative_to(SRC)}:{n.lineno} datetime64(... .replace('Z', ...))")
+    assert not hits, hits
