@@ -4,25 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib.dates as mdates
+from matplotlib.figure import Figure
+
+from lotusar.fileio import atomic_path
+from lotusar.timeutil import parse_utc
+
 
 def _t(s: str):
-    from lotusar.timeutil import parse_utc
-
     return parse_utc(s)
 
 
 def gantt_png(plan: dict, path) -> Path:
     """Acquisitions and downlinks per satellite (bars), recorder level and battery state of charge."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
-
-    from lotusar.fileio import atomic_path
-
     sats = sorted(set(plan["memory"]) | {a["satellite"] for a in plan["acquisitions"]})
-    fig, axes = plt.subplots(3, 1, figsize=(12, 7), sharex=True, gridspec_kw={"height_ratios": [2, 1, 1]})
+    fig = Figure(figsize=(12, 7))      # no pyplot: no global backend state
+    axes = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1, 1]})
     ax = axes[0]
     rows = []
     for s in sats:
@@ -61,7 +58,6 @@ def gantt_png(plan: dict, path) -> Path:
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
     return Path(path)
 
 
