@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from lotusar.groundstation import crc, randomizer, reedsolomon as rs
+from lotusar.groundstation import crc, randomizer
+from lotusar.groundstation import reedsolomon as rs
 
 
 @pytest.fixture(scope="module")

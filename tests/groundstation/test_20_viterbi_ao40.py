@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lotusar.groundstation import ao40, convolutional as cc
+from lotusar.groundstation import ao40
+from lotusar.groundstation import convolutional as cc
 
 
 @pytest.fixture(scope="module")

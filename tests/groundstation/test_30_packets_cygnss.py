@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import UTC
 
 import numpy as np
 import pytest
@@ -95,10 +96,10 @@ def test_pvt_values(cyg):
     last = pvt.iloc[-1]
     assert (last["DDMI_PVT_SCPOS_X"], last["DDMI_PVT_SCPOS_Y"], last["DDMI_PVT_SCPOS_Z"]) == (2481220.25, 5969923.0, -2433542.0)
     # GPS - UTC = 18 s: GPS week 2202 + 510232 s vs the header UTC 21:43:34.371
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
-    gps = datetime(1980, 1, 6, tzinfo=timezone.utc) + timedelta(weeks=2202, seconds=510232)
-    utc = datetime(2022, 1, 1, tzinfo=timezone.utc) + timedelta(days=83, hours=21, minutes=43, seconds=34.371181)
+    gps = datetime(1980, 1, 6, tzinfo=UTC) + timedelta(weeks=2202, seconds=510232)
+    utc = datetime(2022, 1, 1, tzinfo=UTC) + timedelta(days=83, hours=21, minutes=43, seconds=34.371181)
     assert round((gps - utc).total_seconds()) == 18
 
 

@@ -11,7 +11,8 @@ from scipy.stats import binom
 from lotusar.groundstation import convolutional as cc
 from lotusar.groundstation import encoder as E
 from lotusar.groundstation import frames as fr
-from lotusar.groundstation import randomizer, reedsolomon as rs
+from lotusar.groundstation import randomizer
+from lotusar.groundstation import reedsolomon as rs
 from lotusar.groundstation.level0 import level0, level0_from_soft_symbols
 from lotusar.groundstation.profile import load_profile
 

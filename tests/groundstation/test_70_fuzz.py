@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lotusar.errors import InputFormatError, LotusarError
-from lotusar.groundstation import ao40, ax25, encoder as E, packets as P
+from lotusar.groundstation import ao40, ax25
+from lotusar.groundstation import encoder as E
+from lotusar.groundstation import packets as P
 from lotusar.groundstation.beacon import decode_kiss
 from lotusar.groundstation.level0 import level0
 from lotusar.groundstation.profile import load_profile, profile_from_dict

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -27,7 +26,7 @@ def _read_input(path: Path) -> bytes:
 def level0_cmd(
     input: Path = typer.Argument(..., help="input file"),
     input_format: str = typer.Option(..., "--input-format", help="packets | tm-frames | aos-cadus | soft-symbols"),
-    profile: Optional[str] = typer.Option(None, "--profile", help="built-in profile name or YAML path"),
+    profile: str | None = typer.Option(None, "--profile", help="built-in profile name or YAML path"),
     out: Path = typer.Option(..., "--out", help="output directory for apid<NNNNN>.pkt and report.json"),
     json_out: bool = typer.Option(False, "--json", help="print the quality report as JSON"),
 ) -> None:
@@ -64,9 +63,9 @@ def level0_cmd(
 def beacon_cmd(
     input: Path = typer.Argument(..., help="recording (WAV audio, IQ: SigMF/cf32/ci16), KISS file or soft symbols (float32)"),
     input_format: str = typer.Option(..., "--input-format", help="wav | iq | kiss | soft-symbols"),
-    profile: Optional[str] = typer.Option(None, "--profile", help="beacon profile (picodragon, qb50-se01, ao73, or a YAML path)"),
-    satyaml: Optional[Path] = typer.Option(None, "--satyaml", help="gr-satellites SatYAML file: demodulate and deframe per its transmitters"),
-    sample_rate_hz: Optional[float] = typer.Option(None, "--sample-rate-hz", help="sample rate of raw IQ (overrides SigMF/WAV headers)"),
+    profile: str | None = typer.Option(None, "--profile", help="beacon profile (picodragon, qb50-se01, ao73, or a YAML path)"),
+    satyaml: Path | None = typer.Option(None, "--satyaml", help="gr-satellites SatYAML file: demodulate and deframe per its transmitters"),
+    sample_rate_hz: float | None = typer.Option(None, "--sample-rate-hz", help="sample rate of raw IQ (overrides SigMF/WAV headers)"),
     json_out: bool = typer.Option(False, "--json", help="one JSON object per decoded frame"),
     include_rejected: bool = typer.Option(False, "--include-rejected", help="also print rejected fragments"),
 ) -> None:
@@ -76,8 +75,8 @@ def beacon_cmd(
     from lotusar.errors import ValidationError
     from lotusar.groundstation.beacon import decode_beacons, profile_needs_receiver
     from lotusar.groundstation.profile import load_profile
-    from lotusar.groundstation.recording import read_recording
     from lotusar.groundstation.receiver import decode_recording
+    from lotusar.groundstation.recording import read_recording
     from lotusar.groundstation.satyaml import load_satyaml, satellite_from_dict
 
     if (profile is None) == (satyaml is None):
@@ -117,11 +116,11 @@ def beacon_cmd(
 @app.command("decode")
 def decode_cmd(
     input: Path = typer.Argument(..., help="packets / frames / soft symbols"),
-    defs: Optional[Path] = typer.Option(None, "--defs", help="telemetry dictionary (CSV/YAML file or folder of CSVs): decode values; without it, list frames or packet headers"),
+    defs: Path | None = typer.Option(None, "--defs", help="telemetry dictionary (CSV/YAML file or folder of CSVs): decode values; without it, list frames or packet headers"),
     input_format: str = typer.Option("packets", "--input-format", help="packets | tm-frames | aos-cadus | soft-symbols"),
-    profile: Optional[str] = typer.Option(None, "--profile"),
-    apid: Optional[int] = typer.Option(None, "--apid", help="only this APID"),
-    out: Optional[Path] = typer.Option(None, "--out", help="write the table (.parquet or .csv); for frames without --defs, .bin writes the decoded frames"),
+    profile: str | None = typer.Option(None, "--profile"),
+    apid: int | None = typer.Option(None, "--apid", help="only this APID"),
+    out: Path | None = typer.Option(None, "--out", help="write the table (.parquet or .csv); for frames without --defs, .bin writes the decoded frames"),
     json_out: bool = typer.Option(False, "--json", help="print rows as JSON"),
     limit: int = typer.Option(0, "--limit", help="print at most this many rows (0: all)"),
 ) -> None:
@@ -185,7 +184,7 @@ def linkbudget_cmd(
     link: str = typer.Option("xband", "--link", help="xband | uhf | a profile name"),
     pass_index: int = typer.Option(0, "--pass", help="which pass in the window (0 = first)"),
     step_s: float = typer.Option(1.0, "--step-s"),
-    png: Optional[Path] = typer.Option(None, "--png", help="write Eb/N0, margin and elevation curves"),
+    png: Path | None = typer.Option(None, "--png", help="write Eb/N0, margin and elevation curves"),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Link budget per second over a pass: EIRP, FSPL, atmosphere, G/T, Eb/N0, margin, data volume."""

@@ -23,20 +23,25 @@ bytes only (no clocks, no hash seeds), so re-running gives identical files.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
-from lotusar.errors import InputFormatError, ValidationError
+from lotusar.cliutil import to_json
+from lotusar.errors import ValidationError
+from lotusar.fileio import write_bytes_atomic, write_text_atomic
 from lotusar.groundstation import frames as fr
 from lotusar.groundstation import reedsolomon as rs
+from lotusar.groundstation.convolutional import decode_stream_autophase
 from lotusar.groundstation.crc import crc16_ccitt
-from lotusar.groundstation.packets import IDLE_APID, SEQ_MOD, Defect, Packet, ParseLimits, learn_apids, parse_stream
-from lotusar.groundstation.profile import Profile
+from lotusar.groundstation.layout import detect_layout
+from lotusar.groundstation.packets import IDLE_APID, SEQ_MOD, Defect, Packet, ParseLimits, learn_apids, parse_stream, sum16_ok
+from lotusar.groundstation.profile import Profile, load_profile
 from lotusar.groundstation.randomizer import randomize
 from lotusar.groundstation.sync import frame_sync
+from lotusar.timeutil import parse_utc
 
 INPUT_FORMATS = ("packets", "tm-frames", "aos-cadus", "soft-symbols")
 
@@ -250,7 +255,7 @@ def packet_time(pkt: bytes, time_cfg: dict | None) -> datetime | None:
                 return (v >> (nbytes * 8 - bit - size)) & ((1 << size) - 1)
 
             year, day = bf(time_cfg["year"]), bf(time_cfg["day"])
-            t = datetime(year, 1, 1, tzinfo=timezone.utc) + timedelta(
+            t = datetime(year, 1, 1, tzinfo=UTC) + timedelta(
                 days=day - 1, hours=bf(time_cfg["hour"]), minutes=bf(time_cfg["minute"]),
                 seconds=bf(time_cfg["second"]), microseconds=bf(time_cfg.get("microsecond", [0, 0, 0])) if time_cfg.get("microsecond") else 0,
             )
@@ -262,7 +267,7 @@ def packet_time(pkt: bytes, time_cfg: dict | None) -> datetime | None:
                 return None
             coarse = int.from_bytes(pkt[o : o + nc], "big")
             fine = int.from_bytes(pkt[o + nc : o + nc + nf], "big") / (1 << (8 * nf)) if nf else 0.0
-            epoch = datetime.fromisoformat(str(time_cfg.get("epoch", "1958-01-01T00:00:00+00:00")).replace("Z", "+00:00"))
+            epoch = parse_utc(str(time_cfg.get("epoch", "1958-01-01T00:00:00Z")), "packet time epoch")
             return epoch + timedelta(seconds=coarse + fine)
     except (ValueError, KeyError, TypeError, OverflowError, IndexError):
         return None
@@ -355,7 +360,6 @@ def _finish(packets, defects, stats, profile: Profile, input_format: str) -> Lev
 
 def _packet_limits(data: bytes | np.ndarray, lim: ParseLimits) -> ParseLimits:
     """The profile's packet rules with the APIDs learned from the stream when unset."""
-    from dataclasses import replace
 
     if lim.apids is None:
         learned = learn_apids(data, lim)
@@ -373,9 +377,7 @@ def level0_from_packets(data: bytes, profile: Profile) -> Level0Result:
     if at least 90 % of (three or more) packets carry one — 1 in 65 536 by chance — it is
     checked on every packet.
     """
-    from dataclasses import replace
 
-    from lotusar.groundstation.packets import sum16_ok
 
     base = profile.limits
     options = [base]
@@ -410,8 +412,6 @@ def level0_from_cadu_bytes(data: bytes | np.ndarray, profile: Profile, input_for
     """
     layout_info = None
     if profile.name == "auto":
-        from lotusar.groundstation.layout import detect_layout
-        from lotusar.groundstation.profile import load_profile
 
         base = load_profile(AUTO_BASE.get(input_format, "lotusat-xband"))
         buf0 = np.frombuffer(bytes(data), np.uint8) if not isinstance(data, np.ndarray) else data
@@ -453,7 +453,6 @@ def soft_symbols_from_bytes(data: bytes) -> np.ndarray:
 
 def _as_profile(profile: Profile | str) -> Profile:
     if isinstance(profile, str):
-        from lotusar.groundstation.profile import load_profile
 
         return load_profile(profile)
     return profile
@@ -465,7 +464,6 @@ def level0_from_soft_symbols(symbols: np.ndarray, profile: Profile | str = "lotu
     The inverse of :func:`lotusar.groundstation.encoder.encode_packets_to_soft_symbols`:
     Viterbi (symbol-pair alignment found automatically) → ASM sync (either polarity) → CADUs.
     """
-    from lotusar.groundstation.convolutional import decode_stream_autophase
 
     profile = _as_profile(profile)
 
@@ -500,8 +498,6 @@ def level0(data: bytes, input_format: str, profile: Profile | str) -> Level0Resu
 
 def write_level0(result: Level0Result, out_dir: str | Path) -> list[Path]:
     """Write ``apid<NNNNN>.pkt`` per APID (atomic) and ``report.json``; returns the paths."""
-    from lotusar.cliutil import to_json
-    from lotusar.fileio import write_bytes_atomic, write_text_atomic
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -518,7 +514,6 @@ def decode_frames(data: bytes, input_format: str, profile: Profile | str) -> tup
     Records: ``offset``, ``status`` (ok | rs_uncorrectable | fecf_error), ``rs_corrected``,
     ``version``, ``scid``, ``vcid``, ``vc_count``, ``mc_count`` (TM), ``fhp``, ``idle``, ``ocf``.
     """
-    from lotusar.groundstation.convolutional import decode_stream_autophase
 
     prof = _as_profile(profile)
     units = 1 / 8
@@ -533,8 +528,6 @@ def decode_frames(data: bytes, input_format: str, profile: Profile | str) -> tup
         raise ValidationError(f"frame decoding needs tm-frames, aos-cadus or soft-symbols, not {input_format!r}")
     layout: dict = {}
     if prof.name == "auto":
-        from lotusar.groundstation.layout import detect_layout
-        from lotusar.groundstation.profile import load_profile
 
         base = load_profile(AUTO_BASE.get(input_format, "lotusat-xband"))
         prof, layout = detect_layout(buf, "tm" if input_format == "tm-frames" else "aos", base, convolutional=input_format == "soft-symbols")

@@ -26,10 +26,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lotusar.constants import BOLTZMANN_J_K, SPEED_OF_LIGHT_M_S
 from lotusar.errors import NotFoundError, ValidationError
+from lotusar.fileio import atomic_path
+from lotusar.fleet import load_fleet
+from lotusar.orbit.doppler import doppler_series
+from lotusar.orbit.passes import find_passes
+from lotusar.orbit.propagate import time_grid
+from lotusar.timeutil import iso_utc
 
-C_M_S = 299_792_458.0
-BOLTZMANN_DBW = 10 * np.log10(1.380649e-23)  # −228.6 dBW/K/Hz
+BOLTZMANN_DBW = 10 * np.log10(BOLTZMANN_J_K)  # −228.6 dBW/K/Hz
 
 # (modulation, code) → Eb/N0 needed [dB]; coherent detection, ideal (implementation loss apart)
 REQUIRED_EBN0_DB = {
@@ -68,7 +74,7 @@ def air_mass(elevation_deg: np.ndarray) -> np.ndarray:
 
 def free_space_loss_db(slant_range_m: np.ndarray, carrier_hz: float) -> np.ndarray:
     """20 log10(4π d f / c)."""
-    return 20.0 * np.log10(4.0 * np.pi * np.asarray(slant_range_m, float) * carrier_hz / C_M_S)
+    return 20.0 * np.log10(4.0 * np.pi * np.asarray(slant_range_m, float) * carrier_hz / SPEED_OF_LIGHT_M_S)
 
 
 def required_ebn0_db(modulation: str, code: str) -> float:
@@ -166,8 +172,6 @@ class PassLinkBudget:
         }
 
     def series(self) -> list[dict]:
-        from lotusar.timeutil import iso_utc
-
         rows = []
         for i in range(self.time.size):
             r = {"time": iso_utc(self.time[i], 0), "elevation_deg": round(float(self.elevation_deg[i]), 3), "slant_range_km": round(float(self.slant_range_m[i]) / 1e3, 3)}
@@ -212,13 +216,7 @@ def link_budget_over_pass(satellite, station, start, end, link: str = "xband", p
     ``pass_index``-th one found in [start, end] (``lotusar.orbit.passes.find_passes``).
     The scenario uses ``.ebn0_db`` (per step) to drive :func:`encoder.cadus_to_soft_symbols`.
     """
-    from lotusar.orbit.doppler import doppler_series
-    from lotusar.orbit.passes import find_passes
-    from lotusar.orbit.propagate import time_grid
-
     if fleet is None and (isinstance(satellite, str) or isinstance(station, str)):
-        from lotusar.fleet import load_fleet
-
         fleet = load_fleet()
     sat = fleet.satellite(satellite) if isinstance(satellite, str) else satellite
     st = fleet.station(station) if isinstance(station, str) else station
@@ -244,8 +242,6 @@ def plot_link_budget(lb: PassLinkBudget, path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from lotusar.fileio import atomic_path
 
     t = (lb.time - lb.time[0]).astype("timedelta64[ms]").astype(float) / 1e3
     fig, ax = plt.subplots(3, 1, figsize=(8, 8), sharex=True)

@@ -15,7 +15,7 @@ the skipped bytes as a ``garbage`` defect; a last packet that runs past the end 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 

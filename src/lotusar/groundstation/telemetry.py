@@ -25,39 +25,17 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from lotusar.errors import InputFormatError
+from lotusar.fileio import atomic_path
 from lotusar.groundstation.packets import Packet
-
-
-@dataclass
-class FieldDef:
-    """One telemetry item."""
-
-    name: str
-    byte: int
-    bit: int
-    bits: int
-    kind: str  # "U" | "I" | "F"
-    little_endian: bool = False
-    units: str = ""
-    formula: str = ""
-    description: str = ""
-
-
-@dataclass
-class PacketDef:
-    """A packet layout: its name, APID and fields."""
-
-    name: str
-    apid: int | None
-    fields: list[FieldDef] = field(default_factory=list)
-
+from lotusar.groundstation.tmdefs import FieldDef, PacketDef
+from lotusar.groundstation.xtce import load_xtce
 
 # --- formulas --------------------------------------------------------------------------------
 
@@ -216,12 +194,8 @@ def load_dictionary(path: str | Path) -> dict[int | str, PacketDef]:
             out[pd_.apid if pd_.apid is not None else pd_.name] = pd_
         return out
     if p.suffix == ".xml":
-        from lotusar.groundstation.xtce import load_xtce
-
         return dict(load_xtce(p))
     if p.suffix in (".yaml", ".yml"):
-        import yaml
-
         try:
             d = yaml.safe_load(p.read_text())
             for pk in d["packets"]:
@@ -312,8 +286,6 @@ def decode_packets(packets: list[Packet], dictionary: dict) -> dict[str, pd.Data
 
 def write_table(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
     """Write decoded tables: Parquet (one file, a ``packet`` column) or CSV; atomic."""
-    from lotusar.fileio import atomic_path
-
     p = Path(path)
     frames = []
     for name, df in tables.items():

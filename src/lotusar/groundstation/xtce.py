@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from lotusar.errors import InputFormatError
-from lotusar.groundstation.telemetry import FieldDef, PacketDef
+from lotusar.groundstation.tmdefs import FieldDef, PacketDef
 
 
 def _local(tag: str) -> str:
