@@ -11,6 +11,7 @@ import pytest
 from lotusar.groundstation import ax25, deframers
 from lotusar.groundstation import convolutional as conv
 from lotusar.groundstation import reedsolomon as rs
+from lotusar.groundstation.demod import Signal
 from lotusar.groundstation.modulators import bpsk_iq, channel, cpfsk_iq
 from lotusar.groundstation.randomizer import pn_sequence
 from lotusar.groundstation.receiver import decode_recording
@@ -138,3 +139,41 @@ def test_sample_rate_and_iq_errors(tmp_path, run_cli, dev):
     assert r.returncode == 2 and "--sample-rate-hz" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     r = run_cli("gs", "beacon", p, "--input-format", "iq", "--satyaml", y, "--sample-rate-hz", "-5")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+
+
+def _gomspace_bits(kind: str, payloads: list[bytes]) -> np.ndarray:
+    """Transmit side of the GOMspace framings (independent of the deframer code paths)."""
+    out = [np.tile(np.array([0, 1], np.uint8), 200)]
+    h = [0x8008ED, 0x4001DB, 0x2003B5, 0x100769, 0x80ED1, 0x40DA3, 0x20B47, 0x1068F, 0x8D1D, 0x4A3B, 0x2477, 0x1FFE]
+    for p in payloads:
+        cw = rs.encode(np.frombuffer(p, np.uint8)[None, :], dual=False)[0]
+        if kind == "AX100 Reed Solomon":
+            body = np.zeros(256, np.uint8)
+            body[0] = cw.size + 1
+            body[1 : 1 + cw.size] = cw
+            sync = 0x930B51DE
+        else:
+            data = cw.size | (0x600 if kind == "U482C" else 0)  # U482C: scrambler + RS flags
+            par = 0
+            for hi in h:
+                par = (par << 1) | (bin(hi & data).count("1") & 1)
+            body = np.zeros(258 if kind == "U482C" else 255, np.uint8)
+            body[:3] = list(((par << 12) | data).to_bytes(3, "big"))
+            body[3 : 3 + cw.size] = cw ^ pn_sequence(cw.size)
+            sync = 0xC3AA6655 if kind == "U482C" else 0x930B51DE
+        out += [np.unpackbits(np.frombuffer(sync.to_bytes(4, "big"), np.uint8)), np.unpackbits(body), np.zeros(64, np.uint8)]
+    bits = np.concatenate(out)
+    return ax25.g3ruh_scramble(bits) if kind == "AX100 Reed Solomon" else bits
+
+
+@pytest.mark.parametrize("kind", ["AX100 ASM+Golay", "AX100 Reed Solomon", "U482C"])
+def test_gomspace_framings_fsk_iq(kind):
+    """GOMspace NanoCom framings over 9k6 FSK IQ (+1.1 kHz, Eb/N0 14 dB): every CSP frame."""
+    rng = np.random.default_rng(2)
+    payloads = [bytes(rng.integers(0, 256, n, dtype=np.uint8)) for n in (20, 101, 180)]
+    rate, baud = 76800.0, 9600.0
+    z = cpfsk_iq(_gomspace_bits(kind, payloads), rate, baud, deviation_hz=2400.0)
+    y = channel(z, rate, baud, 14.0, f0_hz=1100.0, seed=4, lead_s=0.02)
+    sat = satellite_from_dict({"name": "G", "transmitters": {"9k6": {"modulation": "FSK", "baudrate": 9600, "framing": kind}}})
+    res = decode_recording(Signal(y, rate), sat)
+    assert [f["hex"] for f in res.frames] == [p.hex() for p in payloads]

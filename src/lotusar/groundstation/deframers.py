@@ -20,6 +20,11 @@ Framings (names as in gr-satellites SatYAML ``framing:``):
   long (1996 symbols) or short (1020 symbols) block, CCSDS randomiser, shortened RS.
 * ``Lucky-7``: Si4463 sync 0x2DD4, PN9 whitening (x^9 + x^5 + 1, seed 0x1FF), 35 data
   bytes + CRC-16 (poly 0x8005, init 0xFFFF, big-endian).
+* ``AX100 ASM+Golay`` / ``AX100 Reed Solomon`` / ``U482C`` (GOMspace NanoCom): sync words
+  0x930B51DE / 0xC3AA6655; ASM+Golay and U482C carry a (24,12) Golay-coded length field
+  (U482C's flags select the convolutional code, CCSDS scrambler and RS), RS mode sends G3RUH-
+  scrambled bits with a length byte; payloads are RS(255,223)-shortened (conventional).
+  Output: the CSP frame as received (header not byte-swapped, as gr-satellites ≥ 3).
 * ``OPS-SAT``: an NRZI + G3RUH AX.25 frame whose information field (after the 16-byte
   address/control/PID header, before the FCS) is a CCSDS-randomised shortened RS(255,223)
   codeword (conventional basis); the RS check decides, the FCS is reported.
@@ -237,6 +242,109 @@ def deframe_ops_sat(soft: np.ndarray) -> list[Frame]:
     return out
 
 
+# --- GOMspace NanoCom AX100 / U482C -------------------------------------------------------------
+
+AX100_SYNC = "10010011000010110101000111011110"  # 0x930B51DE
+U482C_SYNC = "11000011101010100110011001010101"  # 0xC3AA6655
+_GOLAY_H = (0x8008ED, 0x4001DB, 0x2003B5, 0x100769, 0x80ED1, 0x40DA3, 0x20B47, 0x1068F, 0x8D1D, 0x4A3B, 0x2477, 0x1FFE)
+
+
+@lru_cache(maxsize=1)
+def golay24_codewords() -> np.ndarray:
+    """All 4096 codewords of the (24,12) Golay code as gr-satellites sends the AX100 length
+    field: parity (12 bits, bit i = parity(H_i & data)) above the 12 data bits."""
+    d = np.arange(4096, dtype=np.uint32)
+    par = np.zeros(4096, np.uint32)
+    for h in _GOLAY_H:
+        par = (par << np.uint32(1)) | (np.bitwise_count(d & np.uint32(h)) & np.uint32(1)).astype(np.uint32)
+    return ((par & np.uint32(0xFFF)) << np.uint32(12)) | d
+
+
+def golay24_decode(word: int) -> int | None:
+    """12 data bits of a received 24-bit Golay word (up to 3 bit errors), or None."""
+    dist = np.bitwise_count(golay24_codewords() ^ np.uint32(word))
+    i = int(np.argmin(dist))
+    return i if dist[i] <= 3 else None
+
+
+def _packed_after_sync(soft: np.ndarray, sync: str, threshold: int, nbytes: int, descramble_g3ruh: bool = False) -> list[tuple[int, bytes]]:
+    h = _hard(soft)
+    if descramble_g3ruh:
+        h = ax25.g3ruh_descramble(h)
+        soft = h.astype(np.float32) - 0.5
+    out = []
+    for pos, inv in sync_positions(soft, sync, threshold):
+        seg = h[pos : pos + 8 * nbytes]
+        if seg.size == 8 * nbytes:
+            out.append((pos - len(sync), np.packbits(seg ^ np.uint8(inv)).tobytes()))
+    return out
+
+
+def _golay_rs_payload(block: bytes, viterbi: bool | None, scrambler: bool | None, rs_on: bool | None) -> tuple[bytes, int] | None:
+    """The U482C/AX100-ASM payload after the Golay length field (flags: None = from the field).
+
+    Frames without RS are dropped: nothing would check their bytes."""
+    field = golay24_decode(int.from_bytes(block[:3], "big"))
+    if field is None:
+        return None
+    n = field & 0xFF
+    use_v = bool(field & 0x100) if viterbi is None else viterbi
+    use_s = bool(field & 0x200) if scrambler is None else scrambler
+    use_rs = bool(field & 0x400) if rs_on is None else rs_on
+    pkt = np.frombuffer(block[3:], np.uint8)
+    if use_v:
+        n_out = n // 2 - 1
+        if n_out <= 0:
+            return None
+        sym = np.unpackbits(pkt)[: 2 * (8 * n_out + 6)].astype(np.float32) * 2 - 1
+        pkt = np.packbits(conv.viterbi_decode(conv_symbols(sym, "CCSDS uninverted"), True, False)[: 8 * n_out])
+        n = n_out
+    if n > pkt.size or n < (33 if use_rs else 1):
+        return None
+    pkt = pkt[:n]
+    if use_s:
+        pkt = pkt ^ pn_sequence(n)
+    if not use_rs:  # nothing would check the bytes: a frame is either exact or absent
+        return None
+    r = _rs_check(pkt, 1, False)
+    return None if r is None else (r[0].tobytes(), r[1])
+
+
+def deframe_ax100_asm_golay(soft: np.ndarray, scrambler: bool = True) -> list[Frame]:
+    """GOMspace AX100 "ASM+Golay": sync 0x930B51DE, Golay length field, CCSDS scrambler, RS."""
+    out = []
+    for off, block in _packed_after_sync(soft, AX100_SYNC, 4, 255):
+        r = _golay_rs_payload(block, False, scrambler, True)
+        if r is not None:
+            out.append(Frame(off, r[0], None, r[1]))
+    return out
+
+
+def deframe_ax100_rs(soft: np.ndarray) -> list[Frame]:
+    """GOMspace AX100 "Reed Solomon": G3RUH scrambling, sync 0x930B51DE, a length byte and a
+    shortened RS(255,223) codeword (conventional basis) of ``length − 1`` bytes."""
+    out = []
+    for off, block in _packed_after_sync(soft, AX100_SYNC, 4, 256, descramble_g3ruh=True):
+        n = block[0] - 1
+        if n < 33:
+            continue
+        r = _rs_check(np.frombuffer(block[1 : 1 + n], np.uint8), 1, False)
+        if r is not None:
+            out.append(Frame(off, r[0].tobytes(), None, r[1]))
+    return out
+
+
+def deframe_u482c(soft: np.ndarray) -> list[Frame]:
+    """GOMspace U482C: sync 0xC3AA6655, Golay length field whose flags select the
+    convolutional code, CCSDS scrambler and RS."""
+    out = []
+    for off, block in _packed_after_sync(soft, U482C_SYNC, 4, 258):
+        r = _golay_rs_payload(block, None, None, None)
+        if r is not None:
+            out.append(Frame(off, r[0], None, r[1]))
+    return out
+
+
 # --- registry ---------------------------------------------------------------------------------
 
 
@@ -267,7 +375,12 @@ def get_deframer(framing: str, params: dict | None = None) -> Callable[[np.ndarr
         "AAUSAT-4": deframe_aausat4,
         "Lucky-7": deframe_lucky7,
         "OPS-SAT": deframe_ops_sat,
+        "AX100 Reed Solomon": deframe_ax100_rs,
+        "U482C": deframe_u482c,
     }
+    if f == "AX100 ASM+Golay":
+        scr = str(p.get("scrambler", "CCSDS")).lower() != "none"
+        return lambda s: deframe_ax100_asm_golay(s, scrambler=scr)
     if f in simple:
         return simple[f]
     for name, kind in (("CCSDS Uncoded", "uncoded"), ("CCSDS Reed-Solomon", "rs"), ("CCSDS Concatenated", "concatenated")):
@@ -282,4 +395,5 @@ def get_deframer(framing: str, params: dict | None = None) -> Callable[[np.ndarr
 
 SUPPORTED_FRAMINGS = (
     "AX.25", "AX.25 G3RUH", "AO-40 FEC", "CCSDS Uncoded", "CCSDS Reed-Solomon", "CCSDS Concatenated", "AAUSAT-4", "Lucky-7", "OPS-SAT",
+    "AX100 ASM+Golay", "AX100 Reed Solomon", "U482C",
 )
