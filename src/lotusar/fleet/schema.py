@@ -41,6 +41,8 @@ class SarMode(_Strict):
     look_sides: list[LookSide] = Field(min_length=1)
     data_rate_bps: float = Field(gt=0)
     scene_length_km: float | None = Field(default=None, gt=0)
+    # the mode's code in product metadata (STAC ``sar:instrument_mode``), e.g. SM, SL, SC
+    abbreviation: str | None = Field(default=None, pattern=r"^[A-Z0-9]{1,4}$")
     # --- optional sensor parameters (SAR-core stage) ---
     pulse_length_s: float | None = Field(default=None, gt=0)
     range_sampling_rate_hz: float | None = Field(default=None, gt=0)

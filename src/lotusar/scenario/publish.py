@@ -70,9 +70,12 @@ def publish(res, plan: dict) -> None:
     acq = plan["acquisition"]
     layers = write_text_atomic(out / "map_layers.geojson", json.dumps(map_layers(fleet, plan, fp)))
     res.ledger.add("map_layers", layers, "scenario.publish", inputs=["plan"])
+    sat = fleet.satellite(acq["satellite"])
+    mode = sat.sar_mode(acq["mode"])
     common = dict(start_datetime=acq["start"], end_datetime=acq["end"], look_direction=acq["look_side"],
                   incidence_angle_deg=float(acq.get("incidence_deg") or 0.0) or None,
-                  orbit_state=acq.get("direction"), center_frequency_ghz=9.65, platform="lotusat-1", instrument_mode="SM")
+                  orbit_state=acq.get("direction"), center_frequency_ghz=mode.carrier_hz / 1e9,
+                  platform=sat.name.lower(), instrument_mode=mode.abbreviation or acq["mode"])
     items = []
     prods = res.products
     if fp is not None:
