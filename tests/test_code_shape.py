@@ -240,3 +240,19 @@ def test_timeutil_is_the_only_time_parser():
                     for m in ast.walk(n.args[0])):
                 hits.append(f"{path.relative_to(SRC)}:{n.lineno} datetime64(... .replace('Z', ...))")
     assert not hits, hits
+
+
+def test_no_catch_all_that_swallows_errors():
+    """``except Exception`` (or bare/BaseException) must re-raise: a catch-all that carries on
+    hides broken configuration and bugs; catch the specific errors a step can raise."""
+    swallowed = []
+    for path, tree in MODULES.values():
+        for n in ast.walk(tree):
+            if not isinstance(n, ast.ExceptHandler):
+                continue
+            types = [] if n.type is None else (n.type.elts if isinstance(n.type, ast.Tuple) else [n.type])
+            names = {"<bare>"} if n.type is None else {t.id for t in types if isinstance(t, ast.Name)}
+            if names & {"Exception", "BaseException", "<bare>"} and not any(
+                    isinstance(m, ast.Raise) for b in n.body for m in ast.walk(b)):
+                swallowed.append(f"{path.relative_to(SRC)}:{n.lineno}")
+    assert not swallowed, swallowed

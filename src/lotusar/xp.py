@@ -19,7 +19,7 @@ from lotusar.errors import ValidationError
 
 try:  # optional dependency
     import cupy as _cupy  # type: ignore[import-not-found]
-except Exception:  # ImportError, or a CUDA runtime error at import
+except (ImportError, RuntimeError, OSError):  # not installed, or no usable CUDA runtime/driver library
     _cupy = None
 
 
@@ -29,7 +29,7 @@ def gpu_available() -> bool:
         return False
     try:
         return _cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:
+    except RuntimeError:  # cupy's CUDARuntimeError: no driver or no device
         return False
 
 
