@@ -25,6 +25,8 @@ from lotusar.groundstation.profile import load_profile
 from lotusar.scenario.downlink import ANCILLARY_APID, ECHO_APID, packets_to_raw, raw_to_packets
 from lotusar.timeutil import iso_utc, parse_utc, to_datetime64
 
+ECHO_PROFILE = "lotusat-xband"  # the LOTUSat-1 X-band downlink profile (groundstation/profiles)
+
 
 def transmission_ebn0_db(plan: dict, fleet: Fleet, n_bits: int) -> tuple[np.ndarray, dict]:
     """Per-second Eb/N0 (dB) over the transmission of ``n_bits`` starting at the downlink start."""
@@ -47,7 +49,7 @@ def downlink(res, fleet: Fleet, plan: dict, sim: dict, seed: int) -> dict:
     packets = raw_to_packets(sim["raw"])
     n_bits = 8 * sum(len(p) for p in packets)
     ebn0, link = transmission_ebn0_db(plan, fleet, n_bits)
-    profile = load_profile("lotusat-xband")
+    profile = load_profile(ECHO_PROFILE)
     symbols = encode_packets_to_soft_symbols(packets, ebn0, profile, seed=seed)
     l0 = level0_from_soft_symbols(symbols, profile)
     out = res.out_dir / "level0"

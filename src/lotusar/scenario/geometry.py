@@ -18,13 +18,14 @@ from scipy.optimize import brentq
 
 from lotusar.geodesy import ecef_to_geodetic, geodetic_to_ecef
 from lotusar.sar import geometry as sgeo
-from lotusar.sar.orbit import StateVectors, orbit_state_vectors
+from lotusar.sar.model import Orbit, geo2rdr
+from lotusar.sar.orbit import orbit_state_vectors
 from lotusar.timeutil import iso_utc, parse_datetime64
 
 
-def _sv_around(mode, t_utc: np.datetime64, half_span_s: float = 40.0) -> StateVectors:
+def _sv_around(mode, t_utc: np.datetime64, half_span_s: float = 40.0) -> Orbit:
     sv0 = orbit_state_vectors(mode, t_utc - np.timedelta64(int(half_span_s * 1e9), "ns"), 2 * half_span_s)
-    return StateVectors(epoch_utc=t_utc, time_s=sv0.time_s - half_span_s, position_m=sv0.position_m, velocity_m_s=sv0.velocity_m_s)
+    return Orbit(time_s=sv0.time_s - half_span_s, position_m=sv0.position_m, velocity_m_s=sv0.velocity_m_s, epoch_utc=t_utc)
 
 
 def steer_to_target(mode, lat_deg: float, lon_deg: float, approx_time_utc: np.datetime64, look_side: str,
@@ -38,7 +39,7 @@ def steer_to_target(mode, lat_deg: float, lon_deg: float, approx_time_utc: np.da
         mode = dataclasses.replace(mode, tle_line1=tle[0], tle_line2=tle[1])
     p = geodetic_to_ecef(lat_deg=np.array([lat_deg]), lon_deg=np.array([lon_deg]), height_m=np.array([0.0]))
     sv = _sv_around(mode, approx_time_utc, 400.0)
-    t_zd = float(sgeo.zero_doppler_time(sv, p, np.array([0.0]), iterations=20)[0])
+    t_zd = float(geo2rdr(sv, p, t0_s=np.array([0.0]))[0][0])
     t_ref = approx_time_utc + np.timedelta64(int(round(t_zd * 1e9)), "ns")
     sv = _sv_around(mode, t_ref, 40.0)
     r_target = float(sgeo.slant_range_m(sv, p, np.array([0.0]))[0])

@@ -21,8 +21,8 @@ from distributed import Client
 from lotusar.apps.pipeline import flood_outputs, run_flood
 from lotusar.geo import ard
 from lotusar.geodesy import ecef_to_geodetic
-from lotusar.sar import geometry as sgeo
 from lotusar.sar import io as sario
+from lotusar.sar.model import orbit_of, zero_doppler_ground_points
 from lotusar.sar.processor import focus_dataset, quicklook_png
 from lotusar.scenario.calibration import corner_reflector_constant_db
 from lotusar.scenario.scoring import flood_iou
@@ -65,14 +65,14 @@ def process_to_flood(raw_path: str, out_dir: str, dem_path: str, permanent_water
 def slc_footprint(slc_path: str) -> dict:
     """WGS84 polygon of the SLC's four corners (zero-Doppler geometry on the ellipsoid)."""
     ds = sario.read_slc(slc_path)
-    sv = sario.state_vectors_from(ds)
+    sv = orbit_of(ds)
     t = np.asarray(ds["azimuth_time"].values, float)
     r = np.asarray(ds["slant_range"].values, float)
     side = ds.attrs.get("look_side", "right")
     h = float(ds.attrs.get("scene_height_m", 0.0))
     pts = []
     for tt, rr in ((t[0], r[0]), (t[0], r[-1]), (t[-1], r[-1]), (t[-1], r[0])):
-        p = sgeo.zero_doppler_ground_points(sv, float(tt), np.array([rr]), side, h)
+        p = zero_doppler_ground_points(sv, float(tt), np.array([rr]), side, h)
         lat, lon, _ = ecef_to_geodetic(p)
         pts.append([round(float(lon[0]), 6), round(float(lat[0]), 6)])
     pts.append(pts[0])

@@ -59,8 +59,6 @@ SCALES = {
              "time_limit_s": 20.0},
 }
 
-ECHO_PROFILE = "lotusat-xband"
-
 
 def warning_geojson_path() -> Path:
     return Path(str(resources.files("lotusar.scenario") / "data" / "flood_warning_quang_binh.geojson"))
