@@ -296,6 +296,11 @@ def test_map_draw_feasibility_submit_planned(map_server, chromium, tmp_path):
         drv.find_element(By.ID, "draw-finish").click()
         n_vertices = int(_status(drv)["vertices"])
         n_area = drv.execute_script("return document.querySelectorAll('path.draw-area').length;")
+        from selenium.webdriver.support.ui import Select
+
+        modes = [o.get_attribute("value") for o in Select(drv.find_element(By.ID, "task-mode")).options]
+        Select(drv.find_element(By.ID, "task-mode")).select_by_value("stripmap")
+        inc = [float(drv.find_element(By.ID, i).get_attribute("value")) for i in ("task-inc-min", "task-inc-max")]
         for fid, text in (("task-start", "2022-10-25T12:00:00Z"), ("task-end", "2022-10-27T12:00:00Z"), ("api-key", OPERATOR_KEY)):
             f = drv.find_element(By.ID, fid)
             f.clear()
@@ -315,6 +320,10 @@ def test_map_draw_feasibility_submit_planned(map_server, chromium, tmp_path):
     finally:
         drv.quit()
     assert n_vertices == 4 and n_area == 1
+    fleet_modes = httpx.get(f"{srv.url}/map/modes", timeout=10).json()["modes"]
+    stripmap = next(m for m in fleet_modes if m["name"] == "stripmap")
+    assert modes == [m["name"] for m in fleet_modes] and "stripmap" in modes
+    assert inc == [stripmap["incidence_min_deg"], stripmap["incidence_max_deg"]]  # the form takes the mode's range
     assert n_opp >= 1 and "feasible passes" in opp_text, opp_text
     assert status == "planned", shown
     assert n_req_acq >= 1 and request_id in shown and "planned" in shown
@@ -327,6 +336,6 @@ def test_map_draw_feasibility_submit_planned(map_server, chromium, tmp_path):
         union = union.union(shape(a["footprint"]))
     assert union.buffer(1e-6).covers(aoi)
     for a in t["acquisitions"]:
-        assert a["mode"] in ("stripmap", "SM") and 20.0 <= a["incidence_deg"] <= 50.0, a
+        assert a["mode"] == "stripmap" and inc[0] <= a["incidence_deg"] <= inc[1], a
         assert "2022-10-25T12:00:00" <= a["start"] <= "2022-10-27T12:00:00", a
     assert box(*aoi.bounds).area > 0 and hosts == {"127.0.0.1"}, hosts

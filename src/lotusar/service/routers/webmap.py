@@ -10,6 +10,7 @@
   acquisitions) and the acquisitions of tasking requests.
 - ``GET /map/fleet.geojson``: the fleet's ground tracks and station masks (``lotusar.orbit``).
 - ``GET /map/flood-stats/{item_id}``: flooded area per province (else country) of a flood map.
+- ``GET /map/modes``: the fleet's SAR modes (name, swath, resolution, incidence range).
 - ``POST /map/feasibility``: the imaging opportunities of a drawn request (the planner's
   request fields) per satellite pass, before it is submitted to ``POST /tasking/requests``.
 
@@ -31,7 +32,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from lotusar.catalog.query import SearchQuery, parse_datetime
 from lotusar.errors import NotFoundError, ValidationError
-from lotusar.planning.tasking.candidates import request_candidates
+from lotusar.planning.tasking.candidates import request_candidates, sar_satellites
 from lotusar.planning.tasking.plan import expand_requests
 from lotusar.planning.tasking.requests import request_from_dict
 from lotusar.service import tasking
@@ -139,6 +140,19 @@ def flood_stats(request: Request, item_id: str = PathParam(..., max_length=200),
                   "datetime": it["properties"].get("datetime") or it["properties"].get("start_datetime"), **stats})
 
 
+@router.get("/map/modes", summary="The fleet's SAR imaging modes (for the tasking form)")
+def modes(request: Request):
+    out: dict[str, dict] = {}
+    for sat in sar_satellites(request.app.state.fleet):
+        for name in sat.sar_mode_names():
+            m = sat.sar_mode(name)
+            d = out.setdefault(name, {"name": name, "swath_km": m.swath_km, "resolution_m": m.resolution_m,
+                                      "incidence_min_deg": m.incidence_min_deg, "incidence_max_deg": m.incidence_max_deg,
+                                      "look_sides": list(m.look_sides), "satellites": []})
+            d["satellites"].append(sat.name)
+    return _json({"modes": list(out.values())})
+
+
 def _opportunities(cands) -> list[dict]:
     """Candidates of all strips merged into one entry per satellite pass (time-sorted)."""
     passes: dict[tuple, dict] = {}
@@ -166,7 +180,7 @@ def _opportunities(cands) -> list[dict]:
 @router.post("/map/feasibility", summary="Imaging opportunities of a request (the planner's fields) before submission")
 def feasibility(request: Request, body: dict[str, Any] = Body(..., examples=[{
         "aoi": {"type": "Polygon", "coordinates": [[[106.6, 10.7], [106.9, 10.7], [106.9, 11.0], [106.6, 11.0], [106.6, 10.7]]]},
-        "mode": "stripmap", "earliest_start": "2025-06-01T00:00:00Z", "deadline": "2025-06-03T00:00:00Z"}])):
+        "earliest_start": "2025-06-01T00:00:00Z", "deadline": "2025-06-03T00:00:00Z"}])):
     req = request_from_dict({"id": "feasibility", **{k: v for k, v in body.items() if k != "id"}})
     if (req.deadline - req.earliest_start).total_seconds() > FEASIBILITY_MAX_DAYS * 86400:
         raise ValidationError(f"feasibility window longer than {FEASIBILITY_MAX_DAYS:g} days")

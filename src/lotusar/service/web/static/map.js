@@ -334,9 +334,26 @@
     var c = b.getCenter(), h = Math.max(b.getNorth() - b.getSouth(), 10) / 2, w = Math.max(b.getEast() - b.getWest(), 10) / 2;
     map.fitBounds(L.latLngBounds([c.lat - h, c.lng - w], [c.lat + h, c.lng + w]), { paddingBottomRight: [320, 0], animate: false });
   }
+  async function loadModes() {  // the fleet's SAR modes: names and incidence ranges come from the fleet file
+    var r = await fetchJSON("/map/modes"), sel = $("task-mode");
+    state.modes = {};
+    r.modes.forEach(function (m) {
+      state.modes[m.name] = m;
+      var o = document.createElement("option");
+      o.value = m.name;
+      o.textContent = m.name + " (" + m.swath_km + " km, " + m.resolution_m + " m)";
+      sel.appendChild(o);
+    });
+    var pick = function () {
+      var m = state.modes[sel.value];
+      if (m) { $("task-inc-min").value = m.incidence_min_deg; $("task-inc-max").value = m.incidence_max_deg; }
+    };
+    sel.addEventListener("change", pick);
+    pick();
+  }
   async function load() {
     try {
-      await loadBasemap();
+      await Promise.all([loadBasemap(), loadModes()]);
       report();
       var feats = await searchAll({ limit: 500 }, 10);
       state.footprints = feats;
