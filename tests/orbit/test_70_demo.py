@@ -19,3 +19,12 @@ def test_run_orbit_demo(tmp_path):
         assert o["incidence_max_deg"] >= 20.0 and o["incidence_min_deg"] <= 50.0  # stripmap window overlap
     for k in ("ground_track_png", "pass_polar_png", "access_png"):
         assert open(out["files"][k], "rb").read(4) == b"\x89PNG"
+
+
+def test_orbit_demo_cli(run_cli, tmp_path):
+    proc = run_cli("orbit", "demo", "--out", tmp_path, "--access-days", "2", "--json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["passes"] == len(json.loads((tmp_path / "passes.json").read_text())) > 10
+    assert summary["opportunities"] == len(json.loads((tmp_path / "opportunities.json").read_text()))
+    assert run_cli("orbit", "demo", "--out", tmp_path, "--access-days", "0").returncode == 2

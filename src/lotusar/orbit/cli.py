@@ -385,3 +385,23 @@ def track_cmd(
         print_json(summary)
     else:
         typer.echo(f"wrote {out}: {len(passes)} passes, {summary['samples']} samples at 1 s")
+
+
+@app.command("demo")
+def demo_cmd(
+    fleet: Path | None = _FLEET,
+    start: str | None = typer.Option(None, "--start", help="Window start, ISO 8601 UTC (default: the fleet's reference epoch)."),
+    access_days: float = typer.Option(7.0, "--access-days", help="Days searched for SAR opportunities."),
+    out: Path = typer.Option(Path("out/orbit"), "--out", help="Output folder (PNGs, passes.json, opportunities.json)."),
+    json_out: bool = _JSON,
+) -> None:
+    """24 h of fleet passes over the Vietnamese stations and LOTUSat-1 opportunities over Quang Binh–Hue."""
+    from lotusar.cliutil import print_json
+    from lotusar.fleet import load_fleet
+    from lotusar.orbit.demo import run_orbit_demo
+
+    if not access_days > 0:
+        raise ValidationError(f"--access-days must be positive, got {access_days}")
+    summary = run_orbit_demo(out, start=start, fleet=load_fleet(fleet), access_days=access_days, quiet=json_out)
+    if json_out:
+        print_json(summary)
