@@ -138,7 +138,7 @@ def test_sar_hdf5_footprint_is_zero_doppler_geolocation(tmp_path, kind):
     from scipy.interpolate import CubicSpline
     from shapely.geometry import shape
 
-    from lotusar.sar.geometry import geodetic_to_ecef
+    from lotusar.geodesy import geodetic_to_ecef
 
     p, t, pos, vel = _sar_h5(tmp_path / "scene.h5", kind)
     it = make_item(p, "slc" if kind == "lotusar-slc" else "raw").to_dict()
@@ -152,7 +152,7 @@ def test_sar_hdf5_footprint_is_zero_doppler_geolocation(tmp_path, kind):
     sp, sv = CubicSpline(t, pos), CubicSpline(t, vel)
     corners = [(-5.0, 700e3), (-5.0, 730e3), (5.0, 730e3), (5.0, 700e3)]
     for (ta, r), (lon, lat) in zip(corners, ring[[0, 5, 10, 15]]):
-        x = geodetic_to_ecef(lat, lon, 0.0)
+        x = geodetic_to_ecef(lat_deg=lat, lon_deg=lon, height_m=0.0)
         d = x - sp(ta)
         assert np.linalg.norm(d) == pytest.approx(r, abs=5.0)
         assert abs(np.dot(d / np.linalg.norm(d), sv(ta) / np.linalg.norm(sv(ta)))) < 1e-4

@@ -25,13 +25,29 @@ import math
 import os
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from lotusar.errors import InputFormatError, ValidationError
+import numpy as np
+import pystac
+import rasterio
+from rasterio.warp import transform
+from shapely.errors import GEOSException, ShapelyError
+from shapely.geometry import mapping, shape
+from shapely.ops import unary_union
+from shapely.validation import explain_validity
 
-STAC_VERSION = "1.0.0"
+from lotusar.errors import InputFormatError, ValidationError
+from lotusar.timeutil import iso_utc, parse_utc
+
+#: The one STAC version of everything lotusar writes and serves (items, collections, the API's
+#: landing page): the version pystac writes.
+STAC_VERSION = "1.1.0"
+if pystac.get_stac_version() != STAC_VERSION:  # a pystac upgrade must be a decision, not a drift
+    raise ImportError(f"pystac writes STAC {pystac.get_stac_version()}, lotusar declares {STAC_VERSION}")
+
+_GEOJSON_ERRORS = (ShapelyError, GEOSException, ValueError, TypeError, KeyError, IndexError, AttributeError)
 
 EXT_SAR = "https://stac-extensions.github.io/sar/v1.0.0/schema.json"
 EXT_SAT = "https://stac-extensions.github.io/sat/v1.0.0/schema.json"
@@ -66,6 +82,7 @@ _MEDIA_BY_SUFFIX = {
     ".xml": "application/xml",
 }
 
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,199}$")
 
 
@@ -101,11 +118,9 @@ def verify_checksum(path: str | os.PathLike, checksum: str) -> bool:
 # ------------------------------------------------------------------------------- geometry helpers
 def bbox_of_geometry(geometry: Mapping[str, Any]) -> list[float]:
     """[W, S, E, N] of a GeoJSON geometry."""
-    from shapely.geometry import shape
-
     try:
         g = shape(geometry)
-    except Exception as e:  # shapely raises many types for malformed GeoJSON
+    except _GEOJSON_ERRORS as e:  # shapely raises many types for malformed GeoJSON
         raise ValidationError(f"geometry is not valid GeoJSON: {e}") from None
     if g.is_empty:
         raise ValidationError("geometry is empty")
@@ -114,10 +129,6 @@ def bbox_of_geometry(geometry: Mapping[str, Any]) -> list[float]:
 
 def _geotiff_info(path: Path) -> dict[str, Any]:
     """Footprint (WGS84), projection fields and band info of a GeoTIFF (rasterio)."""
-    import rasterio
-    import numpy as np
-    from rasterio.warp import transform
-
     try:
         with rasterio.open(path) as ds:
             if ds.crs is None:
@@ -154,9 +165,6 @@ def _geotiff_info(path: Path) -> dict[str, Any]:
 
 def _geojson_info(path: Path) -> dict[str, Any]:
     """Footprint of a GeoJSON file: the convex hull (or envelope) of its features."""
-    from shapely.geometry import mapping, shape
-    from shapely.ops import unary_union
-
     try:
         doc = json.loads(path.read_text())
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
@@ -169,7 +177,7 @@ def _geojson_info(path: Path) -> dict[str, Any]:
         if isinstance(f, dict) and f.get("geometry"):
             try:
                 geoms.append(shape(f["geometry"]))
-            except Exception:
+            except _GEOJSON_ERRORS:
                 raise InputFormatError(f"{path}: feature {i} has an invalid geometry") from None
     if isinstance(doc, dict):  # the planning stage's plan JSON: acquisition footprints
         for i, a in enumerate(doc.get("acquisitions", []) or []):
@@ -177,7 +185,7 @@ def _geojson_info(path: Path) -> dict[str, Any]:
             if isinstance(g, dict):
                 try:
                     geoms.append(shape(g))
-                except Exception:
+                except _GEOJSON_ERRORS:
                     raise InputFormatError(f"{path}: acquisition {i} has an invalid footprint") from None
     info: dict[str, Any] = {"doc": doc, "n_features": len(feats or [])}
     if geoms:
@@ -280,11 +288,7 @@ def _sar_hdf5_info(path: Path, edge_points: int = 6) -> dict[str, Any]:
     lat, lon, _ = ecef_to_geodetic(pts)
     ring = [[round(float(x), 7), round(float(y), 7)] for x, y in zip(lon, lat)]
     ring[-1] = ring[0]
-    epoch = datetime.fromisoformat(str(attrs["reference_epoch_utc"]).replace("Z", "+00:00"))
-    if epoch.tzinfo is None:
-        epoch = epoch.replace(tzinfo=timezone.utc)
-    from datetime import timedelta
-
+    epoch = parse_utc(str(attrs["reference_epoch_utc"]), "reference_epoch_utc")
     t0 = epoch + timedelta(seconds=float(az[0]))
     t1 = epoch + timedelta(seconds=float(az[-1]))
     carrier = float(attrs.get("carrier_hz", 9.65e9))
@@ -297,15 +301,11 @@ def _sar_hdf5_info(path: Path, edge_points: int = 6) -> dict[str, Any]:
 
 
 def _iso(t: datetime | str | None) -> str | None:
+    """RFC 3339 UTC (``Z``; fractional seconds only when present) of a time or an ISO string."""
     if t is None:
         return None
-    if isinstance(t, str):
-        from lotusar.timeutil import parse_utc
-
-        t = parse_utc(t)
-    if hasattr(t, "tzinfo") and t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
-    return t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    dt = parse_utc(t)
+    return iso_utc(dt, 6 if dt.microsecond else 0)
 
 
 def _datetime_from_tags(tags: Mapping[str, str]) -> tuple[str | None, str | None, str | None]:
@@ -323,14 +323,12 @@ def _datetime_from_tags(tags: Mapping[str, str]) -> tuple[str | None, str | None
 def make_collection(product_type: str, extent_bbox: Sequence[float] | None = None,
                     interval: Sequence[str | None] | None = None, collection_id: str | None = None):
     """A pystac.Collection for a lotusar product type (id defaults to ``lotusar-<type>``)."""
-    import pystac
-
     if product_type not in PRODUCT_TYPES:
         raise ValidationError(f"unknown product type {product_type!r}; one of {', '.join(PRODUCT_TYPES)}")
     title, desc, _, _ = PRODUCT_TYPES[product_type]
     bbox = list(extent_bbox) if extent_bbox else [-180.0, -90.0, 180.0, 90.0]
     ivl = list(interval) if interval else [None, None]
-    iv = [datetime.fromisoformat(x.replace("Z", "+00:00")) if x else None for x in ivl]
+    iv = [parse_utc(x, "interval") if x else None for x in ivl]
     col = pystac.Collection(
         id=collection_id or f"lotusar-{product_type}",
         title=title,
@@ -346,6 +344,115 @@ def make_collection(product_type: str, extent_bbox: Sequence[float] | None = Non
 
 
 # ------------------------------------------------------------------------------------------ items
+def _read_product(path: Path, product_type: str) -> tuple[dict[str, Any], Mapping[str, str]]:
+    """(info, tags) of a product file: geolocation and metadata it carries itself."""
+    suffix = path.suffix.lower()
+    if suffix in (".tif", ".tiff"):
+        info = _geotiff_info(path)
+        return info, info.get("tags", {})
+    if suffix in (".h5", ".hdf5", ".nc"):
+        return _sar_hdf5_info(path), {}
+    if suffix in (".json", ".geojson"):
+        info = _geojson_info(path)
+        doc = info.get("doc")
+        tags: dict[str, str] = {}
+        if isinstance(doc, dict):
+            meta = doc.get("properties") or doc.get("metadata") or {}
+            if isinstance(meta, dict):
+                tags = {k: str(v) for k, v in meta.items() if isinstance(v, (str, int, float))}
+            if isinstance(doc.get("start"), str) and isinstance(doc.get("end"), str):  # a plan's window
+                tags = {**tags, "ACQUISITION_START": doc["start"], "ACQUISITION_STOP": doc["end"]}
+        return info, tags
+    return {}, {}
+
+
+def _item_times(name: str, tags: Mapping[str, str], datetime_utc, start_datetime, end_datetime) -> tuple[str, str | None, str | None]:
+    """(datetime, start, end) as RFC 3339 strings: given values first, then the file's tags."""
+    t_dt, t_start, t_end = _datetime_from_tags(tags)
+    dt = _iso(datetime_utc) or _iso(t_dt)
+    start = _iso(start_datetime) or _iso(t_start)
+    end = _iso(end_datetime) or _iso(t_end)
+    if dt is None and start is not None:
+        t0, t1 = parse_utc(start), parse_utc(end or start)
+        dt = _iso(t0 + (t1 - t0) / 2)  # mid-acquisition
+    if dt is None:
+        raise ValidationError(f"{name}: no acquisition time in the file; pass datetime_utc=")
+    if (start is None) != (end is None):
+        raise ValidationError(f"{name}: start_datetime and end_datetime go together")
+    return dt, start, end
+
+
+SAR_PRODUCT_TYPE = {"raw": "RAW", "level0": "L0", "slc": "SLC", "ard": "NRB", "flood": "FLOOD", "detections": "DET", "plan": "PLAN"}
+
+
+def _properties(product_type: str, info: dict[str, Any], sar: dict[str, Any], start: str | None, end: str | None) -> dict[str, Any]:
+    """Item properties: platform, SAR (``sar:*``), orbit (``sat:*``), view and projection fields."""
+    props: dict[str, Any] = {
+        "platform": sar["platform"],
+        "constellation": "lotusar",
+        "instruments": ["sar"],
+        "lotusar:product_type": product_type,
+        "sar:instrument_mode": sar["instrument_mode"],
+        "sar:frequency_band": sar["frequency_band"],
+        "sar:polarizations": list(sar["polarizations"]),
+        "sar:product_type": SAR_PRODUCT_TYPE[product_type],
+    }
+    optional = {
+        "sar:center_frequency": None if sar["center_frequency_ghz"] is None else float(sar["center_frequency_ghz"]),
+        "sar:observation_direction": sar["look_direction"] or None,
+        "sat:orbit_state": sar["orbit_state"] or None,
+        "sat:relative_orbit": None if sar["relative_orbit"] is None else int(sar["relative_orbit"]),
+        "sat:absolute_orbit": None if sar["absolute_orbit"] is None else int(sar["absolute_orbit"]),
+        "view:incidence_angle": None if sar["incidence_angle_deg"] is None else float(sar["incidence_angle_deg"]),
+    }
+    props.update({k: v for k, v in optional.items() if v is not None})
+    if start:
+        props["start_datetime"] = start
+        props["end_datetime"] = end
+    for k in ("proj:epsg", "proj:shape", "proj:transform", "proj:bbox", "proj:wkt2"):
+        if k in info:
+            props[k] = info[k]
+    if info.get("n_features") is not None:
+        props["lotusar:feature_count"] = int(info["n_features"])
+    return props
+
+
+def declared_extensions(props: Mapping[str, Any], has_bands: bool) -> list[str]:
+    """The extension schemas an item uses: each one only when a field of it is present."""
+    exts = [EXT_SAR]
+    for prefix, ext in (("sat:", EXT_SAT), ("view:", EXT_VIEW), ("proj:", EXT_PROJ)):
+        if any(k.startswith(prefix) for k in props):
+            exts.append(ext)
+    exts.append(EXT_FILE)
+    if has_bands:
+        exts.append(EXT_RASTER)
+    return exts
+
+
+def _add_assets(item, path: Path, product_type: str, info: dict[str, Any], extra_assets, checksum: bool) -> None:
+    """The main file (``data``/``plan``/``detections``) and further files, with size and checksum."""
+    _, _, default_media, role = PRODUCT_TYPES[product_type]
+    suffix = path.suffix.lower()
+    media = default_media if suffix in (".tif", ".tiff") and info.get("cog") else _MEDIA_BY_SUFFIX.get(suffix, default_media)
+    if suffix in (".tif", ".tiff") and not info.get("cog"):
+        media = "image/tiff; application=geotiff"
+    main_key = {"plan": "plan", "detections": "detections"}.get(product_type, "data")
+    assets = {main_key: (path, media, [role])}
+    for k, p in (extra_assets or {}).items():
+        p = Path(p).resolve()
+        if not p.is_file():
+            raise FileNotFoundError(2, "No such file", str(p))
+        assets[k] = (p, _MEDIA_BY_SUFFIX.get(p.suffix.lower(), "application/octet-stream"),
+                     ["metadata" if p.suffix.lower() in (".xml", ".json") else "overview"])
+    for key, (p, mt, roles) in assets.items():
+        extra: dict[str, Any] = {"file:size": p.stat().st_size}
+        if checksum:
+            extra["file:checksum"] = multihash_sha256(p)
+        if key == main_key and info.get("bands"):
+            extra["raster:bands"] = info["bands"]
+        item.add_asset(key, pystac.Asset(href=str(p), media_type=mt, roles=roles, title=f"{product_type} {key}", extra_fields=extra))
+
+
 def make_item(
     path: str | os.PathLike,
     product_type: str,
@@ -372,6 +479,8 @@ def make_item(
 ):
     """Build a STAC Item (pystac) for one product file written by lotusar.
 
+    Producers hand their metadata here; the catalog alone builds STAC items.
+
     Parameters
     ----------
     path : the product's main file (its asset key is ``data`` — or ``plan`` / ``detections``).
@@ -386,120 +495,38 @@ def make_item(
         extension fields (``sar:*``, ``sat:*``, ``view:*``).
 
     Returns a ``pystac.Item`` whose local assets carry ``file:size`` and ``file:checksum``;
-    the item passes :func:`validate_item`. Raises ValidationError/InputFormatError.
+    the item passes :func:`validate_item`, and declares only the extensions whose fields it
+    has. Raises ValidationError/InputFormatError.
     """
-    import pystac
-
     path = Path(path).resolve()
     if product_type not in PRODUCT_TYPES:
         raise ValidationError(f"unknown product type {product_type!r}; one of {', '.join(PRODUCT_TYPES)}")
     if not path.is_file():
         raise FileNotFoundError(2, "No such file", str(path))
-    _, _, default_media, role = PRODUCT_TYPES[product_type]
-    suffix = path.suffix.lower()
-    props: dict[str, Any] = {}
-    info: dict[str, Any] = {}
-    tags: Mapping[str, str] = {}
-    if suffix in (".tif", ".tiff"):
-        info = _geotiff_info(path)
-        tags = info.get("tags", {})
-    elif suffix in (".h5", ".hdf5", ".nc"):
-        info = _sar_hdf5_info(path)
-        if info:
-            start_datetime = start_datetime or info["start"]
-            end_datetime = end_datetime or info["end"]
-            if center_frequency_ghz is None:
-                center_frequency_ghz = info["carrier_hz"] / 1e9
-            if frequency_band == "X":
-                frequency_band = info["band"]
-            look_direction = look_direction or info["look_side"]
-    elif suffix in (".json", ".geojson"):
-        info = _geojson_info(path)
-        doc = info.get("doc")
-        if isinstance(doc, dict):
-            meta = doc.get("properties") or doc.get("metadata") or {}
-            if isinstance(meta, dict):
-                tags = {k: str(v) for k, v in meta.items() if isinstance(v, (str, int, float))}
-            if isinstance(doc.get("start"), str) and isinstance(doc.get("end"), str):  # a plan's window
-                tags = {**tags, "ACQUISITION_START": doc["start"], "ACQUISITION_STOP": doc["end"]}
+    info, tags = _read_product(path, product_type)
+    if "carrier_hz" in info:  # a lotusar raw/SLC HDF5 file: its own times, carrier and look side
+        start_datetime = start_datetime or info["start"]
+        end_datetime = end_datetime or info["end"]
+        if center_frequency_ghz is None:
+            center_frequency_ghz = info["carrier_hz"] / 1e9
+        if frequency_band == "X":
+            frequency_band = info["band"]
+        look_direction = look_direction or info["look_side"]
     geom = dict(geometry) if geometry is not None else info.get("geometry")
     if geom is None:
         raise ValidationError(f"{path.name}: no footprint in the file; pass geometry= (a WGS84 GeoJSON polygon)")
-    bbox = bbox_of_geometry(geom)
-
-    t_dt, t_start, t_end = _datetime_from_tags(tags)
-    dt = _iso(datetime_utc) or _iso(t_dt)
-    start = _iso(start_datetime) or _iso(t_start)
-    end = _iso(end_datetime) or _iso(t_end)
-    if dt is None and start is not None:
-        t0 = datetime.fromisoformat(start.replace("Z", "+00:00"))
-        t1 = datetime.fromisoformat((end or start).replace("Z", "+00:00"))
-        dt = _iso(t0 + (t1 - t0) / 2)  # mid-acquisition
-    if dt is None:
-        raise ValidationError(f"{path.name}: no acquisition time in the file; pass datetime_utc=")
-    if (start is None) != (end is None):
-        raise ValidationError(f"{path.name}: start_datetime and end_datetime go together")
-
-    props.update({
-        "platform": platform,
-        "constellation": "lotusar",
-        "instruments": ["sar"],
-        "lotusar:product_type": product_type,
-        "sar:instrument_mode": instrument_mode,
-        "sar:frequency_band": frequency_band,
-        "sar:polarizations": list(polarizations),
-        "sar:product_type": {"raw": "RAW", "level0": "L0", "slc": "SLC", "ard": "NRB", "flood": "FLOOD", "detections": "DET", "plan": "PLAN"}[product_type],
-    })
-    if center_frequency_ghz is not None:
-        props["sar:center_frequency"] = float(center_frequency_ghz)
-    if look_direction:
-        props["sar:observation_direction"] = look_direction
-    if orbit_state:
-        props["sat:orbit_state"] = orbit_state
-    if relative_orbit is not None:
-        props["sat:relative_orbit"] = int(relative_orbit)
-    if absolute_orbit is not None:
-        props["sat:absolute_orbit"] = int(absolute_orbit)
-    if incidence_angle_deg is not None:
-        props["view:incidence_angle"] = float(incidence_angle_deg)
-    if start:
-        props["start_datetime"] = start
-        props["end_datetime"] = end
-    for k in ("proj:epsg", "proj:shape", "proj:transform", "proj:bbox", "proj:wkt2"):
-        if k in info:
-            props[k] = info[k]
-    if info.get("n_features") is not None:
-        props["lotusar:feature_count"] = int(info["n_features"])
+    dt, start, end = _item_times(path.name, tags, datetime_utc, start_datetime, end_datetime)
+    sar = {"platform": platform, "instrument_mode": instrument_mode, "frequency_band": frequency_band,
+           "center_frequency_ghz": center_frequency_ghz, "polarizations": polarizations, "orbit_state": orbit_state,
+           "relative_orbit": relative_orbit, "absolute_orbit": absolute_orbit, "incidence_angle_deg": incidence_angle_deg,
+           "look_direction": look_direction}
+    props = _properties(product_type, info, sar, start, end)
     if properties:
         props.update(properties)
-
-    item = pystac.Item(
-        id=item_id or path.stem,
-        geometry=geom,
-        bbox=bbox,
-        datetime=datetime.fromisoformat(dt.replace("Z", "+00:00")),
-        properties=props,
-        collection=collection_id or f"lotusar-{product_type}",
-    )
-    item.stac_extensions = [EXT_SAR, EXT_SAT, EXT_VIEW, EXT_PROJ, EXT_FILE] + ([EXT_RASTER] if info.get("bands") else [])
-
-    media = default_media if suffix in (".tif", ".tiff") and info.get("cog") else _MEDIA_BY_SUFFIX.get(suffix, default_media)
-    if suffix in (".tif", ".tiff") and not info.get("cog"):
-        media = "image/tiff; application=geotiff"
-    main_key = {"plan": "plan", "detections": "detections"}.get(product_type, "data")
-    assets = {main_key: (path, media, [role])}
-    for k, p in (extra_assets or {}).items():
-        p = Path(p).resolve()
-        if not p.is_file():
-            raise FileNotFoundError(2, "No such file", str(p))
-        assets[k] = (p, _MEDIA_BY_SUFFIX.get(p.suffix.lower(), "application/octet-stream"), ["metadata" if p.suffix.lower() in (".xml", ".json") else "overview"])
-    for key, (p, mt, roles) in assets.items():
-        extra: dict[str, Any] = {"file:size": p.stat().st_size}
-        if checksum:
-            extra["file:checksum"] = multihash_sha256(p)
-        if key == main_key and info.get("bands"):
-            extra["raster:bands"] = info["bands"]
-        item.add_asset(key, pystac.Asset(href=str(p), media_type=mt, roles=roles, title=f"{product_type} {key}", extra_fields=extra))
+    item = pystac.Item(id=item_id or path.stem, geometry=geom, bbox=bbox_of_geometry(geom), datetime=parse_utc(dt),
+                       properties=props, collection=collection_id or f"lotusar-{product_type}")
+    item.stac_extensions = declared_extensions(props, bool(info.get("bands")))
+    _add_assets(item, path, product_type, info, extra_assets, checksum)
     validate_item(item.to_dict(include_self_link=False, transform_hrefs=False))
     return item
 
@@ -508,12 +535,9 @@ def make_item(
 def _check_datetime(s: Any, where: str) -> None:
     if not isinstance(s, str):
         raise ValidationError(f"{where}: must be an RFC 3339 string")
-    try:
-        t = datetime.fromisoformat(s.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationError(f"{where}: {s!r} is not RFC 3339") from None
-    if t.tzinfo is None:
-        raise ValidationError(f"{where}: {s!r} has no time zone")
+    if not _RFC3339.match(s):
+        raise ValidationError(f"{where}: {s!r} is not RFC 3339 with a time zone")
+    parse_utc(s, where)
 
 
 def validate_collection(col: Mapping[str, Any]) -> None:
@@ -559,12 +583,8 @@ def validate_item(item: Mapping[str, Any]) -> None:
     if not isinstance(geom, Mapping):
         raise ValidationError(f"item {iid!r}: geometry must be a GeoJSON geometry (null geometries are not catalogued)")
     gb = bbox_of_geometry(geom)
-    from shapely.geometry import shape
-
     g = shape(geom)
     if not g.is_valid:
-        from shapely.validation import explain_validity
-
         raise ValidationError(f"item {iid!r}: geometry is invalid ({explain_validity(g)})")
     if gb[0] < -180 - 1e-9 or gb[2] > 180 + 1e-9 or gb[1] < -90 - 1e-9 or gb[3] > 90 + 1e-9:
         raise ValidationError(f"item {iid!r}: geometry outside WGS84 lon/lat range")
@@ -621,6 +641,4 @@ def item_time_range(item: Mapping[str, Any]) -> tuple[float, float]:
     p = item["properties"]
     s = p.get("start_datetime") or p.get("datetime")
     e = p.get("end_datetime") or p.get("datetime")
-    ts = datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
-    te = datetime.fromisoformat(e.replace("Z", "+00:00")).timestamp()
-    return ts, te
+    return parse_utc(s, "start").timestamp(), parse_utc(e, "end").timestamp()

@@ -60,11 +60,11 @@ class SearchQuery:
 
 
 # ------------------------------------------------------------------------------------- parsing
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))?$")
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
 
 def parse_instant(s: str) -> float:
-    """An RFC 3339 date-time (with a time zone) or a full date (UTC midnight) → POSIX seconds."""
+    """An RFC 3339 date-time, time zone included (STAC API ``datetime``) → POSIX seconds."""
     s = s.strip()
     if not _RFC3339.match(s):
         raise ValidationError(f"datetime {s!r} is not RFC 3339 (e.g. 2025-10-30T05:55:00Z)")
@@ -175,12 +175,9 @@ def parse_sortby(v: Any) -> list[tuple[str, str]]:
 
 
 def _check_post_types(body: dict[str, Any]) -> None:
-    """A POST body carries JSON types: bbox an array of numbers, ids/collections arrays."""
+    """A POST body carries JSON types: bbox an array of numbers (not a CSV string), limit an integer."""
     if "bbox" in body and body["bbox"] is not None and not isinstance(body["bbox"], list):
         raise ValidationError("bbox in a POST body must be an array of numbers [W, S, E, N]")
-    for k in ("ids", "collections"):
-        if k in body and body[k] is not None and not isinstance(body[k], list):
-            raise ValidationError(f"{k} in a POST body must be an array of strings")
     if "limit" in body and (isinstance(body["limit"], bool) or not isinstance(body["limit"], int)):
         raise ValidationError("limit in a POST body must be an integer")
 
@@ -277,6 +274,26 @@ _CMP = {"=": "=", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _QUERY_OPS = {"eq": "=", "neq": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 
 
+def _number(v: Any) -> float | None:
+    if isinstance(v, str):
+        try:
+            x = float(v)
+        except ValueError:
+            return None
+        return x if math.isfinite(x) else None
+    return None
+
+
+def _either_type(op: str, prop: dict, val: Any) -> dict:
+    """A query-extension comparison; a numeric string (``"34"``, as query strings carry values)
+    also compares with number properties (each comparison only matches its own JSON type)."""
+    num = _number(val)
+    cmp = {"op": op, "args": [prop, val]}
+    if num is None:
+        return cmp
+    return {"op": "or", "args": [cmp, {"op": op, "args": [prop, num]}]}
+
+
 def query_to_cql2(q: dict) -> dict:
     """STAC query extension object → equivalent CQL2-JSON."""
     args = []
@@ -286,9 +303,14 @@ def query_to_cql2(q: dict) -> dict:
         for op, val in ops.items():
             p = {"property": prop}
             if op in _QUERY_OPS:
-                args.append({"op": _QUERY_OPS[op], "args": [p, val]})
+                args.append(_either_type(_QUERY_OPS[op], p, val))
             elif op == "in":
-                args.append({"op": "in", "args": [p, val]})
+                if not isinstance(val, list):
+                    raise ValidationError(f"query.{prop}.in needs a list")
+                if not val:
+                    raise ValidationError(f"query.{prop}.in needs a non-empty list")
+                # a scalar property equal to one of the values, or an array property holding one of them
+                args.append({"op": "or", "args": [_either_type("=", p, v) for v in val] + [{"op": "a_overlaps", "args": [p, val]}]})
             elif op in ("startsWith", "endsWith", "contains"):
                 if not isinstance(val, str):
                     raise ValidationError(f"query.{prop}.{op} needs a string")
@@ -329,6 +351,10 @@ class Dialect(abc.ABC):
     @abc.abstractmethod
     def prop_is_null(self, name: str) -> tuple[str, list]:
         """Property absent or JSON null."""
+
+    @abc.abstractmethod
+    def array_overlaps(self, name: str, values: list) -> tuple[str, list]:
+        """Array property holding at least one of ``values`` (strings or numbers, each its own JSON type)."""
 
     @abc.abstractmethod
     def intersects(self, geojson: dict) -> tuple[str, list]:
@@ -379,8 +405,13 @@ class Dialect(abc.ABC):
         return (" AND ".join(f"({x})" for x in parts) or "1=1"), params
 
     def _literal_time(self, v: Any) -> float | None:
-        if isinstance(v, dict) and ("timestamp" in v or "date" in v):
-            return parse_instant(str(v.get("timestamp") or v.get("date")))
+        if isinstance(v, dict) and "timestamp" in v:
+            return parse_instant(str(v["timestamp"]))
+        if isinstance(v, dict) and "date" in v:
+            d = str(v["date"])
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", d):
+                raise ValidationError(f"CQL2 date {d!r} is not YYYY-MM-DD")
+            return parse_utc(d + "T00:00:00Z", "CQL2 date").timestamp()
         return None
 
     def cql2(self, e: Any) -> tuple[str, list]:
@@ -425,6 +456,11 @@ class Dialect(abc.ABC):
             else:
                 geom = check_geojson(ga, "s_intersects geometry")
             return self.intersects(geom)
+        if op == "a_overlaps":
+            if (len(args) != 2 or not isinstance(args[0], dict) or "property" not in args[0] or not isinstance(args[1], list)
+                    or not args[1] or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in args[1])):
+                raise ValidationError("CQL2 a_overlaps: a property and a non-empty list of strings/numbers")
+            return self.array_overlaps(self._strip(str(args[0]["property"])), args[1])
         if op in _CMP or op in ("like", "in", "between"):
             if not args or not isinstance(args[0], dict) or "property" not in args[0]:
                 raise ValidationError(f"CQL2 {op}: first argument must be a property reference")
@@ -433,10 +469,13 @@ class Dialect(abc.ABC):
                 raise ValidationError("CQL2: empty property name")
             col = self._column(name)
             if op == "between":
-                if len(args) != 3:
+                lo_hi = args[1:]
+                if len(args) == 2 and isinstance(args[1], list):  # CQL2-JSON draft form: [property, [low, high]]
+                    lo_hi = args[1]
+                if len(lo_hi) != 2:
                     raise ValidationError("CQL2 between: property, low, high")
-                s1, p1 = self.cql2({"op": ">=", "args": [args[0], args[1]]})
-                s2, p2 = self.cql2({"op": "<=", "args": [args[0], args[2]]})
+                s1, p1 = self.cql2({"op": ">=", "args": [args[0], lo_hi[0]]})
+                s2, p2 = self.cql2({"op": "<=", "args": [args[0], lo_hi[1]]})
                 return f"({s1}) AND ({s2})", p1 + p2
             if op == "in":
                 if len(args) != 2 or not isinstance(args[1], list) or not args[1]:
@@ -572,6 +611,14 @@ class SQLiteDialect(Dialect):
     def prop_is_null(self, name: str) -> tuple[str, list]:
         return "json_extract(content, ?) IS NULL", [self._path(name)]
 
+    def array_overlaps(self, name: str, values: list) -> tuple[str, list]:
+        conds, params = [], [self._path(name), self._path(name)]
+        for v in values:
+            conds.append("(e.type = 'text' AND e.value = ?)" if isinstance(v, str) else "(e.type IN ('integer','real') AND e.value = ?)")
+            params.append(v)
+        return (f"json_type(content, ?) = 'array' AND EXISTS (SELECT 1 FROM json_each(content, ?) AS e WHERE {' OR '.join(conds)})",
+                params)
+
     def intersects(self, geojson: dict) -> tuple[str, list]:
         g = shape(geojson)
         w, s, e, n = g.bounds
@@ -601,6 +648,11 @@ class PostgresDialect(Dialect):
 
     def prop_is_null(self, name: str) -> tuple[str, list]:
         return "coalesce(jsonb_typeof(content->'properties'->%s), 'null') = 'null'", [name]
+
+    def array_overlaps(self, name: str, values: list) -> tuple[str, list]:
+        return ("jsonb_typeof(content->'properties'->%s) = 'array' AND EXISTS (SELECT 1 FROM jsonb_array_elements("
+                "content->'properties'->%s) AS e(v) WHERE e.v IN (" + ",".join(["%s::jsonb"] * len(values)) + "))",
+                [name, name] + [json.dumps(v) for v in values])
 
     def intersects(self, geojson: dict) -> tuple[str, list]:
         return "ST_Intersects(geom, ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326))", [json.dumps(geojson)]

@@ -73,13 +73,14 @@ router = APIRouter(tags=["STAC"])
 def collection_out(col: dict, b: str) -> dict:
     cid = col["id"]
     out = dict(col)
+    title = col.get("title", cid)
     out["links"] = [
-        {"rel": "self", "href": f"{b}/collections/{cid}", "type": "application/json"},
-        {"rel": "parent", "href": f"{b}/", "type": "application/json"},
-        {"rel": "root", "href": f"{b}/", "type": "application/json"},
-        {"rel": "items", "href": f"{b}/collections/{cid}/items", "type": GEOJSON},
+        {"rel": "self", "href": f"{b}/collections/{cid}", "type": "application/json", "title": title},
+        {"rel": "parent", "href": f"{b}/", "type": "application/json", "title": "lotusar catalog"},
+        {"rel": "root", "href": f"{b}/", "type": "application/json", "title": "lotusar catalog"},
+        {"rel": "items", "href": f"{b}/collections/{cid}/items", "type": GEOJSON, "title": f"items of {title}"},
         {"rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables", "href": f"{b}/collections/{cid}/queryables",
-         "type": "application/schema+json"},
+         "type": "application/schema+json", "title": "queryables"},
     ] + [lk for lk in col.get("links", []) if lk.get("rel") not in ("self", "parent", "root", "items")]
     out.setdefault("stac_version", STAC_VERSION)
     return out

@@ -1,0 +1,1 @@
+"""HTTP API routers, one per area: stac, tasking, plans, tiles, webmap (and the web map guide)."""
