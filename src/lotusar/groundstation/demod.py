@@ -76,13 +76,15 @@ def _timing_candidates(y: np.ndarray, rate_hz: float, baud: float, label: str, p
     return out
 
 
-def _decimate_iq(z: np.ndarray, rate_hz: float, bandwidth_hz: float, baud: float) -> tuple[np.ndarray, float]:
-    """Low-pass to ``bandwidth_hz`` and decimate complex baseband to about 8 samples per symbol."""
+def decimate_iq(z: np.ndarray, rate_hz: float, bandwidth_hz: float, baud: float) -> tuple[np.ndarray, float]:
+    """Low-pass to ±``bandwidth_hz`` and decimate complex baseband to about 8 samples per symbol."""
     q = int(min(rate_hz / (8 * baud), rate_hz / (2.5 * bandwidth_hz)))
     if q >= 2:
-        return resample_poly(z, 1, q), rate_hz / q
-    taps = firwin(int(8 * rate_hz / baud) | 1, min(bandwidth_hz, 0.45 * rate_hz), fs=rate_hz)
-    return dsp.filter_same(z, taps), rate_hz
+        z, rate_hz = resample_poly(z, 1, q), rate_hz / q
+    if bandwidth_hz < 0.45 * rate_hz:
+        taps = firwin(int(8 * rate_hz / baud) | 1, bandwidth_hz, fs=rate_hz)
+        z = dsp.filter_same(z, taps)
+    return z, rate_hz
 
 
 def _remove_dc(x: np.ndarray, sps: float) -> np.ndarray:
@@ -104,7 +106,7 @@ def iq_channel(sig: Signal, baud: float, bandwidth_hz: float) -> Signal:
     w = sm * (sm > 0.1 * sm.max())
     f0 = float(np.sum(fs * w) / np.sum(w))
     zz = z * np.exp(-2j * np.pi * f0 * np.arange(z.size) / sig.rate_hz)
-    zz, rate = _decimate_iq(zz, sig.rate_hz, bandwidth_hz, baud)
+    zz, rate = decimate_iq(zz, sig.rate_hz, bandwidth_hz, baud)
     return Signal(zz, rate)
 
 
@@ -169,7 +171,7 @@ def bpsk_streams(sig: Signal, baud: float, differential: bool) -> list[SymbolStr
     fc = dsp.squared_carrier_hz(z, rate, f_lo, f_hi)
     zb = z * np.exp(-2j * np.pi * fc * np.arange(z.size) / rate)
     if sig.is_complex:
-        zb, rate = _decimate_iq(zb, rate, baud, baud)
+        zb, rate = decimate_iq(zb, rate, baud, baud)
     sps = rate / baud
     y = dsp.normalise(dsp.filter_same(zb, dsp.rrc_taps(sps, 0.35, 6)))
     out = []

@@ -1,0 +1,75 @@
+"""AIS at the signal level: real AIS sentences → GMSK bursts on both channels with low-orbit
+Doppler → receiver → NMEA decoded by pyais, compared with what was sent."""
+
+from __future__ import annotations
+
+import numpy as np
+from pyais import decode
+
+from lotusar.groundstation import ais
+from lotusar.groundstation.demod import Signal
+
+# real position reports (the pyais README, the gpsd AIVDM guide and the project's apps tests)
+REAL = [
+    "!AIVDM,1,1,,B,15NG6V0P01G?cFhE`R2IU?wn28R>,0*05",
+    "!AIVDM,1,1,,B,15M67FC000G?ufbE`FepT@3n00Sa,0*5C",
+    "!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23",
+    "!AIVDM,1,1,,B,177KQJ5000G?tO`K>RA1wUbN0TKH,0*5C",
+]
+RATE = 192_000.0
+
+
+def _scene(n: int, ebn0_db: float, seed: int, overlap: bool = False, spacing_s: float = 0.04):
+    rng = np.random.default_rng(seed)
+    msgs = [ais.nmea_to_bits([s]) for s in REAL]
+    step = int(RATE * spacing_s)
+    total = np.zeros(n * step + int(RATE * 0.05), complex)
+    sent = []
+    for i in range(n):
+        ch = "AB"[i % 2] if not overlap else "A"
+        off = ais.CHANNELS_HZ[ch] - ais.CENTRE_HZ + rng.uniform(-4000, 4000)
+        amp = 1.0 if not overlap else (1.0 if i % 2 == 0 else 0.3)
+        z = amp * ais.modulate_ais(msgs[i % len(msgs)], RATE, off) * np.exp(1j * rng.uniform(0, 2 * np.pi))
+        start = (i // 2 * step + int(RATE * 0.008)) if overlap and i % 2 else i * step  # overlap: 8 ms into the previous burst
+        if overlap and i % 2 == 0:
+            start = i // 2 * step
+        total[start : start + z.size] += z
+        sent.append((ch, i % len(msgs)))
+    n0 = 1 / ais.BAUD / 10 ** (ebn0_db / 10)  # unit-amplitude bursts: Eb = 1/R_b
+    sigma = np.sqrt(n0 * RATE / 2)
+    y = total + sigma * (rng.standard_normal(total.size) + 1j * rng.standard_normal(total.size))
+    return Signal(y, RATE), sent, msgs
+
+
+def test_nmea_round_trip_real_sentences():
+    for s in REAL:
+        bits = ais.nmea_to_bits([s])
+        assert ais.bits_to_nmea(bits, s.split(",")[4]) == [s]
+        lv = ais.ais_burst_bits(bits)
+        assert set(np.unique(lv)) <= {0, 1}
+
+
+def test_both_channels_with_doppler():
+    """48 bursts, A and B alternating, Doppler uniform in ±4 kHz, Eb/N0 16 dB: ≥ 95 % of the
+    messages recovered (measured: 95 % at 14 dB, 65 % at 12 dB, see docs), every one exact,
+    MMSI as pyais reads the transmitted sentence."""
+    sig, sent, msgs = _scene(48, 16.0, seed=1)
+    out = ais.decode_ais_iq(sig)
+    assert len(out) >= 0.95 * len(sent)
+    sent_bits = {tuple(m.tolist()) for m in msgs}
+    for o in out:
+        assert tuple(ais.nmea_to_bits(o.nmea).tolist()) in sent_bits
+        d = decode(*o.nmea).asdict()
+        assert d["mmsi"] == o.mmsi and d["msg_type"] == o.msg_type and o.crc_ok
+    assert {o.channel for o in out} == {"A", "B"}
+    assert all(a.offset_s <= b.offset_s for a, b in zip(out, out[1:]))
+
+
+def test_collisions_give_only_crc_correct_messages():
+    """Pairs of bursts on channel A overlapping by 70 % (second one 10 dB weaker): whatever is
+    recovered is exactly a transmitted message (the stronger burst is sometimes captured)."""
+    sig, sent, msgs = _scene(16, 20.0, seed=2, overlap=True)
+    out = ais.decode_ais_iq(sig)
+    sent_bits = {tuple(m.tolist()) for m in msgs}
+    assert out and all(tuple(ais.nmea_to_bits(o.nmea).tolist()) in sent_bits for o in out)
+    assert len(out) >= 2  # of the 8 strong bursts (3 captured in this scene; see docs)
