@@ -155,3 +155,14 @@ def test_fleet_satellite_orbit_is_the_orbit_stage_satellite():
     assert (sat.name, sat.norad_id) == ("PicoDragon", 39413)
     assert {e.norad_id for e in sat.element_sets} == {25544}
     assert list(sat.element_sets) == pico.element_sets()
+
+
+def test_reference_epoch_is_a_utc_time(tmp_path):
+    text = default_fleet_text()
+    assert load_fleet().reference_epoch == "2022-10-25T12:00:00Z"
+    p = tmp_path / "f.toml"
+    p.write_text(text.replace('reference_epoch = "2022-10-25T12:00:00Z"', 'reference_epoch = "2022-10-25T19:00:00+07:00"'))
+    assert load_fleet(p).reference_epoch == "2022-10-25T12:00:00Z"
+    p.write_text(text.replace('reference_epoch = "2022-10-25T12:00:00Z"', 'reference_epoch = "next tuesday"'))
+    with pytest.raises(ValidationError, match="reference_epoch"):
+        load_fleet(p)

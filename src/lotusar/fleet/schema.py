@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 from lotusar.errors import NotFoundError, ValidationError
 from lotusar.orbit.elements import ElementSet, parse_elements_text, read_elements
 from lotusar.orbit.satellite import Satellite
+from lotusar.timeutil import iso_utc, parse_utc
 
 LookSide = Literal["left", "right"]
 
@@ -293,6 +294,18 @@ class Fleet(_Strict):
     reference_epoch: str | None = None
     satellites: list[FleetSatellite] = Field(min_length=1)
     stations: list[GroundStation] = Field(default_factory=list)
+
+    @field_validator("reference_epoch")
+    @classmethod
+    def _utc(cls, v: str | None) -> str | None:
+        """An ISO 8601 time, kept as the canonical UTC string (``…Z``)."""
+        if v is None:
+            return None
+        try:
+            t = parse_utc(v, "reference_epoch")
+        except ValidationError as e:
+            raise ValueError(str(e)) from None
+        return iso_utc(t, 6 if t.microsecond else 0)
 
     @model_validator(mode="after")
     def _unique(self) -> Fleet:
