@@ -27,15 +27,18 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
-from lotusar.constants import WGS84_A_M, WGS84_B_M
 from lotusar.geodesy import geodetic_to_ecef
-from lotusar.orbit import frames
-from lotusar.orbit.access import sar_opportunities
 from lotusar.orbit.passes import find_passes
-from lotusar.orbit.propagate import sunlit, teme_states
+from lotusar.orbit.propagate import sunlit
+from lotusar.planning.tasking.opportunities import (
+    aoi_point_arrays,
+    centroid_crossings,
+    crossing_geometry,
+)
 from lotusar.timeutil import to_datetime64
 
 # minimum dwell (s), from the mode's parameters (assumptions): a steered spotlight (a mode with
@@ -49,11 +52,9 @@ STRIP_MIN_DWELL_S = 2.0
 MARGIN_S = 1.0                 # before and after each acquisition (instrument start / stop)
 DOWNLINK_SETUP_S = 60.0        # antenna acquisition + carrier lock after AOS
 PASS_GUARD_S = 2.0             # margin inside [AOS + set-up, LOS] for pass-time differences between tools (< 1 s)
-PREFILTER_STEP_S = 30.0
 # ASSUMPTION: the bus pitches the beam up to ±20° (squinted SAR take; the SAR processor
 # handles this squint) at the same rate as it rolls (same reaction wheels).
 MAX_PITCH_DEG = 20.0
-MEAN_EARTH_RADIUS_M = (2.0 * WGS84_A_M + WGS84_B_M) / 3.0   # IUGG mean radius R1
 
 
 def mode_kind(mode) -> str:
@@ -105,10 +106,14 @@ class Candidate:
     def duration_s(self) -> float:
         return self.end_s - self.start_s
 
-    @property
+    @cached_property
     def pitch_deg(self) -> float:
-        """Beam pitch of the take as placed (0 for a fixed take)."""
-        return float(pitch_at(self, self.start_s))
+        """Beam pitch of the take as placed (0 for a fixed take); see :func:`pitch_at`."""
+        if self.t_ref_s is None or self.slant_range_m <= 0.0:
+            return 0.0
+        dt = self.t_ref_s - 0.5 * (self.start_s + self.end_s)
+        return math.degrees(math.atan2(self.speed_m_s * dt, self.slant_range_m)
+                            - self.orbit_rate_rad_s * dt * math.cos(math.radians(self.off_nadir_deg)))
 
     @property
     def slidable(self) -> bool:
@@ -190,68 +195,34 @@ def sar_satellites(fleet):
     return [s for s in fleet.satellites if s.sar_payload() is not None and s.status != "reentered"]
 
 
-def _near_windows(sat, epoch64, end_s, polys, inc_max_deg, pad_s=90.0):
-    """Per AOI: merged [t0, t1, direction, side] windows (s) where the satellite passes within the
-    slant range of ``inc_max_deg`` (+5°) of the AOI centroid (+ AOI radius + travel per grid step).
-
-    ``direction`` (+1 ascending, −1 descending) and ``side`` (+1 right, −1 left) are taken at the
-    sample nearest to the centroid; they let the caller skip overflights a request excludes.
-    ``speed`` is the satellite's ITRS speed there (relative to the ground, for the pitch model).
-    """
-    n = int(np.ceil(end_s / PREFILTER_STEP_S)) + 1
-    ts = np.arange(n) * PREFILTER_STEP_S
-    grid = epoch64 + (ts * 1e9).astype(np.int64).astype("timedelta64[ns]")
-    sc = frames.time_scales(grid)
-    rt, vt, _ = teme_states(sat, grid, sc)
-    r, v = frames.teme_to_itrs(rt, vt, sc)
-    lon = np.array([p.centroid.x for p in polys])
-    lat = np.array([p.centroid.y for p in polys])
-    P = geodetic_to_ecef(lat_deg=lat, lon_deg=lon, height_m=np.zeros(lon.size))
+def _satellite_passes(sat, epoch, end_s, polys, inc_hi, lon, lat):
+    """Per request index: list of (crossing row, geometry) of ``sat`` (one vectorised pass)."""
     radius_m = np.array([0.5 * np.hypot((p.bounds[2] - p.bounds[0]) * np.cos(np.radians(p.centroid.y)),
                                         p.bounds[3] - p.bounds[1]) * 111_195.0 for p in polys])
-    hmax = float(np.nanmax(np.linalg.norm(r, axis=-1))) - WGS84_B_M
-    # slant range at the incidence limit on a sphere (law of sines) + travel of one grid step
-    re = MEAN_EARTH_RADIUS_M
-    inc = np.radians(np.minimum(np.asarray(inc_max_deg, float) + 5.0, 85.0))
-    eta = np.arcsin(re * np.sin(inc) / (re + hmax))
-    rng_max = re * np.sin(inc - eta) / np.sin(eta) + 8e3 * PREFILTER_STEP_S + radius_m
-    vxr = np.cross(v, r)
-    out = []
-    for k in range(lon.size):
-        d = np.linalg.norm(r - P[k], axis=1)
-        idx = np.nonzero(d < rng_max[k])[0]
-        wins: list[list[float]] = []
-        best: list[int] = []
-        for i in idx:
-            a, b = ts[i] - pad_s, ts[i] + pad_s
-            if wins and a <= wins[-1][1]:
-                wins[-1][1] = b
-                if d[i] < d[best[-1]]:
-                    best[-1] = i
-            else:
-                wins.append([a, b])
-                best.append(i)
-        for w, i in zip(wins, best):
-            w.append(1 if v[i, 2] > 0 else -1)
-            w.append(1 if float(np.dot(P[k] - r[i], vxr[i])) > 0 else -1)
-            w.append(float(np.linalg.norm(v[i])))
-            w.append(float(np.linalg.norm(np.cross(r[i], v[i])) / np.dot(r[i], r[i])))
-        out.append(wins)
-    return out
+    P = geodetic_to_ecef(lat_deg=lat[:, 0], lon_deg=lon[:, 0], height_m=np.zeros(lat.shape[0]))
+    cr = centroid_crossings(sat, epoch, end_s, P, np.asarray(inc_hi, float) + 5.0, radius_m)
+    geo = crossing_geometry(cr, lon, lat)
+    rows: dict[int, list[int]] = {}
+    for m in np.argsort(cr.t_s, kind="stable"):
+        rows.setdefault(int(cr.req[m]), []).append(int(m))
+    return cr, geo, rows
 
 
 def request_candidates(requests, fleet, epoch, end, start_idx: int = 0, progress=None) -> list[RequestCandidates]:
     """Candidates for every request on every SAR satellite of ``fleet`` in [epoch, end].
 
+    One vectorised opportunity search per satellite for all requests (:mod:`opportunities`);
     ``progress(done, total)`` is called after each request when given.
     """
-    epoch64 = to_datetime64(epoch)
     end_s = (end - epoch).total_seconds()
     sats = sar_satellites(fleet)
     polys = [r.polygon() for r in requests]
+    out: list[RequestCandidates] = []
+    if not requests:
+        return out
+    lon, lat = aoi_point_arrays(polys)
     inc_hi = [r.incidence_max_deg for r in requests]
-    near = {s.name: _near_windows(s, epoch64, end_s, polys, inc_hi) for s in sats}
-    out = []
+    passes = {s.name: _satellite_passes(s, epoch, end_s, polys, inc_hi, lon, lat) for s in sats}
     idx = start_idx
     for k, req in enumerate(requests):
         if progress is not None:
@@ -259,79 +230,13 @@ def request_candidates(requests, fleet, epoch, end, start_idx: int = 0, progress
         rc = RequestCandidates(req.id)
         rel_s = max(0.0, (req.earliest_start - epoch).total_seconds())
         dl_s = min(end_s, (req.deadline - epoch).total_seconds())
-        reasons = []
+        reasons: list[str] = []
         if dl_s <= rel_s:
             rc.reason = "no opportunity in its window (request window outside the planning window)"
             out.append(rc)
             continue
         for sat in sats:
-            payload = sat.sar_payload()
-            if req.mode not in payload.modes:
-                reasons.append(f"mode {req.mode} not on {sat.name}")
-                continue
-            mode = sat.sar_mode(req.mode)
-            lo = max(req.incidence_min_deg, mode.incidence_min_deg)
-            hi = min(req.incidence_max_deg, mode.incidence_max_deg)
-            if hi <= lo:
-                reasons.append(f"incidence outside the mode ({req.mode} {mode.incidence_min_deg:g}-"
-                               f"{mode.incidence_max_deg:g} deg on {sat.name})")
-                continue
-            sides = [s for s in mode.look_sides if req.look_side in ("any", s)]
-            if not sides:
-                reasons.append(f"look side {req.look_side} not available in {req.mode} on {sat.name}")
-                continue
-            look = "both" if len(sides) == 2 else sides[0]
-            n_opp = 0
-            n_partial = 0
-            n_roll = 0
-            want_dir = {"ascending": 1, "descending": -1}.get(req.pass_direction)
-            want_side = {"right": 1, "left": -1}.get(look)
-            for a, b, w_dir, w_side, speed, rate in near[sat.name][k]:
-                if (want_dir is not None and w_dir != want_dir) or (want_side is not None and w_side != want_side):
-                    continue
-                a2, b2 = max(a, rel_s - 300.0, 0.0), min(b, dl_s + 300.0, end_s)
-                if b2 - a2 < 60.0:
-                    continue
-                ws = epoch64 + np.timedelta64(int(a2 * 1e9), "ns")
-                we = epoch64 + np.timedelta64(int(b2 * 1e9), "ns")
-                opps = sar_opportunities(sat, polys[k], (lo, hi), ws.astype("datetime64[us]").item(),
-                                         we.astype("datetime64[us]").item(), look=look,
-                                         swath_km=float(mode.swath_km), step_s=20.0, max_points=80,
-                                         mode_name=req.mode)
-                for o in opps:
-                    if req.pass_direction not in ("any", o.direction):
-                        continue
-                    n_opp += 1
-                    if o.coverage != "full" or o.fraction_in_window < 1.0:
-                        n_partial += 1
-                        continue
-                    if o.off_nadir_centroid_deg > sat.platform.max_roll_deg:
-                        n_roll += 1
-                        continue
-                    t0, t1 = _s(o.start, epoch64), _s(o.end, epoch64)
-                    t_ref = _s(o.centroid_time, epoch64)
-                    dwell = round(max(t1 - t0, min_dwell_s(mode)) + 2 * MARGIN_S, 3)
-                    window = take_window(0.5 * (t0 + t1), dwell, t_ref, float(o.slant_range_centroid_m), speed,
-                                         rate * math.cos(math.radians(o.off_nadir_centroid_deg)), rel_s, dl_s)
-                    if window is None:
-                        continue
-                    ws, we, s0 = window
-                    rc.candidates.append(Candidate(
-                        idx=idx, request_id=req.id, satellite=sat.name, start_s=s0, end_s=round(s0 + dwell, 3),
-                        look_side=o.look_side, direction=o.direction, incidence_deg=o.incidence_centroid_deg,
-                        off_nadir_deg=o.off_nadir_centroid_deg, volume_bits=dwell * float(mode.data_rate_bps),
-                        mode=req.mode, priority=req.priority, weight=req.weight, t_ref_s=t_ref,
-                        slant_range_m=float(o.slant_range_centroid_m), speed_m_s=speed, orbit_rate_rad_s=rate,
-                        window_start_s=ws, window_end_s=we))
-                    idx += 1
-            if n_opp == 0:
-                reasons.append(f"no opportunity in its window on {sat.name} (incidence {lo:g}-{hi:g} deg, "
-                               f"look {req.look_side}, direction {req.pass_direction})")
-            elif n_partial == n_opp:
-                reasons.append(f"no opportunity in its window covers the whole area on {sat.name} "
-                               f"(incidence/swath/scene only partial)")
-            elif n_roll:
-                reasons.append(f"no opportunity in its window within the roll limit on {sat.name}")
+            idx = _candidates_on(rc, req, sat, passes[sat.name], k, rel_s, dl_s, idx, reasons)
         if not sats:
             reasons.append("no opportunity in its window (no SAR satellite in the fleet)")
         rc.candidates.sort(key=lambda c: c.start_s)
@@ -339,6 +244,74 @@ def request_candidates(requests, fleet, epoch, end, start_idx: int = 0, progress
             rc.reason = "; ".join(reasons) if reasons else "no opportunity in its window"
         out.append(rc)
     return out
+
+
+def _candidates_on(rc, req, sat, passes, k, rel_s, dl_s, idx, reasons) -> int:
+    """Append request ``k``'s candidates on ``sat`` to ``rc`` (or a reason); next free idx."""
+    payload = sat.sar_payload()
+    if req.mode not in payload.modes:
+        reasons.append(f"mode {req.mode} not on {sat.name}")
+        return idx
+    mode = sat.sar_mode(req.mode)
+    lo = max(req.incidence_min_deg, mode.incidence_min_deg)
+    hi = min(req.incidence_max_deg, mode.incidence_max_deg)
+    if hi <= lo:
+        reasons.append(f"incidence outside the mode ({req.mode} {mode.incidence_min_deg:g}-"
+                       f"{mode.incidence_max_deg:g} deg on {sat.name})")
+        return idx
+    sides = [s for s in mode.look_sides if req.look_side in ("any", s)]
+    if not sides:
+        reasons.append(f"look side {req.look_side} not available in {req.mode} on {sat.name}")
+        return idx
+    cr, geo, rows = passes
+    n_opp = n_partial = n_roll = 0
+    swath = float(mode.swath_km)
+    for m in rows.get(k, []):
+        direction = "ascending" if cr.ascending[m] else "descending"
+        if req.pass_direction not in ("any", direction):
+            continue
+        if geo.t1_s[m] < rel_s - 300.0 or geo.t0_s[m] > dl_s + 300.0:
+            continue
+        for side in sides:
+            on_side = geo.right[m] if side == "right" else ~geo.right[m]
+            in_win = on_side & (geo.inc_deg[m] >= lo) & (geo.inc_deg[m] <= hi)
+            if not in_win.any():
+                continue
+            n_opp += 1
+            xt = geo.xt_km[m] * (1 if side == "right" else -1)
+            full = bool(in_win.all() and xt.max() - xt.min() <= swath
+                        and (mode.scene_length_km is None or geo.at_km[m] <= mode.scene_length_km))
+            if not full:
+                n_partial += 1
+                continue
+            if geo.off_nadir_deg[m] > sat.platform.max_roll_deg:
+                n_roll += 1
+                continue
+            t0, t1, t_ref = float(geo.t0_s[m]), float(geo.t1_s[m]), float(cr.t_s[m])
+            dwell = round(max(t1 - t0, min_dwell_s(mode)) + 2 * MARGIN_S, 3)
+            rate = float(cr.orbit_rate_rad_s[m])
+            window = take_window(0.5 * (t0 + t1), dwell, t_ref, float(geo.slant_range_m[m]), float(cr.speed_m_s[m]),
+                                 rate * math.cos(math.radians(float(geo.off_nadir_deg[m]))), rel_s, dl_s)
+            if window is None:
+                continue
+            ws, we, s0 = window
+            rc.candidates.append(Candidate(
+                idx=idx, request_id=req.id, satellite=sat.name, start_s=s0, end_s=round(s0 + dwell, 3),
+                look_side=side, direction=direction, incidence_deg=float(geo.inc_deg[m, 0]),
+                off_nadir_deg=float(geo.off_nadir_deg[m]), volume_bits=dwell * float(mode.data_rate_bps),
+                mode=req.mode, priority=req.priority, weight=req.weight, t_ref_s=t_ref,
+                slant_range_m=float(geo.slant_range_m[m]), speed_m_s=float(cr.speed_m_s[m]), orbit_rate_rad_s=rate,
+                window_start_s=ws, window_end_s=we))
+            idx += 1
+    if n_opp == 0:
+        reasons.append(f"no opportunity in its window on {sat.name} (incidence {lo:g}-{hi:g} deg, "
+                       f"look {req.look_side}, direction {req.pass_direction})")
+    elif n_partial == n_opp:
+        reasons.append(f"no opportunity in its window covers the whole area on {sat.name} "
+                       f"(incidence/swath/scene only partial)")
+    elif n_roll:
+        reasons.append(f"no opportunity in its window within the roll limit on {sat.name}")
+    return idx
 
 
 def downlink_windows(fleet, epoch, end, setup_s: float = DOWNLINK_SETUP_S) -> list[DownlinkWindow]:

@@ -23,6 +23,7 @@ from lotusar.planning.tasking.core import Schedule
 
 VOL_UNIT = 1e6   # bits per integer unit in the model (Mbit)
 T_UNIT = 10.0    # model time units per second (duty cycle)
+BUILD_SHARE = 0.5   # the model is dropped (incumbent kept) when building it takes more of the limit
 
 
 def cpsat_improve(problem, sched, time_limit_s: float, workers: int = 2):
@@ -44,38 +45,56 @@ def cpsat_improve(problem, sched, time_limit_s: float, workers: int = 2):
             continue
         st = np.array([c.start_s for c in cs])
         en = np.array([c.end_s for c in cs])
-        for i, a in enumerate(cs):
-            j = i + 1
-            while j < len(cs) and cs[j].start_s < a.end_s + sp.mode_transition_s + 180.0 / sp.roll_rate_deg_s:
-                b = cs[j]
-                if b.request_id != a.request_id and b.start_s - a.end_s < sp.transition_s(a, b) - 1e-9:
-                    m.AddBoolOr([x[a.idx].Not(), x[b.idx].Not()])
-                j += 1
+        roll = np.array([c.roll_deg for c in cs])
+        pitch = np.array([c.pitch_deg for c in cs])
+        codes: dict[str, int] = {}
+        rid = np.array([codes.setdefault(c.request_id, len(codes)) for c in cs])
+        reach = np.searchsorted(st, en + sp.mode_transition_s + 180.0 / sp.roll_rate_deg_s, side="left")
+        for i in range(len(cs)):
+            j = np.arange(i + 1, max(i + 1, int(reach[i])))
+            if j.size == 0:
+                continue
+            need = sp.mode_transition_s + np.maximum(np.abs(roll[j] - roll[i]), np.abs(pitch[j] - pitch[i])) \
+                / sp.roll_rate_deg_s
+            bad = j[(st[j] - en[i] < need - 1e-9) & (rid[j] != rid[i])]
+            xa = x[cs[i].idx].Not()
+            for k in bad:
+                m.AddBoolOr([xa, x[cs[k].idx].Not()])
         # duty cycle, sliding window starting at each candidate start
         cap = int(math.floor(sp.max_imaging_s_per_orbit * T_UNIT))
+        last = np.searchsorted(st, st + sp.period_s, side="left")
         for i in range(len(cs)):
-            ov = np.clip(np.minimum(en, st[i] + sp.period_s) - np.maximum(st, st[i]), 0, None)
-            idx = np.nonzero(ov > 0)[0]
-            if ov[idx].sum() * T_UNIT > cap:
-                m.Add(sum(int(math.ceil(ov[k] * T_UNIT)) * x[cs[k].idx] for k in idx) <= cap)
-        # recorder reservoir over downlink windows
+            k = np.arange(i, int(last[i]))
+            k = np.concatenate([np.nonzero(en[:i] > st[i])[0], k]) if i else k
+            ov = np.clip(np.minimum(en[k], st[i] + sp.period_s) - np.maximum(st[k], st[i]), 0, None)
+            if ov.sum() * T_UNIT > cap:
+                m.Add(cp_model.LinearExpr.WeightedSum([x[cs[q].idx] for q in k],
+                                                      [int(math.ceil(o * T_UNIT)) for o in ov]) <= cap)
+        if time.perf_counter() - t0 > BUILD_SHARE * time_limit_s:
+            info["skipped"] = "model building took more than its share of the time limit"
+            return sched, info
+        # recorder reservoir over downlink windows: stored_k = stored_(k-1) + acquired − dumped_(k-1)
         mem = int(math.floor(sp.memory_bits / VOL_UNIT))
-        vol = {c.idx: int(math.ceil(c.volume_bits / VOL_UNIT)) for c in cs}
-        total = sum(vol.values())
-        if total > mem or True:
-            wins = problem.windows.get(sat, [])
-            d_prev = []
-            bounds = [w.start_s for w in wins] + [problem.end_s + 1.0]
-            for k, tb in enumerate(bounds):
-                before = [c for c in cs if c.end_s <= tb]
-                stored = sum(vol[c.idx] * x[c.idx] for c in before) - sum(d_prev)
-                m.Add(stored <= mem)
-                if k < len(wins):
-                    w = wins[k]
-                    cap_k = int(math.floor(sp.downlink_rate_bps * (w.usable_end_s - w.start_s) / VOL_UNIT))
-                    d = m.NewIntVar(0, max(cap_k, 0), f"d_{sat}_{k}")
-                    m.Add(d <= stored)
-                    d_prev.append(d)
+        vol = np.array([int(math.ceil(c.volume_bits / VOL_UNIT)) for c in cs])
+        wins = problem.windows.get(sat, [])
+        bounds = [w.start_s for w in wins] + [problem.end_s + 1.0]
+        # a take counts before window k when it ends by the window's start
+        ends_before = np.searchsorted(bounds, en, side="left")
+        stored_prev, d_prev = None, None
+        for k, _tb in enumerate(bounds):
+            new = np.nonzero(ends_before == k)[0]
+            acquired = cp_model.LinearExpr.WeightedSum([x[cs[q].idx] for q in new], [int(vol[q]) for q in new])
+            stored = m.NewIntVar(0, mem, f"s_{sat}_{k}")
+            if stored_prev is None:
+                m.Add(stored == acquired)
+            else:
+                m.Add(stored == stored_prev + acquired - d_prev)
+            if k < len(wins):
+                w = wins[k]
+                cap_k = int(math.floor(sp.downlink_rate_bps * (w.usable_end_s - w.start_s) / VOL_UNIT))
+                d = m.NewIntVar(0, max(cap_k, 0), f"d_{sat}_{k}")
+                m.Add(d <= stored)
+                stored_prev, d_prev = stored, d
     levels = sorted({r.priority for r in problem.requests.values()})
     W = 1000  # weights to integers (milli)
     best = sched

@@ -30,7 +30,8 @@ from lotusar.constants import EARTH_ROTATION_RAD_S
 from lotusar.errors import InputFormatError, LotusarError, ValidationError
 from lotusar.fleet import load_fleet
 from lotusar.orbit.io import aoi_from_geojson
-from lotusar.planning.tasking.candidates import MEAN_EARTH_RADIUS_M, mode_kind
+from lotusar.planning.tasking.candidates import mode_kind
+from lotusar.planning.tasking.opportunities import MEAN_EARTH_RADIUS_M
 from lotusar.timeutil import iso_utc, parse_utc, parse_window
 
 KM_PER_DEG = 111.195
