@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
-from conftest import START
 
+from conftest import START
 from lotusar.orbit.access import sar_opportunities
 from lotusar.planning.tasking import random_requests
 from lotusar.planning.tasking.candidates import MARGIN_S, min_dwell_s, request_candidates, sar_satellites
