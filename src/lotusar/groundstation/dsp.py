@@ -198,3 +198,44 @@ def costas_bpsk(symbols: np.ndarray, bn_t: float = 0.02, f0_rad: float = 0.0) ->
     kp, ki = loop_gains(bn_t)
     y = np.ascontiguousarray(np.asarray(symbols, np.complex128))
     return _costas_loop(y, kp, ki, float(f0_rad))
+
+
+@numba.njit(cache=True)
+def _costas_qpsk_loop(y: np.ndarray, kp: float, ki: float, f0: float) -> np.ndarray:
+    out = np.empty_like(y)
+    phase = 0.0
+    freq = f0
+    for k in range(y.size):
+        r = y[k] * (np.cos(phase) - 1j * np.sin(phase))
+        out[k] = r
+        si = 1.0 if r.real >= 0 else -1.0
+        sq = 1.0 if r.imag >= 0 else -1.0
+        e = si * r.imag - sq * r.real  # decision-directed QPSK phase detector
+        if e > 1.0:
+            e = 1.0
+        elif e < -1.0:
+            e = -1.0
+        freq += ki * e
+        phase += freq + kp * e
+        if phase > np.pi:
+            phase -= 2 * np.pi
+        elif phase < -np.pi:
+            phase += 2 * np.pi
+    return out
+
+
+def costas_qpsk(symbols: np.ndarray, bn_t: float = 0.005, f0_rad: float = 0.0) -> np.ndarray:
+    """Carrier-phase-corrected QPSK symbols (one sample per symbol, unit RMS; 90° ambiguity left)."""
+    kp, ki = loop_gains(bn_t, kd=np.sqrt(2.0))
+    y = np.ascontiguousarray(np.asarray(symbols, np.complex128))
+    return _costas_qpsk_loop(y, kp, ki, float(f0_rad))
+
+
+def fourth_power_carrier(z: np.ndarray, rate: float, f_max: float) -> float:
+    """Carrier frequency of a QPSK signal from the line of z⁴ at four times the carrier (Hz)."""
+    z = z[: 1 << 22]
+    n = 1 << int(np.ceil(np.log2(max(z.size, 16))))
+    spec = np.abs(np.fft.fft(z**4, n))
+    f = np.fft.fftfreq(n, 1.0 / rate)
+    k = np.flatnonzero(np.abs(f) <= 4 * f_max)
+    return float(f[k[np.argmax(spec[k])]] / 4.0)
