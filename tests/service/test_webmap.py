@@ -82,40 +82,8 @@ def map_server(tmp_path_factory, chromium, real_part):
     keys = root / "keys.json"
     keys.write_text(json.dumps({OPERATOR_KEY: {"role": "operator", "name": "ops"}}))
     cfg = ServiceConfig(catalog_url=url, data_roots=[str(root / "demo")], keys_file=str(keys))
-    srv = BackgroundServer(cfg)
-    _route_map_router(srv, root / "demo")
-    with srv:
+    with BackgroundServer(cfg) as srv:
         yield srv, root
-
-
-def _route_map_router(srv, data_root: Path) -> None:
-    """Until the app includes ``routers.webmap``: serve it in front of the app."""
-    import threading
-
-    import uvicorn
-    from fastapi import FastAPI
-
-    from lotusar.fleet import load_fleet
-    from lotusar.service.routers.webmap import router
-
-    inner = srv.app.fastapi
-    if any(getattr(r, "path", "") == "/map/flood-stats/{item_id}" for r in inner.routes):
-        return
-    outer = FastAPI()
-    outer.include_router(router)
-    outer.state.catalog = inner.state.catalog
-    root = data_root.resolve()
-
-    def resolve_local(href: str) -> Path:
-        p = Path(urlparse(href).path).resolve()
-        assert root in p.parents and p.is_file(), p
-        return p
-
-    outer.state.resolve_local = resolve_local
-    outer.state.fleet = load_fleet(None)
-    outer.mount("/", srv.app)
-    srv.server = uvicorn.Server(uvicorn.Config(outer, host="127.0.0.1", port=srv.port, log_level="error", access_log=False))
-    srv.thread = threading.Thread(target=srv.server.run, daemon=True)
 
 
 def _driver(profile: Path, browser: str, driver: str):

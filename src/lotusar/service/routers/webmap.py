@@ -21,7 +21,6 @@ the served data roots) and ``app.state.fleet`` (the fleet the tasking plans on).
 from __future__ import annotations
 
 import gzip
-import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from lotusar.planning.tasking.candidates import request_candidates, sar_satellit
 from lotusar.planning.tasking.plan import expand_requests
 from lotusar.planning.tasking.requests import request_from_dict
 from lotusar.service import tasking
+from lotusar.service.common import GEOJSON, json_response
 from lotusar.service.fleetlayers import fleet_layers
 from lotusar.service.web import basemap
 from lotusar.service.web.floodstats import flood_statistics_cached
@@ -44,17 +44,12 @@ from lotusar.timeutil import iso_utc, parse_window
 WEB_DIR = Path(__file__).resolve().parents[1] / "web"
 STATIC_DIR = WEB_DIR / "static"
 LEAFLET_DIR = WEB_DIR / "node_modules" / "leaflet" / "dist"
-GEOJSON = "application/geo+json"
 MEDIA = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
          ".png": "image/png", ".svg": "image/svg+xml", ".json": "application/json", ".map": "application/json"}
 FEASIBILITY_MAX_DAYS = 7.0
 OPPORTUNITIES_MAX = 200
 
 router = APIRouter(tags=["Web map"])
-
-
-def _json(obj: Any, media: str = "application/json") -> Response:
-    return Response(json.dumps(obj, separators=(",", ":"), allow_nan=False), media_type=media)
 
 
 def _file_in(folder: Path, name: str) -> FileResponse:
@@ -113,7 +108,7 @@ def map_layers(request: Request, kind: str | None = Query(None, max_length=40), 
     fc = tasking.plan_layers(its, request.app.state.resolve_local, kind)
     if kind in (None, "acquisition"):
         fc["features"] += _task_acquisitions(catalog.list_tasks(None, 1000))
-    return _json(fc, GEOJSON)
+    return json_response(fc, GEOJSON)
 
 
 @router.get("/map/fleet.geojson", summary="Fleet ground tracks and station visibility masks (lotusar.orbit)")
@@ -122,7 +117,7 @@ def fleet_geojson(start: str = Query(..., max_length=40), end: str = Query(..., 
     t0, t1 = parse_window(start, end)
     if t1 - t0 > timedelta(days=1):
         raise ValidationError("fleet layers: window longer than one day")
-    return _json(fleet_layers(t0, t1, step_s=step_s), GEOJSON)
+    return json_response(fleet_layers(t0, t1, step_s=step_s), GEOJSON)
 
 
 @router.get("/map/flood-stats/{item_id}", summary="Flooded area per province (else country) of a flood map")
@@ -136,7 +131,7 @@ def flood_stats(request: Request, item_id: str = PathParam(..., max_length=200),
         raise NotFoundError(f"item {item_id!r} has no GeoTIFF asset {asset or ''!r}".replace(" ''", ""))
     p = request.app.state.resolve_local(assets[key]["href"])
     stats = flood_statistics_cached(str(p), p.stat().st_mtime_ns)
-    return _json({"item": item_id, "collection": it["collection"], "asset": key,
+    return json_response({"item": item_id, "collection": it["collection"], "asset": key,
                   "datetime": it["properties"].get("datetime") or it["properties"].get("start_datetime"), **stats})
 
 
@@ -150,7 +145,7 @@ def modes(request: Request):
                                       "incidence_min_deg": m.incidence_min_deg, "incidence_max_deg": m.incidence_max_deg,
                                       "look_sides": list(m.look_sides), "satellites": []})
             d["satellites"].append(sat.name)
-    return _json({"modes": list(out.values())})
+    return json_response({"modes": list(out.values())})
 
 
 def _opportunities(cands) -> list[dict]:
@@ -190,5 +185,5 @@ def feasibility(request: Request, body: dict[str, Any] = Body(..., examples=[{
     cands = [(c, req.earliest_start) for rc in rcs for c in rc.candidates]
     reasons = sorted({rc.reason for rc in rcs if rc.reason})
     opps = _opportunities(cands)
-    return _json({"feasible": bool(opps), "strips": len(subs), "opportunities": opps,
+    return json_response({"feasible": bool(opps), "strips": len(subs), "opportunities": opps,
                   "reason": None if opps else ("; ".join(reasons) or "no opportunity in the window")})
