@@ -36,8 +36,10 @@ def lotusar(*args, cwd: Path | None = None, quiet: bool = False) -> str:
     """Run ``lotusar ARGS...``; print the command (and its output unless quiet); return stdout."""
     argv = [str(a) for a in args]
     print("$ lotusar " + " ".join(shlex.quote(a) for a in argv))
-    proc = subprocess.run([sys.executable, "-m", "lotusar", *argv], cwd=cwd, capture_output=True, text=True,
-                          env=dict(os.environ, COLUMNS="120"))
+    # as from a plain terminal-less shell: Jupyter kernels force colour, which would add progress bars to stdout
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "CLICOLOR_FORCE", "PY_COLORS", "TTY_COMPATIBLE")}
+    env.update(COLUMNS="120", NO_COLOR="1", TERM="dumb")
+    proc = subprocess.run([sys.executable, "-m", "lotusar", *argv], cwd=cwd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"lotusar {argv[0]} failed (exit {proc.returncode}): {proc.stderr.strip()[-2000:]}")
     if not quiet:
@@ -47,4 +49,8 @@ def lotusar(*args, cwd: Path | None = None, quiet: bool = False) -> str:
 
 def lotusar_json(*args, cwd: Path | None = None):
     """Run a ``lotusar ... --json`` command and return its parsed output (not printed)."""
-    return json.loads(lotusar(*args, "--json", cwd=cwd, quiet=True))
+    out = lotusar(*args, "--json", cwd=cwd, quiet=True)
+    try:
+        return json.loads(out)
+    except json.JSONDecodeError as exc:
+        raise RuntimeError(f"lotusar {args[0]} printed no JSON ({exc}): {out.strip()[:500]!r}") from exc
