@@ -35,7 +35,8 @@ from lotusar.apps import cfar as cfar_mod
 from lotusar.errors import ValidationError
 
 __all__ = ["ShipParameters", "Detection", "to_intensity", "auto_land_mask", "detect_ships",
-           "azimuth_ambiguity_offset_m", "suppress_ambiguities", "suppress_sidelobes", "suppress_fixed"]
+           "azimuth_ambiguity_offset_m", "suppress_ambiguities", "suppress_sidelobes", "suppress_fragments",
+           "suppress_fixed"]
 
 
 @dataclass(frozen=True)
@@ -46,16 +47,17 @@ class ShipParameters:
     guard_m: float = 100.0  # larger than most ships' half length
     background_m: float = 200.0
     merge_m: float = 0.0  # blobs are not merged: moored ships lie within metres of each other
-    min_area_m2: float = 80.0  # a 20 m × 4 m boat
+    min_area_m2: float = 20.0  # detected part of a small boat (a 10 m × 2 m bright core)
     min_pixels: int = 4
     land_window_m: float = 44.0
     land_ratio: float = 2.0
     min_land_area_m2: float = 5000.0  # land touching the image edge
     min_island_area_m2: float = 100000.0  # land wholly inside: larger than any ship (400 m × 60 m ≈ 0.024 km²)
     land_max_strong_fraction: float = 0.15
-    land_buffer_m: float = 30.0
+    land_buffer_m: float = 8.0
+    max_enclosed_sea_m2: float = 10000.0  # dark areas enclosed by land and smaller than this are land
     sea_profile_m: float = 500.0  # smoothing of the across-range sea-level profile
-    sea_profile_cap: float = 1.5  # profile ≤ 1.5 × scene sea level (10th percentile)
+    sea_profile_cap: float = 1.0  # profile ≤ the scene sea level (10th percentile)
     land_strong_db: float = 24.0  # "strong scatterer": 24 dB (amplitude ×16) over sea
     auto_land: bool = True
     ambiguity_offset_m: float | None = None
@@ -68,6 +70,10 @@ class ShipParameters:
     sidelobe_radius_m: float = 150.0
     sidelobe_ratio_db: float = -10.0
     sidelobe_band_m: float = 12.0
+    # a blob much smaller than a neighbouring one and within its half length is a piece of it
+    # (a large hull breaks into bright parts), not a second ship
+    fragment_area_ratio: float = 0.25
+    fragment_reach: float = 0.8  # × the larger object's length
 
 
 @dataclass
@@ -157,6 +163,14 @@ def auto_land_mask(intensity: np.ndarray, pixel_spacing_m: float, params: ShipPa
     # is as "strong" as a hull)
     keep = np.r_[False, (big_enough & (strong < p.land_max_strong_fraction)) | (area >= p.min_island_area_m2)]
     land_sub = keep[lab]
+    # small dark patches enclosed by land (car parks, radar shadow, ponds) are not sea: fill
+    # holes smaller than a dock basin
+    if p.max_enclosed_sea_m2 > 0 and land_sub.any():
+        holes = ndi.binary_fill_holes(land_sub) & ~land_sub
+        hl, hn = ndi.label(holes)
+        if hn:
+            h_area = ndi.sum(np.ones(holes.shape), hl, np.arange(1, hn + 1)) * (s * pixel_spacing_m) ** 2
+            land_sub |= np.r_[False, h_area < p.max_enclosed_sea_m2][hl]
     # buffer: the bright shoreline and its sidelobes sit just outside the coarse mask
     b = int(round(p.land_buffer_m / (s * pixel_spacing_m)))
     if b >= 1 and land_sub.any():
@@ -263,6 +277,8 @@ def detect_ships(image: np.ndarray, pixel_spacing_m: float, *, kind: str = "auto
                               float(length[i]), float(width[i]), float(heading[i]), float(peak[i]), float(mean[i]),
                               float(clut[i]), float(scr), conf))
         keep_ids.append(i + 1)
+    if p.fragment_area_ratio > 0:
+        dets = suppress_fragments(dets, p.fragment_area_ratio, p.fragment_reach)
     if p.sidelobe_radius_m > 0:
         dets = suppress_sidelobes(dets, pixel_spacing_m, p.sidelobe_radius_m, p.sidelobe_ratio_db,
                                   p.sidelobe_band_m)
@@ -293,6 +309,21 @@ def suppress_ambiguities(dets: list[Detection], pixel_spacing_m: float, offset_m
         rel = 10 * np.log10(power[:, None] / power[None, :])
     ghost = (near & (rel <= ratio_db)).any(axis=1)
     return [d for d, g in zip(dets, ghost) if not g]
+
+
+def suppress_fragments(dets: list[Detection], area_ratio: float = 0.25, reach: float = 0.6) -> list[Detection]:
+    """Remove detections with ≤ ``area_ratio`` of the area of a neighbour whose centre is within
+    ``reach`` × that neighbour's length: fragments of one large hull."""
+    if len(dets) < 2:
+        return list(dets)
+    pos = np.array([[d.row, d.col] for d in dets])
+    area = np.array([d.area_m2 for d in dets])
+    length_px = np.array([d.length_m / max(d.area_m2 / max(d.pixels, 1), 1e-12) ** 0.5 for d in dets])
+    dist = np.sqrt(((pos[:, None, :] - pos[None, :, :]) ** 2).sum(-1))
+    piece = (area[:, None] <= area_ratio * area[None, :]) & (dist <= reach * length_px[None, :])
+    np.fill_diagonal(piece, False)
+    drop = piece.any(axis=1)
+    return [d for d, g in zip(dets, drop) if not g]
 
 
 def suppress_sidelobes(dets: list[Detection], pixel_spacing_m: float, radius_m: float = 150.0,
