@@ -65,7 +65,9 @@ def main() -> None:
             "heuristic_vs_cpsat": round(ratio, 4), "cpsat_used": bool(info.get("cpsat", {}).get("used")),
             "acquisitions": plan.metrics["acquisitions"], "CR": round(plan.metrics["CR"], 4),
             "WCR": round(plan.metrics["WCR"], 4), "replan_s": round(t_replan, 2),
-            "stability": round(new.stability, 3), "urgent_inserted": len(new.solver["inserted"]),
+            "takes_unchanged": round(new.stability, 3), "plan_stability": round(new.metrics["plan_stability"], 3),
+            "request_stability": round(new.metrics["request_stability"], 3),
+            "urgent_inserted": len(new.solver["inserted"]),
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         })
     t = Table(title="lotusar tasking planner (default fleet, Vietnam)")

@@ -65,4 +65,11 @@ def test_single_request_into_a_committed_plan(fleet):
     assert 0.0 <= m["plan_stability"] <= 1.0 and 0.0 <= m["request_stability"] <= 1.0
     kept = {(a["request_id"], a["start"]) for a in out["plan"].acquisitions}
     before = [(a["request_id"], a["start"]) for a in base.acquisitions]
-    assert m["plan_stability"] == sum(k in kept for k in before) / len(before)
+    assert m["takes_unchanged"] == sum(k in kept for k in before) / len(before)
+    t0s = parse_utc(START)
+    in_window = [a for a in base.acquisitions if any(
+        b["sub_request_id"] == a["sub_request_id"] and b["satellite"] == a["satellite"] and b["look_side"] == a["look_side"]
+        and abs((parse_utc(b["start"]) - parse_utc(a["start"])).total_seconds()) < 120.0
+        for b in out["plan"].acquisitions)]
+    assert m["plan_stability"] == len(in_window) / len(before) >= m["takes_unchanged"]
+    assert t0s <= parse_utc(out["acquisitions"][0]["start"])

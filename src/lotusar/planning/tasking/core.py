@@ -567,15 +567,30 @@ def _push_options(problem: Problem, sched: Schedule, c, limit: int = 4):
     return out
 
 
+def _change_cost(problem: Problem, sched: Schedule, trial: Schedule, rid: str):
+    """Lexicographic cost of going from ``sched`` to ``trial`` (which adds ``rid``): (committed
+    requests lost, committed takes out of their visibility window (lost or moved to another
+    overflight), takes slid inside their window, weight lost, |pitch| of the new take)."""
+    lost = [r for r in sched.sel if r not in trial.sel]
+    out = sum(1 for r, c in sched.sel.items() if r in trial.sel and trial.sel[r].idx != c.idx)
+    slid = sum(1 for r, c in sched.sel.items() if r in trial.sel and trial.sel[r].idx == c.idx
+               and abs(trial.sel[r].start_s - c.start_s) > 1e-6)
+    w = sum(problem.requests[r].weight for r in lost)
+    return (len(lost), len(lost) + out, slid, w, abs(trial.sel[rid].pitch_deg)), lost
+
+
 def _stable_options(problem: Problem, sched: Schedule, c, priority: int):
-    """Ways to insert candidate ``c`` (yielded as (cost, trial schedule, lost ids)), cost =
-    (committed takes dropped, committed takes moved, weight dropped, |pitch|)."""
+    """Ways to insert candidate ``c``, yielded as (cost, trial schedule, lost ids), cost from
+    :func:`_change_cost`: sliding it alone, pushing its neighbours inside their windows,
+    removing the takes in its way (each re-placed inside its window, on another overflight,
+    or dropped when of lower priority), or evicting lower-priority takes for a
+    recorder/energy/duty/latency limit."""
     trial = sched.copy()
     if trial.try_add(c)[0]:
-        yield (0, 0, 0.0, abs(trial.sel[c.request_id].pitch_deg)), trial, []
+        yield (*_change_cost(problem, sched, trial, c.request_id), trial)
         return
-    for n, pitch, trial in _push_options(problem, sched, c):
-        yield (0, n, 0.0, pitch), trial, []
+    for _n, _pitch, trial in _push_options(problem, sched, c):
+        yield (*_change_cost(problem, sched, trial, c.request_id), trial)
     for s, bl in _conflict_sets(problem, sched, c):
         if not bl:
             continue
@@ -584,50 +599,42 @@ def _stable_options(problem: Problem, sched: Schedule, c, priority: int):
             trial.remove(b.request_id)
         if not trial.try_add(c.at(s), slide=False)[0]:
             continue
-        dropped, moved, w_lost, lost = 0, 0, 0.0, []
         for b in sorted(bl, key=lambda b: (b.priority, -b.weight, b.start_s)):
             # slide it inside its own window first (nearest its committed start), else another pass
             if trial.try_add(b, prefer_s=b.start_s)[0] or any(
                     trial.try_add(alt)[0] for alt in problem.cands_by_req[b.request_id] if alt.idx != b.idx):
-                moved += 1
                 continue
             # another of its candidates, pushing the takes there inside their windows
             pushed = next((o for alt in problem.cands_by_req[b.request_id] if alt.idx != b.idx
                            for o in _push_options(problem, trial, alt)), None)
             if pushed is not None:
-                moved += 1 + pushed[0]
                 trial = pushed[2]
-            elif b.priority > priority:
-                dropped += 1
-                w_lost += b.weight
-                lost.append(b.request_id)
-            else:
+            elif b.priority <= priority:
                 break
         else:
-            yield (dropped, moved, w_lost, abs(trial.sel[c.request_id].pitch_deg)), trial, lost
+            yield (*_change_cost(problem, sched, trial, c.request_id), trial)
     # not a timeline conflict (recorder, energy, duty cycle, latency): evict lower priority
     res = _insert_evicting(problem, sched, c, priority)
     if res is not None:
         trial, evicted = res
-        lost = [v for v in request_order(problem, evicted)
-                if not any(trial.try_add(alt)[0] for alt in problem.cands_by_req[v])]
-        yield ((len(lost), len(evicted) - len(lost), sum(problem.requests[v].weight for v in lost),
-                abs(trial.sel[c.request_id].pitch_deg)), trial, lost)
+        for v in request_order(problem, evicted):
+            any(trial.try_add(alt)[0] for alt in problem.cands_by_req[v])
+        yield (*_change_cost(problem, sched, trial, c.request_id), trial)
 
 
 def insert_stable(problem: Problem, sched: Schedule, rid: str):
     """Plan ``rid`` on its EARLIEST feasible overflight (sliding it inside its window), then with
-    the fewest committed takes dropped, then the fewest moved (slid in their own windows or to
-    another of their candidates); only acquisitions of strictly lower priority may be dropped.
-    Returns (ok, ids dropped)."""
+    the fewest committed requests lost, the fewest committed takes taken out of their
+    visibility window, the fewest slid inside it (:func:`_change_cost`); only acquisitions of
+    strictly lower priority may be dropped. Returns (ok, ids dropped)."""
     req = problem.requests[rid]
     for g in _pass_groups(problem.cands_by_req.get(rid, [])):
         best = None
         for c in g:
-            for cost, trial, lost in _stable_options(problem, sched, c, req.priority):
+            for cost, lost, trial in _stable_options(problem, sched, c, req.priority):
                 if best is None or cost < best[0]:
                     best = (cost, trial, lost)
-                if cost[:2] == (0, 0):
+                if cost[:3] == (0, 0, 0):
                     break
         if best is not None:
             _, trial, lost = best
@@ -638,6 +645,28 @@ def insert_stable(problem: Problem, sched: Schedule, rid: str):
             sched.sel, sched.by_sat = trial.sel, trial.by_sat
             return True, lost
     return False, []
+
+
+def recover_displaced(problem: Problem, sched: Schedule, rids, deadline_t: float) -> list[str]:
+    """Re-plan displaced requests without dropping anything: each one on one of its candidates
+    (its committed window first), pushing the takes there inside their windows. Returns the
+    ids recovered."""
+    back = []
+    for rid in request_order(problem, [r for r in rids if r not in sched.sel]):
+        if time.perf_counter() > deadline_t:
+            break
+        for c in problem.cands_by_req.get(rid, []):
+            trial = sched.copy()
+            if trial.try_add(c)[0]:
+                opts = [(0, 0.0, trial)]
+            else:
+                opts = _push_options(problem, sched, c)
+            if opts:
+                sched.sel, sched.by_sat = opts[0][2].sel, opts[0][2].by_sat
+                problem.reasons.pop(rid, None)
+                back.append(rid)
+                break
+    return back
 
 
 def priority_repair(problem: Problem, sched: Schedule) -> Schedule:

@@ -3,15 +3,18 @@
 Lexicographic: each urgent request (priority 0 unless told otherwise: above every committed
 request) goes on its EARLIEST feasible overflight, sliding inside its visibility window
 (:mod:`candidates`); among the ways to fit it there, the one that drops the fewest committed
-takes, then moves the fewest (a committed take slides inside its own window, or goes to
-another of its candidates), then loses the least weight, then looks with the smallest pitch.
+takes' requests, then takes the fewest committed takes out of their visibility windows (to
+another overflight), then slides the fewest inside their windows, then loses the least
+weight, then looks with the smallest pitch.
 Only acquisitions of lower priority may be dropped; dropped ones are reported as unplanned
 with the urgent request that displaced them. A greedy pass then fills freed room (additions
 never change committed takes).
 
-``metrics.plan_stability`` = previous acquisitions kept unchanged (same request, satellite and
-start) / previous acquisitions; ``metrics.request_stability`` = previously planned requests
-still planned (possibly moved) / previously planned requests.
+``metrics.plan_stability`` = previous takes still acquired in their visibility window (same
+request, satellite, overflight and look side; the start may have slid inside the window) /
+previous takes; ``metrics.takes_unchanged`` (and ``stability``) = previous takes with the very
+same start / previous takes; ``metrics.request_stability`` = previously planned requests still
+planned (possibly on another overflight) / previously planned requests.
 Only the new requests' opportunities are computed (the plan file carries the others).
 """
 
@@ -25,7 +28,7 @@ from pathlib import Path
 from lotusar.errors import InputFormatError, ValidationError
 from lotusar.fleet import load_fleet
 from lotusar.planning.tasking.candidates import Candidate, DownlinkWindow, request_candidates, sar_satellites
-from lotusar.planning.tasking.core import Problem, SatParams, Schedule, greedy, insert_stable
+from lotusar.planning.tasking.core import Problem, SatParams, Schedule, greedy, insert_stable, recover_displaced
 from lotusar.planning.tasking.plan import PLAN_FORMAT, Plan, as_requests, assemble, expand_requests
 from lotusar.planning.tasking.requests import TaskingRequest, parse_requests
 from lotusar.timeutil import parse_utc
@@ -104,6 +107,7 @@ def replan(plan, new_requests, fleet=None, time_limit_s: float = 5.0, urgent: bo
         d = read_plan(plan) if isinstance(plan, (str, Path)) else plan
         prob, sched, roots, fleet, fleet_path = problem_from_plan_dict(d, fleet)
     previous = {_take_key(c) for c in sched.sel.values()}
+    previous_windows = {(c.request_id, c.idx) for c in sched.sel.values()}
     known = {r.id for r in roots}
     new = []
     for r in as_requests(new_requests):
@@ -134,21 +138,27 @@ def replan(plan, new_requests, fleet=None, time_limit_s: float = 5.0, urgent: bo
         if ok:
             inserted.append(rid)
         lost.extend(gone)
+    # displaced requests back where room can be made by sliding takes inside their windows
+    recover_displaced(prob, sched, lost, t_start + time_limit_s)
     # fill freed room with previously unplanned requests (additions never lower stability)
     if time.perf_counter() - t_start < time_limit_s:
         sched = greedy(prob, sched, [i for i in prob.order if i not in sched.sel])
     kept = sum(1 for c in sched.sel.values() if _take_key(c) in previous)
-    stability = kept / len(previous) if previous else 1.0
+    stability = kept / len(previous) if previous else 1.0                # takes unchanged
+    in_window = sum(1 for c in sched.sel.values() if (c.request_id, c.idx) in previous_windows)
+    plan_stability = in_window / len(previous) if previous else 1.0      # takes kept (slid or not)
     prev_ids = {p[0] for p in previous}
     still = sum(1 for rid in prev_ids if rid in sched.sel)           # possibly moved to another take
     request_stability = still / len(prev_ids) if prev_ids else 1.0
+    lost = [r for r in lost if r not in sched.sel]
     info = {"replan_s": None, "candidates_s": t_cand, "inserted": inserted, "displaced_not_replanned": lost,
-            "previous_acquisitions": len(previous), "kept": kept, "moved": still - kept,
-            "dropped": len(prev_ids) - still}
+            "previous_acquisitions": len(previous), "unchanged": kept, "slid_in_window": in_window - kept,
+            "moved_to_other_pass": still - in_window, "dropped": len(prev_ids) - still}
     out = assemble(prob, sched, roots + new, (prob.epoch, prob.end), fleet_path, info, stability)
     info["replan_s"] = time.perf_counter() - t_start
     out.metrics["stability"] = stability
-    out.metrics["plan_stability"] = stability
+    out.metrics["takes_unchanged"] = stability
+    out.metrics["plan_stability"] = plan_stability
     out.metrics["request_stability"] = request_stability
     out.metrics["replan_s"] = info["replan_s"]
     return out

@@ -64,6 +64,6 @@ def plan_single_request(request: TaskingRequest | dict, committed: Plan | dict |
            "coverage": plan.coverage.get(req.id, 0.0),
            "window": {"start": iso_utc(plan.window[0]), "end": iso_utc(plan.window[1])}}
     if committed is not None:
-        out["metrics"] = {k: plan.metrics.get(k) for k in ("plan_stability", "request_stability", "replan_s")}
+        out["metrics"] = {k: plan.metrics.get(k) for k in ("plan_stability", "request_stability", "takes_unchanged", "replan_s")}
     out["plan"] = plan
     return out
