@@ -86,7 +86,7 @@ def flood_statistics(path: str, units: tuple[AdminUnit, ...] | None = None) -> d
     open_w, veg = per_label(classes == CLASS_OPEN_FLOOD), per_label(classes == CLASS_FLOODED_VEGETATION)
     perm, dry = per_label(classes == CLASS_PERMANENT_WATER), per_label(classes == CLASS_DRY)
     observed = per_label(classes != CLASS_NODATA)
-    rows = []
+    rows: list[dict] = []
     for i, u in enumerate(hits, start=1):
         if observed[i] <= 0:
             continue
@@ -97,7 +97,7 @@ def flood_statistics(path: str, units: tuple[AdminUnit, ...] | None = None) -> d
                      "flooded_vegetation_km2": round(float(veg[i]), 4),
                      "permanent_water_km2": round(float(perm[i]), 4),
                      "flooded_fraction": round(float(flooded / observed[i]), 5)})
-    rows.sort(key=lambda r: -r["flooded_km2"])
+    rows.sort(key=lambda r: float(r["flooded_km2"]), reverse=True)
     outside = float(observed[0])
     return {"units": rows, "observed_outside_units_km2": round(outside, 4), "decimation": k,
             "bounds": [round(float(v), 6) for v in lonlat_bounds]}
