@@ -72,7 +72,7 @@ def test_truncation_reports_offset(cyg):
     assert len(d) == 1 and d[0]["kind"] == "truncated_packet" and d[0]["offset"] == P.parse_stream(raw)[0][-1].offset
     assert res.report["packets_total"] == 100
     # nothing partial written: every output packet is whole and checks
-    for a, b in res.files.items():
+    for b in res.files.values():
         pk, df, _ = P.parse_stream(b, P.ParseLimits(checksum="sum16"))
         assert df == [] and sum(p.length for p in pk) == len(b)
 
@@ -85,7 +85,14 @@ def test_pvt_values(cyg):
     assert len(pvt) == 39
     r0 = pvt.iloc[0]
     assert int(r0["seq_count"]) == 8411
-    assert (int(r0["ENG_PVT_HDR_YEAR"]), int(r0["ENG_PVT_HDR_DAY"]), int(r0["ENG_PVT_HDR_HOUR"]), int(r0["ENG_PVT_HDR_MIN"]), int(r0["ENG_PVT_HDR_SEC"]), int(r0["ENG_PVT_HDR_USEC"])) == (2022, 84, 21, 43, 34, 371181)
+    assert (
+        int(r0["ENG_PVT_HDR_YEAR"]),
+        int(r0["ENG_PVT_HDR_DAY"]),
+        int(r0["ENG_PVT_HDR_HOUR"]),
+        int(r0["ENG_PVT_HDR_MIN"]),
+        int(r0["ENG_PVT_HDR_SEC"]),
+        int(r0["ENG_PVT_HDR_USEC"]),
+    ) == (2022, 84, 21, 43, 34, 371181)
     assert (r0["DDMI_PVT_SCPOS_X"], r0["DDMI_PVT_SCPOS_Y"], r0["DDMI_PVT_SCPOS_Z"]) == (2714639.75, 5920387.0, -2300980.5)
     assert int(r0["DDMI_PVT_GPS_WEEK"]) == 2202 and round(float(r0["DDMI_PVT_GPS_SEC"]), 3) == 510232.0
     assert int(r0["DDMI_PVT_NUMSATS"]) == 11 and int(r0["ENG_PVT_CKSUM"]) == 0x201E

@@ -187,7 +187,7 @@ def test_cli_injected_defects(pk, xband, run_cli, tmp_path):
 def test_cli_garbage_only_and_empty(run_cli, tmp_path):
     rng = np.random.default_rng(0)
     garbage = rng.integers(0, 256, 5000, dtype=np.uint8).tobytes()
-    for name, data in (("garbage.bin", garbage), ("empty.bin", b"")):
+    for _name, data in (("garbage.bin", garbage), ("empty.bin", b"")):
         for fmt in ("packets", "aos-cadus", "tm-frames", "soft-symbols"):
             rep = level0(data, fmt, "ccsds-packets" if fmt == "packets" else "auto").report
             assert rep["packets_total"] == 0 or fmt == "packets"

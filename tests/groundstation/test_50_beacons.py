@@ -13,7 +13,21 @@ from lotusar.groundstation import ax25, modem
 from lotusar.groundstation.beacon import decode_beacons, decode_kiss
 from lotusar.groundstation.profile import load_profile
 
-COLS = ["time", "mode", "vbatt", "ibatt", "ibus3v3", "ibus5v0", "comm_temp", "eps_temp", "batt_temp", "power", "service_e", "service_r", "byline"]
+COLS = [
+    "time",
+    "mode",
+    "vbatt",
+    "ibatt",
+    "ibus3v3",
+    "ibus5v0",
+    "comm_temp",
+    "eps_temp",
+    "batt_temp",
+    "power",
+    "service_e",
+    "service_r",
+    "byline",
+]
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +84,9 @@ def test_17_byte_errors_uncorrectable(qb):
 
 
 def test_cli_beacon_kiss(qb, run_cli):
-    r = run_cli("gs", "beacon", qb / "kiss" / "japan-17052017_1329.kss", "--input-format", "kiss", "--profile", "qb50-se01", "--json", check=True)
+    r = run_cli(
+        "gs", "beacon", qb / "kiss" / "japan-17052017_1329.kss", "--input-format", "kiss", "--profile", "qb50-se01", "--json", check=True
+    )
     rows = json.loads(r.stdout)
     exp = _expected(qb, qb / "kiss" / "japan-17052017_1329.kss")
     assert len(rows) == 9
@@ -129,6 +145,16 @@ def test_cli_fragments_reported_on_stderr(qb, run_cli):
     assert len(json.loads(r.stdout)) == 9
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 5 and all("rejected" in ln for ln in lines)
-    r = run_cli("gs", "beacon", qb / "kiss" / "tartu-18052017_1955.kss", "--input-format", "kiss", "--profile", "qb50-se01", "--json", "--include-rejected")
+    r = run_cli(
+        "gs",
+        "beacon",
+        qb / "kiss" / "tartu-18052017_1955.kss",
+        "--input-format",
+        "kiss",
+        "--profile",
+        "qb50-se01",
+        "--json",
+        "--include-rejected",
+    )
     rows = json.loads(r.stdout)
     assert len(rows) == 14 and sum(x["status"] == "rejected" for x in rows) == 5

@@ -55,7 +55,18 @@ def test_over_pass_and_cli(run_cli, tmp_path):
     out = json.loads(r.stdout)
     assert out["link"] == "UHF text beacon" and out["carrier_hz"] == pytest.approx(4.37e8)
     assert len(out["series"]) > 60 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    r = run_cli("gs", "linkbudget", "--satellite", "Nope", "--station", "Hoa Lac", "--start", "2022-10-25T00:00:00Z", "--end", "2022-10-26T00:00:00Z")
+    r = run_cli(
+        "gs",
+        "linkbudget",
+        "--satellite",
+        "Nope",
+        "--station",
+        "Hoa Lac",
+        "--start",
+        "2022-10-25T00:00:00Z",
+        "--end",
+        "2022-10-26T00:00:00Z",
+    )
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
 
 

@@ -39,7 +39,14 @@ def test_packet_parser(data):
 def test_level0_any_bytes(data, fmt):
     prof = PROFILES["ccsds-packets" if fmt == "packets" else ("ccsds-tm" if fmt == "tm-frames" else "lotusat-xband")]
     res = level0(data, fmt, prof)
-    assert set(res.report) >= {"packets_per_apid", "sequence_gaps", "frames_total", "frames_rs_corrected", "frames_uncorrectable", "defects"}
+    assert set(res.report) >= {
+        "packets_per_apid",
+        "sequence_gaps",
+        "frames_total",
+        "frames_rs_corrected",
+        "frames_uncorrectable",
+        "defects",
+    }
 
 
 @FAST
@@ -59,7 +66,7 @@ def test_level0_mutated_cadus(muts):
                 b[pos:pos] = b[max(0, pos - 300) : pos]
         res = level0(bytes(b), "aos-cadus", prof)
         sent = set(_PK)
-        for apid, blob in res.files.items():
+        for apid in res.files:
             for p in res.packets[apid]:
                 assert p.data in sent  # never a damaged packet in the output
 
@@ -104,8 +111,14 @@ def test_ao40_stream(vals):
 
 
 @FAST
-@given(st.dictionaries(st.sampled_from(["name", "kind", "frame", "coding", "packets"]),
-                       st.one_of(st.none(), st.text(max_size=5), st.integers(-5, 5000), st.dictionaries(st.text(max_size=8), st.integers(-3, 3000), max_size=4))))
+@given(
+    st.dictionaries(
+        st.sampled_from(["name", "kind", "frame", "coding", "packets"]),
+        st.one_of(
+            st.none(), st.text(max_size=5), st.integers(-5, 5000), st.dictionaries(st.text(max_size=8), st.integers(-3, 3000), max_size=4)
+        ),
+    )
+)
 def test_profile_dicts(d):
     try:
         profile_from_dict(d)
@@ -134,8 +147,18 @@ def test_dictionary_parsers(tmp_path_factory, data, suffix):
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.sampled_from(["U12", "I1234", "F1234", "F87654321", "U21", "X9", "U1"]), st.integers(-2, 90), st.integers(-1, 9), st.integers(-1, 80)), max_size=6),
-       st.binary(min_size=0, max_size=120))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["U12", "I1234", "F1234", "F87654321", "U21", "X9", "U1"]),
+            st.integers(-2, 90),
+            st.integers(-1, 9),
+            st.integers(-1, 80),
+        ),
+        max_size=6,
+    ),
+    st.binary(min_size=0, max_size=120),
+)
 def test_csv_dictionary_decode(tmp_path_factory, rows, payload):
     from lotusar.groundstation.telemetry import decode_packets, load_dictionary
 

@@ -107,7 +107,12 @@ def decode_ao40_stream(symbols: np.ndarray) -> list[dict]:
         if inv:
             seg = -seg
         d = decode_frame_symbols(seg)
-        rec = {"offset": int(off), "inverted": inv, "rs_corrected": d["rs_corrected"], "viterbi_corrected_symbols": d["viterbi_corrected_symbols"]}
+        rec = {
+            "offset": int(off),
+            "inverted": inv,
+            "rs_corrected": d["rs_corrected"],
+            "viterbi_corrected_symbols": d["viterbi_corrected_symbols"],
+        }
         if d["ok"]:
             rec.update(status="ok", frame_hex=d["frame"].hex())
         else:

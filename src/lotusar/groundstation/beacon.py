@@ -33,7 +33,17 @@ from lotusar.timeutil import parse_utc
 
 BEACON_FORMATS = ("kiss", "wav", "soft-symbols")
 
-_TYPES = {"u8": ("B", 1), "i8": ("b", 1), "u16": ("H", 2), "i16": ("h", 2), "u32": ("I", 4), "i32": ("i", 4), "u32be": (">I", 4), "u16be": (">H", 2), "f32": ("f", 4)}
+_TYPES = {
+    "u8": ("B", 1),
+    "i8": ("b", 1),
+    "u16": ("H", 2),
+    "i16": ("h", 2),
+    "u32": ("I", 4),
+    "i32": ("i", 4),
+    "u32be": (">I", 4),
+    "u16be": (">H", 2),
+    "f32": ("f", 4),
+}
 
 
 def _convert(raw, conv: dict | None):

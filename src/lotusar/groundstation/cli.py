@@ -55,7 +55,10 @@ def level0_cmd(
     else:
         from lotusar.cliutil import print_table
 
-        rows = [{"apid": a, "packets": n, "gaps": len(res.report["sequence_gaps"].get(a, []))} for a, n in res.report["packets_per_apid"].items()]
+        rows = [
+            {"apid": a, "packets": n, "gaps": len(res.report["sequence_gaps"].get(a, []))}
+            for a, n in res.report["packets_per_apid"].items()
+        ]
         print_table(rows, title=f"Level-0 {input.name}: {len(res.report['defects'])} defects, {res.report['frames_total']} frames")
 
 
@@ -101,7 +104,9 @@ def beacon_cmd(
         shown = [f for f in frames if include_rejected or f.get("status") == "ok"]
         for f in frames:  # rejected fragments: one line each on stderr (exit status stays 0)
             if f.get("status") != "ok":
-                sys.stderr.write(f"lotusar: beacon frame {f.get('index')} at offset {f.get('offset')} rejected: {f.get('reason', 'not decodable')}\n")
+                sys.stderr.write(
+                    f"lotusar: beacon frame {f.get('index')} at offset {f.get('offset')} rejected: {f.get('reason', 'not decodable')}\n"
+                )
     if json_out:
         from lotusar.cliutil import print_json
 
@@ -116,11 +121,17 @@ def beacon_cmd(
 @app.command("decode")
 def decode_cmd(
     input: Path = typer.Argument(..., help="packets / frames / soft symbols"),
-    defs: Path | None = typer.Option(None, "--defs", help="telemetry dictionary (CSV/YAML file or folder of CSVs): decode values; without it, list frames or packet headers"),
+    defs: Path | None = typer.Option(
+        None,
+        "--defs",
+        help="telemetry dictionary (CSV/YAML file or folder of CSVs): decode values; without it, list frames or packet headers",
+    ),
     input_format: str = typer.Option("packets", "--input-format", help="packets | tm-frames | aos-cadus | soft-symbols"),
     profile: str | None = typer.Option(None, "--profile"),
     apid: int | None = typer.Option(None, "--apid", help="only this APID"),
-    out: Path | None = typer.Option(None, "--out", help="write the table (.parquet or .csv); for frames without --defs, .bin writes the decoded frames"),
+    out: Path | None = typer.Option(
+        None, "--out", help="write the table (.parquet or .csv); for frames without --defs, .bin writes the decoded frames"
+    ),
     json_out: bool = typer.Option(False, "--json", help="print rows as JSON"),
     limit: int = typer.Option(0, "--limit", help="print at most this many rows (0: all)"),
 ) -> None:

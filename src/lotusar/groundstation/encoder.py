@@ -33,7 +33,9 @@ def _profile(p: Profile | str) -> Profile:
     return load_profile(p) if isinstance(p, str) else p
 
 
-def packets_to_frames(packets: list[bytes], profile: Profile | str, vcid: int = 1, scid: int | None = None, vc_count0: int = 0, clcw: int | None = None) -> np.ndarray:
+def packets_to_frames(
+    packets: list[bytes], profile: Profile | str, vcid: int = 1, scid: int | None = None, vc_count0: int = 0, clcw: int | None = None
+) -> np.ndarray:
     """Transfer frames (N, length) carrying ``packets`` on one virtual channel."""
     prof = _profile(profile)
     cfg = prof.frame
@@ -102,7 +104,9 @@ def ebn0_to_sigma(ebn0_db: float | np.ndarray, rate: float) -> np.ndarray:
     return np.sqrt(1.0 / (2.0 * esn0))
 
 
-def cadus_to_soft_symbols(cadus: np.ndarray, ebn0_db: float | np.ndarray | None, profile: Profile | str, seed: int = 0, invert: bool = False) -> np.ndarray:
+def cadus_to_soft_symbols(
+    cadus: np.ndarray, ebn0_db: float | np.ndarray | None, profile: Profile | str, seed: int = 0, invert: bool = False
+) -> np.ndarray:
     """Convolutionally coded BPSK soft symbols (float32) of the CADU stream, in AWGN.
 
     ``ebn0_db`` None gives noiseless ±1 symbols.
@@ -128,7 +132,14 @@ def cadus_to_soft_symbols(cadus: np.ndarray, ebn0_db: float | np.ndarray | None,
     return (x + sigma * rng.standard_normal(x.size)).astype(np.float32)
 
 
-def encode_packets_to_soft_symbols(packets: list[bytes], ebn0_db: float | np.ndarray | None = None, profile: Profile | str = "lotusat-xband", seed: int = 0, vcid: int = 1, idle_frames_before: int = 2) -> np.ndarray:
+def encode_packets_to_soft_symbols(
+    packets: list[bytes],
+    ebn0_db: float | np.ndarray | None = None,
+    profile: Profile | str = "lotusat-xband",
+    seed: int = 0,
+    vcid: int = 1,
+    idle_frames_before: int = 2,
+) -> np.ndarray:
     """The whole transmit chain: packets → soft symbols (float32, positive → 1).
 
     A few idle frames lead the stream (a real downlink starts with fill, and it gives the

@@ -3,7 +3,8 @@
 From the first part of the stream: the ASM spacing gives the CADU length; then every
 combination of randomiser (on/off), RS interleaving depth (1–8, with virtual fill) and basis
 (dual/conventional) is tried on the first codeblocks, and the one under which most of them
-have all-zero syndromes is taken — a false match is essentially impossible (a random block decodes with probability ~1e-13), even with channel errors.
+have all-zero syndromes is taken — a false match is essentially impossible (a random block
+decodes with probability ~1e-13), even with channel errors.
 Without RS, the randomiser setting is chosen by the consistency of the frame headers (version
 and spacecraft id) and, for TM, the FECF is detected by its CRC residue.
 """
@@ -20,7 +21,9 @@ from lotusar.groundstation.randomizer import randomize
 from lotusar.groundstation.sync import ASM, asm_distances, frame_sync
 
 
-def detect_layout(buf: np.ndarray, kind: str, base: Profile, convolutional: bool = False, probe_bytes: int = 1 << 17) -> tuple[Profile, dict]:
+def detect_layout(
+    buf: np.ndarray, kind: str, base: Profile, convolutional: bool = False, probe_bytes: int = 1 << 17
+) -> tuple[Profile, dict]:
     """A profile for the stream (``base`` when nothing is detected) and what was found."""
     probe = np.asarray(buf[:probe_bytes], np.uint8)
     info: dict = {"detected": False}
@@ -99,18 +102,49 @@ def detect_layout(buf: np.ndarray, kind: str, base: Profile, convolutional: bool
         fecf = bool((np.asarray(crc16_ccitt(frames)) == 0).mean() >= 0.5)
     bf = base.frame or FrameConfig()
     try:
-        frame = FrameConfig(kind=kind, length=flen, scid=None, ocf=bf.ocf if kind == "aos" and base.frame is not None and base.frame.kind == "aos" else False,
-                            fecf=fecf, insert_zone=0, fhec=False)
+        frame = FrameConfig(
+            kind=kind,
+            length=flen,
+            scid=None,
+            ocf=bf.ocf if kind == "aos" and base.frame is not None and base.frame.kind == "aos" else False,
+            fecf=fecf,
+            insert_zone=0,
+            fhec=False,
+        )
     except Exception:
         return base, info
     coding = CodingConfig(asm=ASM, randomizer=rand, rs_depth=depth, rs_dual=dual, convolutional=convolutional)
-    info.update(detected=True, frame_kind=kind, frame_length=flen, randomizer=rand, rs_depth=depth, rs_basis=("dual" if dual else "conventional") if depth else None, fecf=fecf)
+    info.update(
+        detected=True,
+        frame_kind=kind,
+        frame_length=flen,
+        randomizer=rand,
+        rs_depth=depth,
+        rs_basis=("dual" if dual else "conventional") if depth else None,
+        fecf=fecf,
+    )
     # keep the base profile when it already describes this layout (its SCID, OCF, time rules)
-    if base.frame is not None and base.coding is not None and base.frame.kind == kind and base.frame.length == flen and (base.coding.rs_depth or None) == depth \
-            and base.coding.randomizer == rand and (depth is None or base.coding.rs_dual == dual) and base.frame.fecf == fecf:
+    if (
+        base.frame is not None
+        and base.coding is not None
+        and base.frame.kind == kind
+        and base.frame.length == flen
+        and (base.coding.rs_depth or None) == depth
+        and base.coding.randomizer == rand
+        and (depth is None or base.coding.rs_dual == dual)
+        and base.frame.fecf == fecf
+    ):
         info["profile"] = base.name
         return base, info
-    prof = Profile(name=f"auto({kind},{flen},{'RS I=' + str(depth) + (' dual' if dual else ' conv') if depth else 'no RS'}{', randomised' if rand else ''})",
-                   kind="link", frame=frame, coding=coding, limits=base.limits, time=base.time, raw={"auto": True})
+    prof = Profile(
+        name=f"auto({kind},{flen},{'RS I=' + str(depth) + (' dual' if dual else ' conv') if depth else 'no RS'}"
+        f"{', randomised' if rand else ''})",
+        kind="link",
+        frame=frame,
+        coding=coding,
+        limits=base.limits,
+        time=base.time,
+        raw={"auto": True},
+    )
     info["profile"] = prof.name
     return prof, info

@@ -75,7 +75,9 @@ class Level0Result:
 # --- frame layer --------------------------------------------------------------------------------
 
 
-def decode_codeblocks(codeblocks: np.ndarray, offsets: np.ndarray, profile: Profile, stats: FrameStats, defects: list[Defect]) -> tuple[np.ndarray, np.ndarray]:
+def decode_codeblocks(
+    codeblocks: np.ndarray, offsets: np.ndarray, profile: Profile, stats: FrameStats, defects: list[Defect]
+) -> tuple[np.ndarray, np.ndarray]:
     """Derandomise and RS-decode codeblocks (N, L) → (frames (M, length), their input offsets)."""
     cfg, coding = profile.frame, profile.coding
     cb = np.asarray(codeblocks, dtype=np.uint8)
@@ -97,7 +99,13 @@ def decode_codeblocks(codeblocks: np.ndarray, offsets: np.ndarray, profile: Prof
             stats.rs_symbols_corrected += int(corrected[~unc].sum())
             stats.frames_uncorrectable += int(unc.sum())
             for i in bad[unc]:
-                defects.append(Defect(int(offsets[i]), "rs_uncorrectable", f"codeblock at offset {int(offsets[i])}: more than 16 symbol errors in a codeword; frame dropped"))
+                defects.append(
+                    Defect(
+                        int(offsets[i]),
+                        "rs_uncorrectable",
+                        f"codeblock at offset {int(offsets[i])}: more than 16 symbol errors in a codeword; frame dropped",
+                    )
+                )
             keep[bad[unc]] = False
     else:
         frames = np.ascontiguousarray(cb[:, : cfg.length])
@@ -105,7 +113,11 @@ def decode_codeblocks(codeblocks: np.ndarray, offsets: np.ndarray, profile: Prof
         crc_bad = np.asarray(crc16_ccitt(frames)) != 0
         crc_bad &= keep
         for i in np.flatnonzero(crc_bad):
-            defects.append(Defect(int(offsets[i]), "fecf_error", f"frame at offset {int(offsets[i])}: CRC-16 frame error control mismatch; frame dropped"))
+            defects.append(
+                Defect(
+                    int(offsets[i]), "fecf_error", f"frame at offset {int(offsets[i])}: CRC-16 frame error control mismatch; frame dropped"
+                )
+            )
         stats.frames_fecf_error += int(crc_bad.sum())
         keep &= ~crc_bad
     return frames[keep], np.asarray(offsets)[keep]
@@ -120,7 +132,9 @@ def _frame_sizes(profile: Profile) -> tuple[int, int]:
     return cb + 4, cb
 
 
-def packets_from_frames(frames: np.ndarray, offsets: np.ndarray, profile: Profile, limits: ParseLimits, stats: FrameStats, defects: list[Defect]) -> list[Packet]:
+def packets_from_frames(
+    frames: np.ndarray, offsets: np.ndarray, profile: Profile, limits: ParseLimits, stats: FrameStats, defects: list[Defect]
+) -> list[Packet]:
     """Counters, idle frames and packet reassembly over frames (in received order)."""
     cfg = profile.frame
     f = np.asarray(frames, dtype=np.uint8)
@@ -132,14 +146,26 @@ def packets_from_frames(frames: np.ndarray, offsets: np.ndarray, profile: Profil
     if cfg.scid is not None:
         valid &= hdr.scid == cfg.scid
     for i in np.flatnonzero(~valid):
-        defects.append(Defect(int(off[i]), "frame_header_invalid", f"frame at offset {int(off[i])}: version {int(hdr.version[i])} / SCID {int(hdr.scid[i])} not of this link; frame dropped"))
+        defects.append(
+            Defect(
+                int(off[i]),
+                "frame_header_invalid",
+                f"frame at offset {int(off[i])}: version {int(hdr.version[i])} / SCID {int(hdr.scid[i])} not of this link; frame dropped",
+            )
+        )
     stats.frames_invalid_header += int((~valid).sum())
     # master channel counter (TM)
     if cfg.kind == "tm":
         vi = np.flatnonzero(valid)
         miss, dup = fr.counter_analysis(hdr.mc_count[vi], 256)
         for k in np.flatnonzero(miss > 0):
-            defects.append(Defect(int(off[vi[k]]), "mc_frame_gap", f"master channel count {int(hdr.mc_count[vi[k - 1]])} → {int(hdr.mc_count[vi[k]])}: {int(miss[k])} frames missing"))
+            defects.append(
+                Defect(
+                    int(off[vi[k]]),
+                    "mc_frame_gap",
+                    f"master channel count {int(hdr.mc_count[vi[k - 1]])} → {int(hdr.mc_count[vi[k]])}: {int(miss[k])} frames missing",
+                )
+            )
     idle = valid & ((hdr.vcid == fr.AOS_IDLE_VCID) if cfg.kind == "aos" else (hdr.fhp == fr.FHP_IDLE))
     stats.frames_idle += int(idle.sum())
     # OCF / CLCW summary
@@ -164,7 +190,13 @@ def packets_from_frames(frames: np.ndarray, offsets: np.ndarray, profile: Profil
                     key = hashlib.blake2b(f[idx[mbr]].tobytes(), digest_size=16).digest()
                     if key in seen:
                         drop[mbr] = True
-                        defects.append(Defect(int(off[idx[mbr]]), "duplicate_frame", f"VC {int(v)} frame count {int(counts[mbr])} received again; duplicate dropped"))
+                        defects.append(
+                            Defect(
+                                int(off[idx[mbr]]),
+                                "duplicate_frame",
+                                f"VC {int(v)} frame count {int(counts[mbr])} received again; duplicate dropped",
+                            )
+                        )
                     seen.add(key)
         stats.frames_duplicate += int(drop.sum())
         idx = idx[~drop]
@@ -174,13 +206,29 @@ def packets_from_frames(frames: np.ndarray, offsets: np.ndarray, profile: Profil
         for k in np.flatnonzero(breaks):
             if missing[k] > 0:
                 stats.frames_missing += int(missing[k])
-                defects.append(Defect(int(off[idx[k]]), "frame_gap", f"VC {int(v)} frame count {int(counts[k - 1])} → {int(counts[k])}: {int(missing[k])} frames missing"))
+                defects.append(
+                    Defect(
+                        int(off[idx[k]]),
+                        "frame_gap",
+                        f"VC {int(v)} frame count {int(counts[k - 1])} → {int(counts[k])}: {int(missing[k])} frames missing",
+                    )
+                )
             else:
-                defects.append(Defect(int(off[idx[k]]), "frame_count_jump", f"VC {int(v)} frame count {int(counts[k - 1])} → {int(counts[k])}: out of order or reset; continuity lost"))
+                defects.append(
+                    Defect(
+                        int(off[idx[k]]),
+                        "frame_count_jump",
+                        f"VC {int(v)} frame count {int(counts[k - 1])} → {int(counts[k])}: out of order or reset; continuity lost",
+                    )
+                )
         seg_starts = np.concatenate([[0], np.flatnonzero(breaks), [idx.size]])
         seg_starts = np.unique(seg_starts)
         for s0, s1 in zip(seg_starts[:-1], seg_starts[1:]):
-            out.extend(_reassemble_segment(f, off, idx[s0:s1], hdr, zs, ze, int(v), limits, defects, followed_by_gap=s1 < idx.size, after_gap=s0 > 0))
+            out.extend(
+                _reassemble_segment(
+                    f, off, idx[s0:s1], hdr, zs, ze, int(v), limits, defects, followed_by_gap=s1 < idx.size, after_gap=s0 > 0
+                )
+            )
         stats.frames_used += int(idx.size)
     return out
 
@@ -198,7 +246,14 @@ def _reassemble_segment(f, off, idx, hdr, zs, ze, vcid, limits, defects, followe
     has = (fhp != fr.FHP_NO_START) & (fhp != fr.FHP_IDLE)
     bad_fhp = has & (fhp >= lens)
     for k in np.flatnonzero(bad_fhp):
-        defects.append(Defect(int(off[idx[k]]), "fhp_invalid", f"VC {vcid} frame count {int(hdr.vc_count[idx[k]])}: first header pointer {int(fhp[k])} beyond the {int(lens[k])}-byte zone"))
+        defects.append(
+            Defect(
+                int(off[idx[k]]),
+                "fhp_invalid",
+                f"VC {vcid} frame count {int(hdr.vc_count[idx[k]])}: first header pointer {int(fhp[k])} "
+                f"beyond the {int(lens[k])}-byte zone",
+            )
+        )
     has &= ~bad_fhp
     anchors = (starts + fhp)[has]
 
@@ -218,7 +273,9 @@ def _reassemble_segment(f, off, idx, hdr, zs, ze, vcid, limits, defects, followe
     first = int(anchors[0])
     if first > 0:
         kind = "packet_lost_in_gap" if after_gap else "partial_packet"
-        defects.append(Defect(int(off[idx[0]]), kind, f"VC {vcid}: {first} bytes continuing a packet whose start was not received; dropped"))
+        defects.append(
+            Defect(int(off[idx[0]]), kind, f"VC {vcid}: {first} bytes continuing a packet whose start was not received; dropped")
+        )
     pk, dfs, rest = parse_stream(zone[first:], limits, base_offset=0, anchors=anchors - first, end_is_final=False)
     for d in dfs:
         defects.append(Defect(in_off(d.offset + first), d.kind, f"VC {vcid}: {d.detail}"))
@@ -230,9 +287,21 @@ def _reassemble_segment(f, off, idx, hdr, zs, ze, vcid, limits, defects, followe
     left = zone.size - first - rest
     if left > 0:
         if followed_by_gap:
-            defects.append(Defect(in_off(rest + first), "packet_lost_in_gap", f"VC {vcid}: packet started here continues into lost frames; {left} bytes dropped"))
+            defects.append(
+                Defect(
+                    in_off(rest + first),
+                    "packet_lost_in_gap",
+                    f"VC {vcid}: packet started here continues into lost frames; {left} bytes dropped",
+                )
+            )
         else:
-            defects.append(Defect(in_off(rest + first), "truncated_packet", f"VC {vcid}: last packet incomplete at the end of the input; {left} bytes dropped"))
+            defects.append(
+                Defect(
+                    in_off(rest + first),
+                    "truncated_packet",
+                    f"VC {vcid}: last packet incomplete at the end of the input; {left} bytes dropped",
+                )
+            )
     return pk
 
 
@@ -256,8 +325,11 @@ def packet_time(pkt: bytes, time_cfg: dict | None) -> datetime | None:
 
             year, day = bf(time_cfg["year"]), bf(time_cfg["day"])
             t = datetime(year, 1, 1, tzinfo=UTC) + timedelta(
-                days=day - 1, hours=bf(time_cfg["hour"]), minutes=bf(time_cfg["minute"]),
-                seconds=bf(time_cfg["second"]), microseconds=bf(time_cfg.get("microsecond", [0, 0, 0])) if time_cfg.get("microsecond") else 0,
+                days=day - 1,
+                hours=bf(time_cfg["hour"]),
+                minutes=bf(time_cfg["minute"]),
+                seconds=bf(time_cfg["second"]),
+                microseconds=bf(time_cfg.get("microsecond", [0, 0, 0])) if time_cfg.get("microsecond") else 0,
             )
             return t
         if kind == "cuc":
@@ -274,7 +346,9 @@ def packet_time(pkt: bytes, time_cfg: dict | None) -> datetime | None:
     return None
 
 
-def assemble_level0(packets: list[Packet], defects: list[Defect], time_cfg: dict | None = None) -> tuple[dict[int, list[Packet]], dict, dict]:
+def assemble_level0(
+    packets: list[Packet], defects: list[Defect], time_cfg: dict | None = None
+) -> tuple[dict[int, list[Packet]], dict, dict]:
     """Per-APID lists (duplicates removed, time ordered), sequence gaps, counts."""
     per: dict[int, list[Packet]] = {}
     idle = 0
@@ -294,7 +368,9 @@ def assemble_level0(packets: list[Packet], defects: list[Defect], time_cfg: dict
             prev = seen.get(p.seq_count)
             if prev is not None and p.data in prev:
                 dup_total += 1
-                defects.append(Defect(p.offset, "duplicate_packet", f"APID {apid} sequence count {p.seq_count} received again; duplicate dropped"))
+                defects.append(
+                    Defect(p.offset, "duplicate_packet", f"APID {apid} sequence count {p.seq_count} received again; duplicate dropped")
+                )
                 continue
             if prev is None:
                 seen[p.seq_count] = [p.data]
@@ -314,7 +390,9 @@ def assemble_level0(packets: list[Packet], defects: list[Defect], time_cfg: dict
             if d > 1:
                 g.append({"after_count": a.seq_count, "missing": d - 1})
             elif d == 0:
-                defects.append(Defect(b.offset, "sequence_repeat", f"APID {apid} sequence count {b.seq_count} repeated with different content"))
+                defects.append(
+                    Defect(b.offset, "sequence_repeat", f"APID {apid} sequence count {b.seq_count} repeated with different content")
+                )
         gaps[str(apid)] = g
     extra = {"packets_idle": idle, "packets_duplicate": dup_total}
     if times_all:
@@ -405,7 +483,9 @@ def level0_from_packets(data: bytes, profile: Profile) -> Level0Result:
 AUTO_BASE = {"aos-cadus": "lotusat-xband", "soft-symbols": "lotusat-xband", "tm-frames": "ccsds-tm"}
 
 
-def level0_from_cadu_bytes(data: bytes | np.ndarray, profile: Profile, input_format: str = "aos-cadus", bit_units: float = 1 / 8) -> Level0Result:
+def level0_from_cadu_bytes(
+    data: bytes | np.ndarray, profile: Profile, input_format: str = "aos-cadus", bit_units: float = 1 / 8
+) -> Level0Result:
     """Level-0 from a byte stream of CADUs (or bare frames when the profile has no coding).
 
     With the ``auto`` profile the layout is detected from the stream (:mod:`layout`).
@@ -435,7 +515,13 @@ def level0_from_cadu_bytes(data: bytes | np.ndarray, profile: Profile, input_for
         cbs = sr.codeblocks
         offs = (sr.bit_offsets * bit_units).astype(np.int64)
         if sr.inverted.any():
-            defects.append(Defect(int(offs[np.flatnonzero(sr.inverted)[0]]), "phase_inverted", f"{int(sr.inverted.sum())} frames received with inverted polarity (corrected)"))
+            defects.append(
+                Defect(
+                    int(offs[np.flatnonzero(sr.inverted)[0]]),
+                    "phase_inverted",
+                    f"{int(sr.inverted.sum())} frames received with inverted polarity (corrected)",
+                )
+            )
     frames, foff = decode_codeblocks(cbs, offs, profile, stats, defects)
     lim = profile.limits
     pk = packets_from_frames(frames, foff, profile, lim, stats, defects)
@@ -530,7 +616,9 @@ def decode_frames(data: bytes, input_format: str, profile: Profile | str) -> tup
     if prof.name == "auto":
 
         base = load_profile(AUTO_BASE.get(input_format, "lotusat-xband"))
-        prof, layout = detect_layout(buf, "tm" if input_format == "tm-frames" else "aos", base, convolutional=input_format == "soft-symbols")
+        prof, layout = detect_layout(
+            buf, "tm" if input_format == "tm-frames" else "aos", base, convolutional=input_format == "soft-symbols"
+        )
     if prof.frame is None:
         raise ValidationError(f"profile {prof.name!r} has no frame layout")
     cfg, coding = prof.frame, prof.coding
@@ -559,7 +647,19 @@ def decode_frames(data: bytes, input_format: str, profile: Profile | str) -> tup
         ocf = fr.ocf_words(frames, cfg, h)
         idle = (h.vcid == fr.AOS_IDLE_VCID) if cfg.kind == "aos" else (h.fhp == fr.FHP_IDLE)
         for i in range(frames.shape[0]):
-            recs.append({"offset": int(offs[i]), "status": status[i], "rs_corrected": int(corrected[i]), "version": int(h.version[i]), "scid": int(h.scid[i]),
-                         "vcid": int(h.vcid[i]), "vc_count": int(h.vc_count[i]), "mc_count": int(h.mc_count[i]), "fhp": int(h.fhp[i]), "idle": bool(idle[i]),
-                         "ocf": f"0x{int(ocf[i]):08x}" if h.ocf_flag[i] else None})
+            recs.append(
+                {
+                    "offset": int(offs[i]),
+                    "status": status[i],
+                    "rs_corrected": int(corrected[i]),
+                    "version": int(h.version[i]),
+                    "scid": int(h.scid[i]),
+                    "vcid": int(h.vcid[i]),
+                    "vc_count": int(h.vc_count[i]),
+                    "mc_count": int(h.mc_count[i]),
+                    "fhp": int(h.fhp[i]),
+                    "idle": bool(idle[i]),
+                    "ocf": f"0x{int(ocf[i]):08x}" if h.ocf_flag[i] else None,
+                }
+            )
     return recs, frames, {"profile": prof.name, **layout}

@@ -174,7 +174,11 @@ class PassLinkBudget:
     def series(self) -> list[dict]:
         rows = []
         for i in range(self.time.size):
-            r = {"time": iso_utc(self.time[i], 0), "elevation_deg": round(float(self.elevation_deg[i]), 3), "slant_range_km": round(float(self.slant_range_m[i]) / 1e3, 3)}
+            r = {
+                "time": iso_utc(self.time[i], 0),
+                "elevation_deg": round(float(self.elevation_deg[i]), 3),
+                "slant_range_km": round(float(self.slant_range_m[i]) / 1e3, 3),
+            }
             for k, v in self.terms.items():
                 r[k] = round(float(v[i]), 3)
             rows.append(r)
@@ -209,7 +213,17 @@ def link_config(sat, station, link: str = "xband") -> LinkConfig:
                       float(radio.data_rate_bps or 1200.0), mod, code, req)
 
 
-def link_budget_over_pass(satellite, station, start, end, link: str = "xband", pass_index: int = 0, step_s: float = 1.0, config: LinkConfig | None = None, fleet=None) -> PassLinkBudget:
+def link_budget_over_pass(
+    satellite,
+    station,
+    start,
+    end,
+    link: str = "xband",
+    pass_index: int = 0,
+    step_s: float = 1.0,
+    config: LinkConfig | None = None,
+    fleet=None,
+) -> PassLinkBudget:
     """Link budget every ``step_s`` seconds over a pass of ``satellite`` over ``station``.
 
     ``satellite``/``station``: names in the fleet file (or fleet objects); the pass is the
@@ -228,7 +242,17 @@ def link_budget_over_pass(satellite, station, start, end, link: str = "xband", p
     t = time_grid(p.aos, p.los, step_s)
     geo = doppler_series(sat, st, t, cfg.carrier_hz)
     el = geo["elevation_deg"]
-    terms = link_budget(geo["range_m"], el, cfg.carrier_hz, cfg.eirp_dbw, cfg.g_over_t_db_k, cfg.data_rate_bps, cfg.required_ebn0_db, cfg.other_losses_db, cfg.implementation_loss_db)
+    terms = link_budget(
+        geo["range_m"],
+        el,
+        cfg.carrier_hz,
+        cfg.eirp_dbw,
+        cfg.g_over_t_db_k,
+        cfg.data_rate_bps,
+        cfg.required_ebn0_db,
+        cfg.other_losses_db,
+        cfg.implementation_loss_db,
+    )
     terms["eirp_dbw"] = np.full(el.size, cfg.eirp_dbw)
     terms["g_over_t_db_k"] = np.full(el.size, cfg.g_over_t_db_k)
     terms["doppler_hz"] = geo["doppler_hz"]  # for the receiver's frequency tracking

@@ -225,20 +225,30 @@ def parse_stream(
             e = int(ends[o])
             accept = bool(weak_chain[o]) or (limits.checksum == "sum16" and bool(ok[o]) and 0 < e <= n)
         if accept and next_anchor is not None and o < next_anchor < e:
-            defects.append(Defect(base_offset + o, "fhp_mismatch", f"packet at byte {o} of the zone runs across the first-header pointer at {next_anchor}; dropped"))
+            defects.append(
+                Defect(
+                    base_offset + o,
+                    "fhp_mismatch",
+                    f"packet at byte {o} of the zone runs across the first-header pointer at {next_anchor}; dropped",
+                )
+            )
             o = next_anchor
             continue
         if accept:
             pkt = raw[o:e]
             b0, b1, b2, b3 = pkt[0], pkt[1], pkt[2], pkt[3]
-            packets.append(Packet(pkt, base_offset + o, ((b0 & 7) << 8) | b1, b2 >> 6, ((b2 & 0x3F) << 8) | b3, (b0 >> 4) & 1, (b0 >> 3) & 1))
+            packets.append(
+                Packet(pkt, base_offset + o, ((b0 & 7) << 8) | b1, b2 >> 6, ((b2 & 0x3F) << 8) | b3, (b0 >> 4) & 1, (b0 >> 3) & 1)
+            )
             o = e
             continue
         es = int(ends[o])
         if ok_struct[o] and not ok[o] and es <= n and (es == n or weak_chain[es]):
             # header and framing intact, body damaged: report and step over it
             h = header_fields(raw[o : o + HEADER_LEN])
-            defects.append(Defect(base_offset + o, "checksum_error", f"APID {h['apid']} seq {h['seq_count']}: 16-bit sum mismatch; packet dropped"))
+            defects.append(
+                Defect(base_offset + o, "checksum_error", f"APID {h['apid']} seq {h['seq_count']}: 16-bit sum mismatch; packet dropped")
+            )
             o = es
             continue
         # resync point: next strong chain start (or next anchor, whichever first)

@@ -45,7 +45,13 @@ def asm_distances(buf: np.ndarray, asm: int = ASM) -> np.ndarray:
     if n < 4:
         return np.zeros(0, dtype=np.uint8)
     pad = np.concatenate([b, np.zeros(4, np.uint8)]).astype(np.uint64)
-    w = (pad[: n] << np.uint64(32)) | (pad[1 : n + 1] << np.uint64(24)) | (pad[2 : n + 2] << np.uint64(16)) | (pad[3 : n + 3] << np.uint64(8)) | pad[4 : n + 4]
+    w = (
+        (pad[:n] << np.uint64(32))
+        | (pad[1 : n + 1] << np.uint64(24))
+        | (pad[2 : n + 2] << np.uint64(16))
+        | (pad[3 : n + 3] << np.uint64(8))
+        | pad[4 : n + 4]
+    )
     out = np.empty((n, 8), dtype=np.uint8)
     a = np.uint64(asm)
     mask = np.uint64(0xFFFFFFFF)
@@ -140,7 +146,13 @@ def frame_sync(
             inverted.pop()
             defects.append(Defect(off(p), "sync_slip", f"next sync marker {q - nq} bits early (bits lost); frame at bit {p} dropped"))
         else:
-            defects.append(Defect(off(q), "sync_slip" if nq - q < period else "garbage", f"{nq - q} bits between frames skipped before the next sync marker"))
+            defects.append(
+                Defect(
+                    off(q),
+                    "sync_slip" if nq - q < period else "garbage",
+                    f"{nq - q} bits between frames skipped before the next sync marker",
+                )
+            )
         p = nq
     if p >= 0 and p < total_bits and p + period > total_bits and total_bits - p >= 32:
         if dist[p] <= lock_errors or dist[p] >= 32 - lock_errors:

@@ -78,7 +78,15 @@ class _Eval(ast.NodeVisitor):
 
     def visit_BinOp(self, n):
         a, b = self.visit(n.left), self.visit(n.right)
-        ops = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide, ast.Pow: np.power, ast.BitAnd: np.logical_and, ast.BitOr: np.logical_or}
+        ops = {
+            ast.Add: np.add,
+            ast.Sub: np.subtract,
+            ast.Mult: np.multiply,
+            ast.Div: np.divide,
+            ast.Pow: np.power,
+            ast.BitAnd: np.logical_and,
+            ast.BitOr: np.logical_or,
+        }
         for t, f in ops.items():
             if isinstance(n.op, t):
                 return f(a, b)
@@ -89,7 +97,14 @@ class _Eval(ast.NodeVisitor):
         out = None
         for op, comp in zip(n.ops, n.comparators):
             right = self.visit(comp)
-            f = {ast.Gt: np.greater, ast.Lt: np.less, ast.GtE: np.greater_equal, ast.LtE: np.less_equal, ast.Eq: np.equal, ast.NotEq: np.not_equal}[type(op)]
+            f = {
+                ast.Gt: np.greater,
+                ast.Lt: np.less,
+                ast.GtE: np.greater_equal,
+                ast.LtE: np.less_equal,
+                ast.Eq: np.equal,
+                ast.NotEq: np.not_equal,
+            }[type(op)]
             r = f(left, right)
             out = r if out is None else np.logical_and(out, r)
             left = right
@@ -165,7 +180,19 @@ def load_csv_packet(path: Path, apid: int | None = None) -> PacketDef:
         kind, little = _parse_type(r["Type"], where)
         if bits > 64:
             kind = "B"  # an opaque block of bytes (fill, memory dump)
-        fields.append(FieldDef(r["Mnemonic"].strip(), byte, bit, bits, kind, little, r.get("Units", "").strip(), r.get("Conversion Formula", "").strip(), r.get("Description", "").strip()))
+        fields.append(
+            FieldDef(
+                r["Mnemonic"].strip(),
+                byte,
+                bit,
+                bits,
+                kind,
+                little,
+                r.get("Units", "").strip(),
+                r.get("Conversion Formula", "").strip(),
+                r.get("Description", "").strip(),
+            )
+        )
     name = path.stem
     return PacketDef(name, apid, fields)
 
@@ -202,7 +229,18 @@ def load_dictionary(path: str | Path) -> dict[int | str, PacketDef]:
                 fields = []
                 for fd in pk["fields"]:
                     kind = str(fd.get("type", "U"))[0].upper()
-                    fields.append(FieldDef(fd["name"], int(fd["byte"]), int(fd.get("bit", 0)), int(fd["bits"]), kind, bool(fd.get("little_endian", False)), str(fd.get("units", "")), str(fd.get("formula", ""))))
+                    fields.append(
+                        FieldDef(
+                            fd["name"],
+                            int(fd["byte"]),
+                            int(fd.get("bit", 0)),
+                            int(fd["bits"]),
+                            kind,
+                            bool(fd.get("little_endian", False)),
+                            str(fd.get("units", "")),
+                            str(fd.get("formula", "")),
+                        )
+                    )
                 out[int(pk["apid"])] = PacketDef(str(pk["name"]), int(pk["apid"]), fields)
         except (KeyError, TypeError, ValueError, yaml.YAMLError) as e:
             raise InputFormatError(f"{p}: bad telemetry dictionary: {e}") from None
@@ -264,7 +302,11 @@ def decode_packets(packets: list[Packet], dictionary: dict) -> dict[str, pd.Data
         buf = np.zeros((len(pk), width), dtype=np.uint8)
         for i, p in enumerate(pk):
             buf[i, : len(p.data)] = np.frombuffer(p.data, np.uint8)
-        cols: dict[str, np.ndarray] = {"apid": np.full(len(pk), apid), "seq_count": np.array([p.seq_count for p in pk]), "offset": np.array([p.offset for p in pk])}
+        cols: dict[str, np.ndarray] = {
+            "apid": np.full(len(pk), apid),
+            "seq_count": np.array([p.seq_count for p in pk]),
+            "offset": np.array([p.offset for p in pk]),
+        }
         units = {}
         for f in pdef.fields:
             raw, valid = extract_field(buf, lengths, f)
