@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lotusar.errors import ValidationError
 from lotusar.groundstation import reedsolomon as rs
 from lotusar.groundstation.crc import crc16_ccitt
 from lotusar.groundstation.frames import FrameConfig
@@ -111,7 +112,7 @@ def detect_layout(
             insert_zone=0,
             fhec=False,
         )
-    except Exception:
+    except ValidationError:  # a detected length outside the frame formats: keep the base profile
         return base, info
     coding = CodingConfig(asm=ASM, randomizer=rand, rs_depth=depth, rs_dual=dual, convolutional=convolutional)
     info.update(
