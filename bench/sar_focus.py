@@ -79,7 +79,8 @@ def main(argv=None) -> dict:
     block_x = xp.asarray(block)
     block_bytes = block.nbytes
     ceiling = fft_ceiling(block_x, xp)
-    rows = [{"item": "FFT ceiling (fwd+inv range, fwd+inv azimuth)", "seconds": ceiling, "ratio": 1.0, "goal": "-", "peak_mem_x_block": None}]
+    rows = [{"item": "FFT ceiling (fwd+inv range, fwd+inv azimuth)", "seconds": ceiling, "ratio": 1.0, "goal": "-",
+             "peak_mem_x_block": None}]
     goals = {"csa": 1.5, "rda": 2.5, "wk": 2.5}
     for alg in ("csa", "rda", "wk"):
         tracemalloc.start()

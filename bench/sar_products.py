@@ -59,7 +59,6 @@ def _dem_on_grid(n):
 
 
 def run_ours(n, sub):
-    from lotusar.geo.dem import Dem
     from lotusar.geo.readers import open_sentinel1
     from lotusar.geo.terrain import MapGrid, geocode, radar_coordinates
 

@@ -8,8 +8,9 @@ import warnings
 import numpy as np
 import pytest
 
-from lotusar.geo.ellipsoid import SPEED_OF_LIGHT_MPS, ecef_to_llh, llh_to_ecef
-from lotusar.geo.orbit import Orbit
+from lotusar.constants import SPEED_OF_LIGHT_M_S as SPEED_OF_LIGHT_MPS
+from lotusar.geodesy import ecef_to_geodetic, geodetic_to_ecef
+from lotusar.sar.model import Orbit
 
 warnings.filterwarnings("ignore", category=UserWarning)
 
@@ -25,9 +26,10 @@ def _mad(a, b):
 
 @pytest.fixture(scope="module")
 def winnipeg(shared_data):
-    from lotusar.geo.geometry import rdr2geo, topo_layers
+    from lotusar.geo.geometry import topo_layers
     from lotusar.geo.io import read_dem
     from lotusar.geo.readers import open_product
+    from lotusar.sar.model import rdr2geo
 
     d = shared_data("uavsar-winnipeg-rslc-topo")
     p = open_product(d / "winnipeg.h5")
@@ -52,7 +54,7 @@ def test_winnipeg_rdr2geo_matches_isce_golden(winnipeg):
 
 
 def test_winnipeg_geo2rdr_round_trip(winnipeg):
-    from lotusar.geo.geometry import geo2rdr
+    from lotusar.sar.model import geo2rdr
 
     d, p, dem, lon, lat, h, x, L = winnipeg
     t, R, ok = geo2rdr(p.orbit, x, p.wavelength_m)
@@ -61,7 +63,7 @@ def test_winnipeg_geo2rdr_round_trip(winnipeg):
     assert np.abs(row - np.arange(250)[:, None]).max() < 1e-3
     assert np.abs(col - np.arange(250)[None, :]).max() < 1e-3
     # the golden positions themselves map back onto their pixels
-    gx = llh_to_ecef(_golden(d, "x", "<f8"), _golden(d, "y", "<f8"), _golden(d, "z", "<f8"))
+    gx = geodetic_to_ecef(lat_deg=_golden(d, "y", "<f8"), lon_deg=_golden(d, "x", "<f8"), height_m=_golden(d, "z", "<f8"))
     t, R, ok = geo2rdr(p.orbit, gx, p.wavelength_m)
     row, col = p.pixel_of(t, R)
     assert np.abs(row - np.arange(250)[:, None]).max() < 1e-3
@@ -70,10 +72,10 @@ def test_winnipeg_geo2rdr_round_trip(winnipeg):
 
 def test_ellipsoid_round_trip_and_sarsen_ecef():
     # sarsen test value: (12.5 E, 42 N, 65.613 m) in ECEF
-    x = llh_to_ecef(12.5, 42.0, 65.613)
+    x = geodetic_to_ecef(lat_deg=42.0, lon_deg=12.5, height_m=65.613)
     np.testing.assert_allclose(x, [4634523.742, 1027449.178, 4245647.74], atol=1e-3)
-    lon, lat, h = ecef_to_llh(np.array([[7e6, 1e5, 1e6], [-3e6, -4e6, -3.5e6]]))
-    back = llh_to_ecef(lon, lat, h)
+    lat, lon, h = ecef_to_geodetic(np.array([[7e6, 1e5, 1e6], [-3e6, -4e6, -3.5e6]]))
+    back = geodetic_to_ecef(lat_deg=lat, lon_deg=lon, height_m=h)
     np.testing.assert_allclose(back, [[7e6, 1e5, 1e6], [-3e6, -4e6, -3.5e6]], atol=1e-6)
 
 
@@ -103,7 +105,7 @@ def test_orbit_hermite_on_keplerian_arc():
     for method in ("hermite", "lagrange"):
         o = Orbit(ts, pos, vel, np.datetime64("2021-01-01T00:00:00"), method)
         tq = np.linspace(20, 150, 777)
-        p, v, acc = o.interpolate(tq, 2)
+        p, v, acc = o.interpolate_with_acceleration(tq)
         pt, vt = state(tq)
         assert np.abs(p - pt).max() < 1e-3
         assert np.abs(v - vt).max() < 1e-5
@@ -114,7 +116,7 @@ def test_rdr2geo_right_and_left_look_native_doppler():
     """Synthetic LEO pass: left/right targets lie on opposite sides; native-Doppler
     geolocation round-trips through geo2rdr with the same Doppler function."""
     from lotusar.geo.dem import FlatDem
-    from lotusar.geo.geometry import geo2rdr, rdr2geo
+    from lotusar.sar.model import geo2rdr, rdr2geo
 
     mu = 3.986004418e14
     a = 7.07e6
@@ -159,8 +161,8 @@ def _s1_channels(shared_data):
 def test_s1_geolocation_grid_reproduced(shared_data):
     """geo2rdr of every annotated grid point: IW < 0.5 m along track and < 1 cm in range;
     rdr2geo at the annotated height lands within 0.5 m of the annotated position."""
-    from lotusar.geo.geometry import geo2rdr, rdr2geo
     from lotusar.geo.readers import s1_geolocation_points, s1_orbit
+    from lotusar.sar.model import geo2rdr, rdr2geo
 
     n_iw = 0
     for safe, grp in _s1_channels(shared_data):
@@ -168,7 +170,7 @@ def test_s1_geolocation_grid_reproduced(shared_data):
         g = s1_geolocation_points(safe, grp)
         T = orbit.seconds(g["azimuthTime"])
         S = g["slantRangeTime"] * SPEED_OF_LIGHT_MPS / 2
-        X = llh_to_ecef(g["longitude"], g["latitude"], g["height"])
+        X = geodetic_to_ecef(lat_deg=g["latitude"], lon_deg=g["longitude"], height_m=g["height"])
         t, R, ok = geo2rdr(orbit, X, wavelength_m)
         _, v = orbit.interpolate(T)
         along = (t - T) * np.linalg.norm(v, axis=-1)
@@ -185,22 +187,24 @@ def test_s1_geolocation_grid_reproduced(shared_data):
 
 
 def test_alos_corner_reflector_geolocation_and_irf(shared_data):
-    from lotusar.geo.geometry import geo2rdr
-    from lotusar.geo.pointtarget import analyse_point_target
     from lotusar.geo.readers import open_product
+    from lotusar.sar.irf import analyse_target
+    from lotusar.sar.model import geo2rdr
 
     d = shared_data("alos1-palsar-rslc-corner-reflector")
-    X = llh_to_ecef(-68.1728216904995, -9.71311741457592, -2.07e-5)
+    X = geodetic_to_ecef(lat_deg=-9.71311741457592, lon_deg=-68.1728216904995, height_m=-2.07e-5)
     for pol in ("HH", "VV"):
         p = open_product(d / "calib_RSLC_ALPSRP025826990_RIO_BRANCO_CR.h5", polarization=pol)
         assert p.look_side == "right"
         t, R, ok = geo2rdr(p.orbit, X[None], p.wavelength_m)
         row, col = p.pixel_of(t, R)
-        m = analyse_point_target(p.image.values)
-        err = np.hypot(row[0] - m["peak_row"], col[0] - m["peak_col"])
-        assert err < 0.3, (pol, row, col, m)
+        img = p.image.values
+        k, j = np.unravel_index(np.argmax(np.abs(img)), img.shape)  # the brightest pixel: the reflector
+        m = analyse_target(img, k, j)  # the SAR stage's one IRF tool (up-sampled peak, cuts)
+        err = np.hypot(row[0] - m["azimuth_px"], col[0] - m["range_px"])
+        assert err < 0.3, (pol, row, col, m["azimuth_px"], m["range_px"])
         # IRF: unweighted sinc-like; README measurements 1.31 / 1.06 samples, PSLR ≈ −13…−15 dB
-        assert 1.1 < m["width_azimuth_samples"] < 1.5
-        assert 0.9 < m["width_range_samples"] < 1.25
-        assert -17.0 < m["pslr_azimuth_db"] < -11.0
-        assert -16.0 < m["pslr_range_db"] < -10.0
+        assert 1.1 < m["azimuth"]["resolution"] < 1.5
+        assert 0.9 < m["range"]["resolution"] < 1.25
+        assert -17.0 < m["azimuth"]["pslr_db"] < -11.0
+        assert -16.0 < m["range"]["pslr_db"] < -10.0

@@ -6,7 +6,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import pytest
 
 warnings.filterwarnings("ignore")
 GRD = "S1B_IW_GRDH_1SDV_20211223T051122_20211223T051147_030148_039993_5371.SAFE"
@@ -43,8 +42,8 @@ def test_geocoded_positions_match_sarsen(shared_data):
 
 
 def test_rtc_flat_terrain_equals_ellipsoid_gamma0(shared_data):
-    from lotusar.geo.pipeline import RadarWindowReader
     from lotusar.geo.dem import FlatDem
+    from lotusar.geo.pipeline import RadarWindowReader
     from lotusar.geo.readers import open_product
     from lotusar.geo.terrain import geocode, make_grid
 
@@ -72,13 +71,13 @@ def test_rtc_flat_terrain_equals_ellipsoid_gamma0(shared_data):
 def test_layover_and_shadow_on_synthetic_ridge():
     """A 60°-sloped ridge: the fore-slope facing the radar is in layover, the back-slope
     in shadow (right-looking LEO, ~35° incidence)."""
-    from lotusar.geo.dem import Dem
-    from lotusar.geo.ellipsoid import llh_to_ecef
-    from lotusar.geo.model import RadarProduct
-    from lotusar.geo.orbit import Orbit
-    from lotusar.geo.terrain import MapGrid, _Geom
     import xarray as xr
     from rasterio.transform import from_origin
+
+    from lotusar.geo.dem import Dem
+    from lotusar.geo.model import RadarProduct
+    from lotusar.geo.terrain import MapGrid, _Geom
+    from lotusar.sar.model import Orbit
 
     # polar orbit passing over lon 0 going north; right-looking → looks east
     mu, a = 3.986004418e14, 7.07e6

@@ -14,7 +14,8 @@ def test_cli_chain_on_uavsar(run_cli, shared_data, tmp_path):
     out = json.loads(r.stdout)
     assert out["shape"] == [250, 250] and out["mean_linear"] > 0
     ml = tmp_path / "ml.tif"
-    out = json.loads(run_cli("sar", "multilook", s0, "--out", ml, "--looks-azimuth", "2", "--looks-range", "2", "--json", check=True).stdout)
+    out = json.loads(run_cli("sar", "multilook", s0, "--out", ml, "--looks-azimuth", "2", "--looks-range", "2", "--json",
+                             check=True).stdout)
     assert out["shape_out"] == [125, 125] and out["nominal_looks"] == 4
     assert out["enl_out"] > 2 * out["enl_in"]
     ds = tmp_path / "ds.tif"

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from lotusar.geo.ellipsoid import llh_to_ecef
-from lotusar.geo.orbit import Orbit
+from lotusar.geodesy import geodetic_to_ecef
+from lotusar.sar.model import Orbit
 
 
 def _orbit():
@@ -27,8 +27,8 @@ def _orbit():
 def test_lotusar_slc_to_ard_point_geolocation(tmp_path):
     sario = pytest.importorskip("lotusar.sar.io")
     from lotusar.geo import ard
-    from lotusar.geo.geometry import geo2rdr, rdr2geo
     from lotusar.geo.dem import FlatDem
+    from lotusar.sar.model import geo2rdr, rdr2geo
 
     ts, pos, vel = _orbit()
     epoch = np.datetime64("2026-11-25T03:00:00", "ns")
@@ -67,5 +67,5 @@ def test_lotusar_slc_to_ard_point_geolocation(tmp_path):
     d_m = np.hypot((x - plon[0]) * 111320 * np.cos(np.deg2rad(plat[0])), (y - plat[0]) * 110540)
     assert d_m < 8.0
     # and the round trip of the map cell centre gives back the radar pixel
-    t2, R2, ok = geo2rdr(o, llh_to_ecef(x, y, 0.0)[None], 0.031)
+    t2, R2, ok = geo2rdr(o, geodetic_to_ecef(lat_deg=y, lon_deg=x, height_m=0.0)[None], 0.031)
     assert abs((t2[0] - t[0]) * prf - i0) < 3 and abs((R2[0] - R[0]) / dr - j0) < 4

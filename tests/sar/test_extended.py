@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from lotusar.sar import geometry as geo
+from lotusar.constants import SPEED_OF_LIGHT_M_S as C
 from lotusar.sar.extended import raw_from_reflectivity, reflectivity
-from lotusar.sar.presets import SPEED_OF_LIGHT_M_S as C
+from lotusar.sar.model import zero_doppler_ground_points
 from lotusar.sar.presets import get_preset
 from lotusar.sar.scene import SceneSpec
 from lotusar.sar.simulate import plan_acquisition, simulate_point_targets
@@ -25,7 +25,7 @@ def test_block_convolution_equals_time_domain_on_isolated_targets():
         refl[i, j] = 1.0
         t = acq.slc_time0_s + i / m.prf_hz
         r = acq.slc_range0_m + j * C / (2 * m.range_sampling_rate_hz)
-        pts.append(geo.zero_doppler_ground_points(acq.sv, t, np.array([r]), m.look_side, 0.0)[0])
+        pts.append(zero_doppler_ground_points(acq.sv, t, np.array([r]), m.look_side, 0.0)[0])
     fast = raw_from_reflectivity(acq, refl, block_columns=256)
     exact = simulate_point_targets(acq, np.array(pts), np.ones(len(pts)))
     # The kernel is band-limited (ideal rect in Doppler); the exact echo is time-limited (rect in
@@ -45,7 +45,6 @@ def test_reflectivity_speckle_statistics():
     # exponential intensity: std/mean = 1 (fully developed single-look speckle)
     assert abs(inten.std() / inten.mean() - 1.0) < 0.05
     # mean intensity = sigma0 * ground pixel area
-    inc = np.deg2rad(25.0)
     area_lo = (6500 / m.prf_hz) * (C / (2 * m.range_sampling_rate_hz)) / np.sin(np.deg2rad(40))
     area_hi = (7500 / m.prf_hz) * (C / (2 * m.range_sampling_rate_hz)) / np.sin(np.deg2rad(15))
     assert 0.1 * area_lo * 0.95 < inten.mean() < 0.1 * area_hi * 1.05

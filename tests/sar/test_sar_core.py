@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from lotusar.sar.presets import SPEED_OF_LIGHT_M_S as C
+from lotusar.constants import SPEED_OF_LIGHT_M_S as C
 
 SQUINT_SCENE = {
     "azimuth_lines": 200, "range_samples": 256, "squint_deg": 2.0, "antenna_pattern": False, "noise": False,
@@ -222,7 +222,8 @@ def test_noise_level_matches_nesz():
     mode = get_preset("lotusat1-stripmap")
     acq = plan_acquisition(mode, parse_scene({"azimuth_lines": 64, "range_samples": 64, "targets": [{}]}))
     s1 = noise_sigma(acq)
-    acq2 = plan_acquisition(mode.replace(nesz_db=mode.nesz_db + 10), parse_scene({"azimuth_lines": 64, "range_samples": 64, "targets": [{}]}))
+    scene = parse_scene({"azimuth_lines": 64, "range_samples": 64, "targets": [{}]})
+    acq2 = plan_acquisition(mode.replace(nesz_db=mode.nesz_db + 10), scene)
     assert noise_sigma(acq2) / s1 == pytest.approx(10 ** 0.5, rel=1e-9)
 
 

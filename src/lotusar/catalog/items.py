@@ -206,45 +206,11 @@ def _band_of(carrier_hz: float) -> str:
     return "X"
 
 
-def zero_doppler_ground_points(sv, t_s: float, slant_range_m, look_side: str, height_m: float = 0.0):
-    """ECEF points at ``height_m`` above WGS84 seen at zero Doppler from the orbit at ``t_s``.
-
-    The point lies in the plane perpendicular to the velocity, at slant range R from the
-    satellite, on the look side: p(θ) = r + R (cos θ n + sin θ c) with n the nadir direction
-    made perpendicular to v and c = n × v̂ (right) or v̂ × n (left). Its height grows
-    monotonically with the look angle θ from −(R − H) at θ = 0, so θ is found by bisection
-    (60 halvings: < 1e-15 rad). Ranges shorter than the altitude have no ground point (NaN).
-    """
-    import numpy as np
-
-    from lotusar.sar.geometry import ecef_to_geodetic
-
-    rng = np.atleast_1d(np.asarray(slant_range_m, float))
-    r, v = sv.interpolate(np.asarray(t_s, float))
-    x = v / np.linalg.norm(v)
-    n = -r / np.linalg.norm(r)
-    n = n - np.dot(n, x) * x
-    n /= np.linalg.norm(n)
-    c = np.cross(n, x) if look_side == "right" else np.cross(x, n)
-    lo = np.zeros_like(rng)
-    hi = np.full_like(rng, np.pi / 2)
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        p = r + rng[:, None] * (np.cos(mid)[:, None] * n + np.sin(mid)[:, None] * c)
-        above = ecef_to_geodetic(p)[2] > height_m
-        hi = np.where(above, mid, hi)
-        lo = np.where(above, lo, mid)
-    mid = 0.5 * (lo + hi)
-    p = r + rng[:, None] * (np.cos(mid)[:, None] * n + np.sin(mid)[:, None] * c)
-    ok = np.abs(ecef_to_geodetic(p)[2] - height_m) < 1.0
-    return np.where(ok[:, None], p, np.nan)
-
-
 def _sar_hdf5_info(path: Path, edge_points: int = 6) -> dict[str, Any]:
     """Footprint and times of a lotusar raw/SLC HDF5 file from its own orbit and axes.
 
     Each edge of the image (first/last azimuth line, near/far range) is geolocated on the WGS84
-    ellipsoid at zero Doppler (:func:`zero_doppler_ground_points`: the point at slant range R,
+    ellipsoid at zero Doppler (:func:`lotusar.sar.model.zero_doppler_ground_points`: the point at slant range R,
     perpendicular to the velocity, on the look side, at height 0). Raw files
     give slant range from the two-way fast time, R = c·τ/2. Only coordinates and attributes are
     read (h5py), never the sample arrays.
@@ -252,8 +218,8 @@ def _sar_hdf5_info(path: Path, edge_points: int = 6) -> dict[str, Any]:
     import h5py
     import numpy as np
 
-    from lotusar.sar.geometry import ecef_to_geodetic
-    from lotusar.sar.orbit import StateVectors
+    from lotusar.geodesy import ecef_to_geodetic
+    from lotusar.sar.model import Orbit, zero_doppler_ground_points
 
     c_m_s = 299_792_458.0
     try:
@@ -268,10 +234,9 @@ def _sar_hdf5_info(path: Path, edge_points: int = 6) -> dict[str, Any]:
                 return {}
             az = np.asarray(f["azimuth_time"][()], float)
             rng = np.asarray(f["slant_range"][()], float) if "slant_range" in f else c_m_s * np.asarray(f["fast_time"][()], float) / 2
-            sv = StateVectors(epoch_utc=np.datetime64(str(attrs["reference_epoch_utc"]).replace("Z", ""), "ns"),
-                              time_s=np.asarray(f["orbit_time"][()], float),
-                              position_m=np.asarray(f["orbit_position"][()], float),
-                              velocity_m_s=np.asarray(f["orbit_velocity"][()], float))
+            sv = Orbit(time_s=np.asarray(f["orbit_time"][()], float), position_m=np.asarray(f["orbit_position"][()], float),
+                       velocity_m_s=np.asarray(f["orbit_velocity"][()], float),
+                       epoch_utc=np.datetime64(str(attrs["reference_epoch_utc"]).replace("Z", ""), "ns"))
     except (OSError, KeyError, ValueError) as e:
         raise InputFormatError(f"{path}: not a readable lotusar raw/SLC HDF5 file ({type(e).__name__}: {e})") from None
     look = str(attrs.get("look_side", "right")).lower()

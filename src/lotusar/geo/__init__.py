@@ -2,15 +2,17 @@
 correction and analysis-ready COGs.
 
 Public API: :func:`ard` (end-to-end chain), :func:`lotusar.geo.readers.open_product`,
-:mod:`lotusar.geo.geometry` (rdr2geo / geo2rdr), :mod:`lotusar.geo.calibration`,
+:mod:`lotusar.geo.geometry` (topographic layers; rdr2geo / geo2rdr are :mod:`lotusar.sar.model`'s), :mod:`lotusar.geo.calibration`,
 :mod:`lotusar.geo.filters`, :mod:`lotusar.geo.terrain`.
 """
 
 from __future__ import annotations
 
 
-def ard(*args, **kwargs):
-    """See :func:`lotusar.geo.pipeline.ard` (imported lazily to keep the CLI start fast)."""
-    from lotusar.geo.pipeline import ard as _ard
+def __getattr__(name: str):
+    """``lotusar.geo.ard`` is :func:`lotusar.geo.pipeline.ard`, loaded on first use (keeps the CLI start fast)."""
+    if name == "ard":
+        from lotusar.geo.pipeline import ard
 
-    return _ard(*args, **kwargs)
+        return ard
+    raise AttributeError(f"module 'lotusar.geo' has no attribute {name!r}")

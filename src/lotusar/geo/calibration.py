@@ -16,9 +16,13 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.interpolate import RegularGridInterpolator
 
 from lotusar.errors import ValidationError
+from lotusar.geo.dem import FlatDem
+from lotusar.geo.geometry import topo_layers
 from lotusar.geo.model import RadarProduct
+from lotusar.sar.model import rdr2geo
 
 QUANTITIES = ("beta0", "sigma0", "gamma0")
 _LUT_NAME = {"beta0": "beta", "sigma0": "sigma", "gamma0": "gamma"}
@@ -46,12 +50,6 @@ def noise_power(product: RadarProduct, lines, pixels) -> np.ndarray | None:
 def incidence_grid_deg(product: RadarProduct, rows: slice, cols: slice, height_m: float = 0.0, step: int = 32):
     """Ellipsoid incidence angle on an image window: exact rdr2geo on a coarse grid
     (every ``step`` pixels), bilinear in between (incidence varies by < 1e-4° over 32 px)."""
-    from scipy.interpolate import RegularGridInterpolator
-
-    from lotusar.geo.geometry import rdr2geo, topo_layers
-
-    from lotusar.geo.dem import FlatDem
-
     nr, nc = product.shape
     r0, r1, _ = rows.indices(nr)
     c0, c1, _ = cols.indices(nc)

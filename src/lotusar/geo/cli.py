@@ -94,8 +94,8 @@ def register(sar_app: typer.Typer) -> None:
 def _run_ard(input, out, dem, crs, resolution_m, quantity, filter, size, polarization, swath, dem_datum, geoid, json_out):
     import sys
 
-    from lotusar.geo.pipeline import ard
     from lotusar.geo.io import DEFAULT_GEOID_PATH
+    from lotusar.geo.pipeline import ard
 
     r = ard(input, dem=str(dem) if dem else None, out=out, crs=crs, resolution_m=resolution_m, quantity=quantity,
             speckle_filter=filter, filter_size=size, polarization=polarization, swath=swath, dem_datum=dem_datum,

@@ -52,11 +52,11 @@ def stac_item(item_id: str, assets: dict[str, dict], grid, product_info: dict, p
     import datetime as dt
 
     import pystac
+    from pyproj import Transformer
     from pystac.extensions.projection import ProjectionExtension
     from pystac.extensions.sar import FrequencyBand, ObservationDirection, Polarization, SarExtension
     from pystac.extensions.sat import OrbitState, SatExtension
     from pystac.extensions.view import ViewExtension
-    from pyproj import Transformer
     from shapely.geometry import Polygon, mapping
 
     if footprint_lonlat is not None:
@@ -69,8 +69,8 @@ def stac_item(item_id: str, assets: dict[str, dict], grid, product_info: dict, p
         geom = Polygon(zip(lo, la))
     start = np.datetime64(str(product_info.get("start_time"))[:26]).astype("datetime64[us]").item()
     stop = np.datetime64(str(product_info.get("stop_time"))[:26]).astype("datetime64[us]").item()
-    start = start.replace(tzinfo=dt.timezone.utc)
-    stop = stop.replace(tzinfo=dt.timezone.utc)
+    start = start.replace(tzinfo=dt.UTC)
+    stop = stop.replace(tzinfo=dt.UTC)
     item = pystac.Item(id=item_id, geometry=mapping(geom), bbox=list(geom.bounds), datetime=start,
                        properties={"start_datetime": start.isoformat().replace("+00:00", "Z"),
                                    "end_datetime": stop.isoformat().replace("+00:00", "Z"),
@@ -94,7 +94,8 @@ def stac_item(item_id: str, assets: dict[str, dict], grid, product_info: dict, p
               polarizations=pols or [Polarization.VV], product_type=processing.get("product_type", "RTC"),
               center_frequency=float(product_info.get("center_frequency_hz", 0.0)) / 1e9,
               looks_range=processing.get("looks_range"), looks_azimuth=processing.get("looks_azimuth"),
-              observation_direction=ObservationDirection(product_info["look_side"]) if product_info.get("look_side") in ("left", "right") else None)
+              observation_direction=(ObservationDirection(product_info["look_side"])
+                                     if product_info.get("look_side") in ("left", "right") else None))
     sat = SatExtension.ext(item, add_if_missing=True)
     state = str(product_info.get("orbit_state", "")).lower()
     sat.apply(orbit_state=OrbitState(state) if state in ("ascending", "descending") else None,

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from lotusar.geodesy import r_east_m, r_north_m
+
 
 @dataclass
 class Geoid:
@@ -124,7 +126,6 @@ class Dem:
     def slopes_at(self, lon_deg, lat_deg, order: int | str = "biquintic"):
         """Terrain slopes (dh/d_east, dh/d_north), dimensionless, by central differences
         of the interpolated DEM one DEM pixel either side (as ISCE's topo)."""
-        from lotusar.geo.ellipsoid import r_east_m, r_north_m
 
         lon = np.asarray(lon_deg, dtype=np.float64)
         lat = np.asarray(lat_deg, dtype=np.float64)
@@ -132,8 +133,8 @@ class Dem:
             dx, dy = abs(self.pixel_size[0]), abs(self.pixel_size[1])
             he = self.height_at(lon + dx, lat, order) - self.height_at(lon - dx, lat, order)
             hn = self.height_at(lon, lat + dy, order) - self.height_at(lon, lat - dy, order)
-            de = 2.0 * np.deg2rad(dx) * r_east_m(lat) * np.cos(np.deg2rad(lat))
-            dn = 2.0 * np.deg2rad(dy) * r_north_m(lat)
+            de = 2.0 * np.deg2rad(dx) * r_east_m(lat_deg=lat) * np.cos(np.deg2rad(lat))
+            dn = 2.0 * np.deg2rad(dy) * r_north_m(lat_deg=lat)
             return he / de, hn / dn
         # projected DEM: step one pixel in metres along local east/north (grid convergence
         # ignored below 1e-3 rad, adequate for UTM tiles)

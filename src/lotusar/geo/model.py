@@ -9,7 +9,7 @@ geometry:
   ``slant_range`` / ``ground_range`` in metres; CF ``units``/``long_name`` attributes. The
   array may be lazy (Dask or a lazily indexed backend) — nothing is read until a block is
   asked for.
-* ``orbit``: :class:`lotusar.geo.orbit.Orbit` (ECEF state vectors, Hermite interpolation).
+* ``orbit``: :class:`lotusar.sar.model.Orbit` (ECEF state vectors, Hermite interpolation).
 * geometry: wavelength, look side, Doppler (``None`` = zero-Doppler grid), and the mapping
   between radar coordinates (azimuth time s, slant range m) and image pixels
   (:meth:`RadarProduct.pixel_of` / :meth:`RadarProduct.radar_of`).
@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from lotusar.geo.ellipsoid import SPEED_OF_LIGHT_MPS
-from lotusar.geo.orbit import Orbit
+from lotusar.constants import SPEED_OF_LIGHT_M_S as SPEED_OF_LIGHT_MPS
+from lotusar.sar.model import Orbit
 
 
 @dataclass
@@ -174,4 +174,4 @@ class RadarProduct:
         return 2.0 * np.asarray(slant_range_m) / SPEED_OF_LIGHT_MPS
 
     def datetime_of(self, t_s):
-        return self.orbit.epoch + (np.asarray(t_s) * 1e9).astype("timedelta64[ns]")
+        return self.orbit.epoch_utc + (np.asarray(t_s) * 1e9).astype("timedelta64[ns]")

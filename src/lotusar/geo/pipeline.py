@@ -18,13 +18,18 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
+from lotusar import __version__
 from lotusar.errors import ValidationError
-from lotusar.geo.calibration import QUANTITIES, calibrate_block
+from lotusar.geo.calibration import calibrate_block
+from lotusar.geo.cog import stac_item, write_cog, write_stac_item
 from lotusar.geo.dem import Dem, FlatDem
 from lotusar.geo.filters import METHODS, despeckle, halo
+from lotusar.geo.geometry import topo_layers
 from lotusar.geo.io import DEFAULT_GEOID_PATH, read_dem
 from lotusar.geo.model import RadarProduct
+from lotusar.geo.readers import from_lotusar_dataset, open_product
 from lotusar.geo.terrain import MapGrid, footprint_lonlat, geocode, make_grid
+from lotusar.sar.model import rdr2geo
 
 OUTPUT_QUANTITIES = ("gamma0_t", "sigma0", "beta0", "gamma0")
 
@@ -43,8 +48,6 @@ class ArdResult:
 def load_product(product, polarization: str | None = None, swath: str | None = None) -> RadarProduct:
     """Path (SAFE / NISAR HDF5 / lotusar SLC), lotusar SLC ``xr.Dataset`` or RadarProduct."""
     import xarray as xr
-
-    from lotusar.geo.readers import from_lotusar_dataset, open_product
 
     if isinstance(product, RadarProduct):
         return product
@@ -68,13 +71,11 @@ def load_dem(dem, product: RadarProduct, datum: str = "auto", geoid_path=DEFAULT
 
 def pixel_spacings_m(product: RadarProduct, dem) -> tuple[float, float, float]:
     """(azimuth spacing on ground, ground-range spacing, incidence at scene centre)."""
-    from lotusar.geo.geometry import rdr2geo, topo_layers
-
     H, W = product.shape
     t, R = product.radar_of(np.array([H / 2.0, H / 2.0]), np.array([W / 2.0, W / 2.0 + 1.0]))
     lon, lat, h, x = rdr2geo(product.orbit, t, R, float(dem.mean_height_m), product.wavelength_m, product.look_side, product.doppler_hz)
     inc = float(topo_layers(product.orbit, t, lon, lat, h, x, FlatDem(0.0))["incidence_deg"][0])
-    p, v = product.orbit.interpolate(t[:1], 1)
+    p, v = product.orbit.interpolate(t[:1])
     vg = float(np.linalg.norm(v) * np.linalg.norm(x[0]) / np.linalg.norm(p))
     az = abs(product.azimuth_time_interval_s) * vg
     rg = float(np.linalg.norm(x[1] - x[0]))
@@ -117,9 +118,6 @@ def ard(product, dem=None, out: str | os.PathLike = "ard", *, crs: str | None = 
     layers and the STAC item are written beside it). ``quantity``: ``gamma0_t`` (RTC,
     default), ``sigma0``, ``beta0`` or ``gamma0`` (ellipsoid).
     """
-    from lotusar import __version__
-    from lotusar.geo.cog import stac_item, write_cog, write_stac_item
-
     if quantity not in OUTPUT_QUANTITIES:
         raise ValidationError(f"unknown quantity {quantity!r}: one of {', '.join(OUTPUT_QUANTITIES)}")
     if speckle_filter is not None and speckle_filter not in METHODS:

@@ -14,7 +14,9 @@ import numpy as np
 
 from lotusar.errors import InputFormatError, ValidationError
 from lotusar.fileio import atomic_path
-
+from lotusar.geo.calibration import QUANTITIES, calibrate_block, to_db
+from lotusar.geo.filters import despeckle_blocked, enl, multilook
+from lotusar.geo.readers import open_product
 
 try:  # radar-geometry rasters have no geotransform by design
     from rasterio.errors import NotGeoreferencedWarning
@@ -63,8 +65,6 @@ def read_intensity(path: Path):
 
 def run_calibrate(input, out, quantity="sigma0", remove_noise=False, db=False, polarization=None, swath=None,
                   block_rows: int = 512) -> dict:
-    from lotusar.geo.calibration import QUANTITIES, calibrate_block, to_db
-    from lotusar.geo.readers import open_product
 
     if quantity not in QUANTITIES:
         raise ValidationError(f"unknown quantity {quantity!r}: one of {', '.join(QUANTITIES)}")
@@ -99,8 +99,6 @@ def run_calibrate(input, out, quantity="sigma0", remove_noise=False, db=False, p
 def _input_intensity(input: Path):
     if _is_raster(Path(input)):
         return read_intensity(Path(input))
-    from lotusar.geo.calibration import calibrate_block
-    from lotusar.geo.readers import open_product
 
     p = open_product(input)
     H, W = p.shape
@@ -113,7 +111,6 @@ def estimate_enl(x, block: int = 16) -> float:
     x = np.asarray(x, dtype=np.float64)
     H, W = (x.shape[0] // block) * block, (x.shape[1] // block) * block
     if H == 0 or W == 0:
-        from lotusar.geo.filters import enl
 
         return enl(x)
     b = x[:H, :W].reshape(H // block, block, W // block, block)
@@ -133,7 +130,6 @@ def _write_plain(out, arr, tags):
 
 
 def run_multilook(input, out, looks_azimuth=4, looks_range=1) -> dict:
-    from lotusar.geo.filters import multilook
 
     x, tags = _input_intensity(input)
     y = multilook(x, looks_azimuth, looks_range)
@@ -145,7 +141,6 @@ def run_multilook(input, out, looks_azimuth=4, looks_range=1) -> dict:
 
 
 def run_despeckle(input, out, method="refined_lee", size=7, looks=1.0) -> dict:
-    from lotusar.geo.filters import despeckle_blocked
 
     x, tags = _input_intensity(input)
     if looks == 1.0 and "looks" in tags:

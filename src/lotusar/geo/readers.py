@@ -16,10 +16,12 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from lotusar.constants import SPEED_OF_LIGHT_M_S as SPEED_OF_LIGHT_MPS
 from lotusar.errors import InputFormatError, NotFoundError
-from lotusar.geo.ellipsoid import SPEED_OF_LIGHT_MPS
 from lotusar.geo.model import Calibration, RadarProduct
-from lotusar.geo.orbit import Orbit
+from lotusar.sar.io import read_slc
+from lotusar.sar.model import Orbit
+from lotusar.timeutil import parse_datetime64
 
 
 def detect_format(path: str | Path) -> str:
@@ -265,10 +267,6 @@ def open_nisar(path, polarization: str | None = None, frequency: str = "A") -> R
 # ---------------------------------------------------------------- lotusar SLC
 def open_lotusar(path, polarization: str | None = None) -> RadarProduct:
     """lotusar / LOTUSat-1 SLC written by the SAR-core stage (:func:`lotusar.sar.io.read_slc`)."""
-    try:
-        from lotusar.sar.io import read_slc
-    except ImportError as e:  # the SAR-core stage is not installed in this build
-        raise InputFormatError(f"{path}: lotusar SLC reader unavailable ({e})") from e
     ds = read_slc(path)
     return from_lotusar_dataset(ds, source=str(path))
 
@@ -292,7 +290,7 @@ def from_lotusar_dataset(ds: xr.Dataset, source: str = "") -> RadarProduct:
     at = (ds.coords["azimuth_time_utc"].values if "azimuth_time_utc" in ds.coords
           else slc.coords["azimuth_time"].values)
     if not np.issubdtype(at.dtype, np.datetime64):
-        t0 = np.datetime64(str(_attr(a, "azimuth_time_epoch", "reference_epoch_utc", "epoch", "time_reference", "start_time")).rstrip("Z"), "ns")
+        t0 = parse_datetime64(str(_attr(a, "azimuth_time_epoch", "reference_epoch_utc", "epoch", "time_reference", "start_time")))
         at = t0 + np.round(np.asarray(at, dtype=np.float64) * 1e9).astype("timedelta64[ns]")
     slc = slc.drop_vars([c for c in slc.coords if c not in ("azimuth_time", "slant_range")]).assign_coords(azimuth_time=at)
     # state vectors: variables or attrs
@@ -316,7 +314,7 @@ def from_lotusar_dataset(ds: xr.Dataset, source: str = "") -> RadarProduct:
         if ot.dtype.kind in "US O".replace(" ", ""):
             ot = np.array([np.datetime64(str(x).rstrip("Z"), "ns") for x in ot])
         else:
-            ref = np.datetime64(str(_attr(a, "orbit_epoch", "azimuth_time_epoch", "reference_epoch_utc", "epoch", "start_time")).rstrip("Z"), "ns")
+            ref = parse_datetime64(str(_attr(a, "orbit_epoch", "azimuth_time_epoch", "reference_epoch_utc", "epoch", "start_time")))
             ot = ref + np.round(ot.astype(np.float64) * 1e9).astype("timedelta64[ns]")
     pos = pos.reshape(-1, 3)
     vel = vel.reshape(-1, 3)

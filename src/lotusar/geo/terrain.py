@@ -32,9 +32,9 @@ from scipy import ndimage
 
 from lotusar.errors import ValidationError
 from lotusar.geo.dem import Dem, FlatDem
-from lotusar.geo.ellipsoid import llh_to_ecef
-from lotusar.geo.geometry import geo2rdr, rdr2geo
 from lotusar.geo.model import RadarProduct
+from lotusar.geodesy import geodetic_to_ecef
+from lotusar.sar.model import geo2rdr, rdr2geo
 
 MASK_LAYOVER = 1
 MASK_SHADOW = 2
@@ -183,13 +183,13 @@ class _Geom:
         xs, ys = g.centres(r0, r1, c0, c1)
         lon, lat = self.to_ll.transform(xs, ys)
         h = self.dem.height_at(lon, lat, order=1)
-        X = llh_to_ecef(lon, lat, h)
+        X = geodetic_to_ecef(lat_deg=lat, lon_deg=lon, height_m=h)
         t, R, ok = geo2rdr(self.p.orbit, X, self.p.wavelength_m, self.p.doppler_hz, t0_s=self._seed(X))
         out = {"t": t, "R": R, "ok": ok, "X": X, "lon": lon, "lat": lat}
         if facets:
             xc, yc = g.centres(r0, r1, c0, c1, corners=True)
             lonc, latc = self.to_ll.transform(xc, yc)
-            C = llh_to_ecef(lonc, latc, self.dem.height_at(lonc, latc, order=1))
+            C = geodetic_to_ecef(lat_deg=latc, lon_deg=lonc, height_m=self.dem.height_at(lonc, latc, order=1))
             d1 = C[1:, 1:] - C[:-1, :-1]
             d2 = C[:-1, 1:] - C[1:, :-1]
             A = 0.5 * np.cross(d1, d2)
@@ -197,7 +197,7 @@ class _Geom:
             n = A / area[..., None]
             up = X / np.linalg.norm(X, axis=-1, keepdims=True)
             n = n * np.sign((n * up).sum(-1))[..., None]
-            p, v = self.p.orbit.interpolate(t, derivatives=1)
+            p, v = self.p.orbit.interpolate(t)
             los = p - X
             los /= np.linalg.norm(los, axis=-1, keepdims=True)
             cos_loc = (n * los).sum(-1)
@@ -253,7 +253,7 @@ def _area_grid_for(product: RadarProduct, grid: MapGrid, incidence_deg: float) -
     H, W = product.shape
     t_all, R_all = product.radar_of(np.array([0.0, 0.0, H - 1.0, H - 1.0]), np.array([0.0, W - 1.0, 0.0, W - 1.0]))
     res = grid.dx if not grid.crs.endswith("4326") else grid.dx * 111_320.0
-    p, v = product.orbit.interpolate(np.array([np.mean(t_all)]), 1)
+    p, v = product.orbit.interpolate(np.array([np.mean(t_all)]))
     vg = float(np.linalg.norm(v) * 0.88)
     dt = 2.0 * res / vg
     dR = 2.0 * res * np.sin(np.deg2rad(max(incidence_deg, 5.0)))

@@ -8,7 +8,7 @@ app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("preset")
-def preset(name: str = typer.Argument(..., help="lotusat1-stripmap | lotusat1-spotlight | lotusat1-scansar | sentinel1-stripmap"),
+def preset(name: str = typer.Argument(..., help="lotusat1-<mode> (one per LOTUSat-1 SAR mode of the fleet file) or sentinel1-stripmap"),
            json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Print a SAR mode preset's parameters."""
     from lotusar.cliutil import print_json, print_table
@@ -58,7 +58,7 @@ def simulate(preset: str = typer.Option("lotusat1-stripmap", "--preset", help="S
 
 
 @app.command("focus")
-def focus(raw: str = typer.Argument(..., help="Raw file written by `lotusar sar simulate`."),
+def focus(raw: str = typer.Argument(..., help="Raw product: `lotusar sar simulate` or `lotusar sar read-raw` output."),
           algorithm: str = typer.Option("rda", "--algorithm", help="rda | csa | wk | bp"),
           out: str = typer.Option(..., "--out", help="SLC output file (HDF5)."),
           device: str = typer.Option("cpu", "--device", help="cpu | gpu"),
@@ -66,7 +66,7 @@ def focus(raw: str = typer.Argument(..., help="Raw file written by `lotusar sar 
           doppler: str = typer.Option("auto", "--doppler", help="auto | data | geometry"),
           quicklook: str = typer.Option(None, "--quicklook", help="PNG path (default: OUT with .png)."),
           json_out: bool = typer.Option(False, "--json", help="Print a JSON summary.")) -> None:
-    """Focus raw echoes into a zero-Doppler SLC (+ multilooked dB quicklook PNG)."""
+    """Focus any raw product (simulated or real) into a zero-Doppler SLC (+ multilooked dB quicklook PNG)."""
     from pathlib import Path
 
     from lotusar.cliutil import print_json

@@ -17,18 +17,17 @@ within one PRF band), flat terrain at the scene height.
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import map_coordinates
 
-from lotusar.sar.presets import SPEED_OF_LIGHT_M_S as C
+from lotusar.constants import SPEED_OF_LIGHT_M_S as C
+from lotusar.sar import geometry as geo
+from lotusar.sar.focus import FocusParams, _azimuth_filter, _dx, azimuth_frequencies, hyperbolic_model, interp_rows
+from lotusar.sar.geometry import incidence_deg
 from lotusar.xp import fft_module, fft_workers
 
 
 def sigma0_to_reflectivity(acq, sigma0_db: np.ndarray, spacing_m: float, seed: int = 0) -> np.ndarray:
     """Speckled complex reflectivity on the SLC grid from a σ0 (dB) map on a ground grid."""
-    from scipy.ndimage import map_coordinates
-
-    from lotusar.sar import geometry as geo
-    from lotusar.sar.simulate import incidence_deg
-
     mode, sc = acq.mode, acq.scene
     r_c, _ = acq.sv.interpolate(np.array(acq.centre_time_s))
     inc = np.radians(incidence_deg(acq.centre_m, r_c))
@@ -48,9 +47,6 @@ def sigma0_to_reflectivity(acq, sigma0_db: np.ndarray, spacing_m: float, seed: i
 
 def reflectivity_to_raw(acq, refl: np.ndarray, xp=np) -> np.ndarray:
     """Raw echoes (raw grid) of a complex reflectivity on the SLC grid (inverse omega-k)."""
-    from lotusar.sar.focus import _azimuth_filter, _dx, azimuth_frequencies, hyperbolic_model, interp_rows
-    from lotusar.sar.focus import FocusParams
-
     mode, sc = acq.mode, acq.scene
     fft, kw = fft_module(xp), fft_workers(xp)
     na, nr = acq.raw_lines, acq.raw_samples
@@ -96,7 +92,8 @@ def reflectivity_to_raw(acq, refl: np.ndarray, xp=np) -> np.ndarray:
     chirp_amp = fs / np.sqrt(kr) * (xp.abs(f_tau) <= mode.range_bandwidth_hz / 2)
     for rows in (slice(a, min(a + 256, na)) for a in range(0, na, 256)):
         b = (C * fe_all[rows, None] / (2 * vref)) ** 2
-        blk = data[rows] * xp.exp(1j * (2 * np.pi * f_tau * (2 * (rref - model.apex_dr_ref_m) / C - tau_out0) + 4 * np.pi * rref * f0 / C)).astype(np.complex64)
+        ph = 2 * np.pi * f_tau * (2 * (rref - model.apex_dr_ref_m) / C - tau_out0) + 4 * np.pi * rref * f0 / C
+        blk = data[rows] * xp.exp(1j * ph).astype(np.complex64)
         blk = xp.fft.fftshift(blk, axes=1)
         d_row = xp.sqrt(xp.maximum(1 - b / (f0 * f0), 1e-6))
         f_src = xp.sqrt(xp.maximum((f0 + f_tau) ** 2 - b, 1.0)) - f0 * d_row  # modified-Stolt f'' at each original f

@@ -38,10 +38,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.fft import next_fast_len
+from scipy.interpolate import RegularGridInterpolator
 
+from lotusar.constants import SPEED_OF_LIGHT_M_S as C
 from lotusar.errors import ValidationError
 from lotusar.sar import geometry as geo
-from lotusar.sar.presets import SPEED_OF_LIGHT_M_S as C
+from lotusar.sar.model import Orbit, effective_velocity_m_s, zero_doppler_ground_points
 from lotusar.sar.windows import window as window_weights
 from lotusar.xp import array_namespace, fft_module, fft_workers
 
@@ -60,7 +62,7 @@ class FocusParams:
     range_bandwidth_hz: float
     fast_time0_s: float            # two-way time of raw sample 0
     azimuth_time0_s: float         # time of raw line 0 (s since the state vectors' epoch)
-    sv: object                     # lotusar.sar.orbit.StateVectors
+    sv: Orbit | None               # the product's orbit (None: range compression only)
     look_side: str = "right"
     scene_height_m: float = 0.0
     doppler_poly_hz: np.ndarray = field(default_factory=lambda: np.zeros(1))  # f_dc(R) = polyval(poly, R - doppler_ref_range_m)
@@ -88,7 +90,7 @@ class FocusParams:
     def doppler_centroid_hz(self, slant_range_m):
         return np.polyval(np.asarray(self.doppler_poly_hz, float), np.asarray(slant_range_m, float) - self.doppler_ref_range_m)
 
-    def with_default_grid(self, lines: int, samples: int) -> "FocusParams":
+    def with_default_grid(self, lines: int, samples: int) -> FocusParams:
         """Fill an unset output grid with the raw grid (same size, zero-Doppler of the raw times)."""
         p = self
         if p.slc_time0_s is None:
@@ -149,11 +151,11 @@ def hyperbolic_model(p: FocusParams, samples: int = 9) -> HyperbolicModel:
     rng_out = p.slc_range0_m + np.arange(p.slc_samples) * p.range_spacing_m
     t_mid = p.slc_time0_s + 0.5 * (p.slc_lines - 1) / p.prf_hz
     rr = np.linspace(rng_out[0], rng_out[-1], samples)
-    pts = geo.zero_doppler_ground_points(p.sv, t_mid, rr, p.look_side, p.scene_height_m)
+    pts = zero_doppler_ground_points(p.sv, t_mid, rr, p.look_side, p.scene_height_m)
     lam = p.wavelength_m
     fdc = p.doppler_centroid_hz(rr)
     bw = p.azimuth_bandwidth_hz or 0.8 * p.prf_hz
-    vr0 = geo.effective_velocity(p.sv, np.full(rr.size, t_mid), pts, rr, 0.2)
+    vr0 = effective_velocity_m_s(p.sv, np.full(rr.size, t_mid), pts, rr, 0.2)
     ka = 2 * vr0**2 / (lam * rr)
     u = np.linspace(-0.5, 0.5, 41)[None, :] * (bw / ka)[:, None] - (fdc / ka)[:, None]  # t - t0 over the aperture
     pos, _ = p.sv.interpolate(t_mid + u)
@@ -476,8 +478,6 @@ def focus_wk(raw, p: FocusParams, xp=np, progress=None):
     data = fft.ifft(data, axis=1, overwrite_x=True, **kw)
     ns = p.slc_samples
     out = data[:, :ns]
-    r0 = xp.asarray(model.slant_range_m)[None, :]
-    vr = xp.asarray(model.vr_m_s)[None, :]
     for rows in _block_rows(na, ns):
         fe = azimuth_frequencies(na, p.prf_hz, xp.asarray(model.fdc_hz), xp, rows)
         d_ref = _dx(xp)(fe, vref, f0)
@@ -498,7 +498,7 @@ def focus_bp(raw, p: FocusParams, xp=np, progress=None, upsample: int = 8):
     model = hyperbolic_model(p)
     rc = range_compress(raw, p, xp, float(np.min(model.vr_m_s)))
     nr = rc.shape[1]
-    f0, lam, prf, fs = p.carrier_hz, p.wavelength_m, p.prf_hz, p.range_sampling_rate_hz
+    lam, prf, fs = p.wavelength_m, p.prf_hz, p.range_sampling_rate_hz
     nl, ns = p.slc_lines, p.slc_samples
     t_out = p.slc_time0_s + np.arange(nl) / prf
     r_out = model.slant_range_m
@@ -506,9 +506,7 @@ def focus_bp(raw, p: FocusParams, xp=np, progress=None, upsample: int = 8):
     step = 16
     tk = np.unique(np.r_[np.arange(0, nl, step), nl - 1])
     jk = np.unique(np.r_[np.arange(0, ns, step), ns - 1])
-    coarse = np.stack([geo.zero_doppler_ground_points(p.sv, t_out[k], r_out[jk], p.look_side, p.scene_height_m) for k in tk])
-    from scipy.interpolate import RegularGridInterpolator
-
+    coarse = np.stack([zero_doppler_ground_points(p.sv, t_out[k], r_out[jk], p.look_side, p.scene_height_m) for k in tk])
     gi = RegularGridInterpolator((tk.astype(float), jk.astype(float)), coarse, method="linear")
     kk, jj = np.meshgrid(np.arange(nl, dtype=float), np.arange(ns, dtype=float), indexing="ij")
     pix = gi(np.stack([kk.ravel(), jj.ravel()], -1)).reshape(nl, ns, 3)

@@ -30,6 +30,7 @@ import xarray as xr
 
 from lotusar.errors import InputFormatError
 from lotusar.fileio import atomic_path
+from lotusar.timeutil import parse_datetime64
 
 FORMAT_VERSION = 1
 
@@ -214,17 +215,8 @@ def read_slc(path: str | os.PathLike) -> xr.Dataset:
     _check_axis(ds, path, "azimuth_time", float(ds.attrs.get("azimuth_time_interval_s", 1.0 / float(ds.attrs["prf_hz"]))), "SLC")
     _check_axis(ds, path, "slant_range", float(ds.attrs["range_pixel_spacing_m"]), "SLC")
     _check_orbit(ds, path, "SLC", np.asarray(ds["azimuth_time"].values, float))
-    epoch = np.datetime64(str(ds.attrs["reference_epoch_utc"]).replace("Z", ""), "ns")
+    epoch = parse_datetime64(str(ds.attrs["reference_epoch_utc"]))
     t = np.asarray(ds["azimuth_time"].values, float)
     ds = ds.assign_coords(azimuth_time_utc=("azimuth_time", epoch + np.round(t * 1e9).astype("int64").astype("timedelta64[ns]")))
     return ds
 
-
-def state_vectors_from(ds: xr.Dataset):
-    """The :class:`~lotusar.sar.orbit.StateVectors` stored in a raw or SLC Dataset."""
-    from lotusar.sar.orbit import StateVectors
-
-    epoch = np.datetime64(str(ds.attrs["reference_epoch_utc"]).replace("Z", ""), "ns")
-    return StateVectors(epoch_utc=epoch, time_s=np.asarray(ds["orbit_time"].values, float),
-                        position_m=np.asarray(ds["orbit_position"].values, float),
-                        velocity_m_s=np.asarray(ds["orbit_velocity"].values, float))

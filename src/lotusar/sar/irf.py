@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from lotusar.sar.presets import SPEED_OF_LIGHT_M_S as C
+from lotusar.constants import SPEED_OF_LIGHT_M_S as C
+from lotusar.fileio import atomic_path
+from lotusar.sar.windows import window
 
 
 def measure_cut(cut_db_lin: np.ndarray, step: float, islr_cells: float = 20.0) -> dict:
@@ -107,8 +109,6 @@ def analyse_target(slc: np.ndarray, az_px: float, rg_px: float, search: int = 8,
 
 def processed_weights(attrs: dict, n: int = 1024) -> tuple[np.ndarray, np.ndarray]:
     """Range and azimuth spectrum weights over the processed bands (window x antenna pattern)."""
-    from lotusar.sar.windows import window
-
     x = (np.arange(n) - n / 2 + 0.5) / n
     coef = attrs.get("window_coefficient")
     coef = None if coef is None else float(coef)
@@ -131,7 +131,8 @@ def theory(attrs: dict) -> dict:
     tr = theoretical_irf(wr, br)
     ta = theoretical_irf(wa, ba)
     return {"range_resolution_m": tr["resolution"] * C / 2, "azimuth_resolution_m": ta["resolution"] * float(attrs["ground_velocity_m_s"]),
-            "pslr_range_db": tr["pslr_db"], "pslr_azimuth_db": ta["pslr_db"], "islr_range_db": tr["islr_db"], "islr_azimuth_db": ta["islr_db"]}
+            "pslr_range_db": tr["pslr_db"], "pslr_azimuth_db": ta["pslr_db"], "islr_range_db": tr["islr_db"],
+            "islr_azimuth_db": ta["islr_db"]}
 
 
 def analyse_slc(ds, factor: int = 16) -> list[dict]:
@@ -179,8 +180,6 @@ def irf_png(records: list[dict], path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from lotusar.fileio import atomic_path
 
     recs = [r for r in records if "_upsampled" in r]
     n = max(len(recs), 1)

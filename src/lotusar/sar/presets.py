@@ -2,10 +2,11 @@
 
 A :class:`SarMode` is one radar mode of one satellite: carrier, chirp, sampling, PRF, antenna,
 pointing (look angle, squint), noise and quantisation, plus the orbit that carries it (a TLE
-propagated through :mod:`lotusar.sar.orbit`). The LOTUSat-1 presets take the mode envelope
-(carrier, bandwidth, PRF range, swath) from the fleet file (``lotusar.fleet.load_fleet()``) and
-fill the sensor values the fleet file leaves out with the values below; every value that is
-not public is marked ``ASSUMPTION`` in :data:`ASSUMPTIONS`.
+propagated through :mod:`lotusar.sar.orbit`). The LOTUSat-1 presets, one per SAR mode of the
+fleet file (``lotusar-<mode>``), take every mode value (carrier, bandwidth, swath, resolution
+and the sensor values for simulation and focusing) from the fleet file
+(``lotusar.fleet.load_fleet()``): a new imaging mode is one block there. A broken fleet file
+or a mode without the sensor values fails loudly.
 
 Sources: ASNARO-2 (NEC): X band 9.65 GHz, spotlight 1 m / 10 km, stripmap 2 m / 12 km,
 ScanSAR 16 m / 50 km, ~504 km sun-synchronous orbit. Sentinel-1 stripmap S3 values are read
@@ -20,9 +21,9 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 
+from lotusar.constants import SPEED_OF_LIGHT_M_S
 from lotusar.errors import NotFoundError, ValidationError
-
-SPEED_OF_LIGHT_M_S = 299_792_458.0
+from lotusar.fleet import load_fleet
 
 # ASNARO-2 (LOTUSat-1 stand-in) and Sentinel-1A elements, verbatim from CelesTrak (see
 # ../shared/data/tle-fleet-sar-history); used when the fleet file cannot be loaded.
@@ -60,7 +61,8 @@ class SarMode:
     quantisation_bits: int = 8
     window: str = "none"
     window_coefficient: float = 0.54
-    acquisition_mode: str = "stripmap"
+    acquisition_mode: str = ""
+    azimuth_resolution_m: float = 0.0
     swath_km: float = 12.0
     tle_line1: str = ASNARO2_TLE[0]
     tle_line2: str = ASNARO2_TLE[1]
@@ -85,7 +87,7 @@ class SarMode:
         """0.886 c / (2 B): -3 dB width of an unweighted (rect-spectrum) range IRF."""
         return 0.886 * SPEED_OF_LIGHT_M_S / (2.0 * self.range_bandwidth_hz)
 
-    def replace(self, **changes) -> "SarMode":
+    def replace(self, **changes) -> SarMode:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
@@ -99,23 +101,6 @@ class SarMode:
         return d
 
 
-# LOTUSat-1 sensor values the fleet file does not carry (per mode). ASSUMPTION unless noted.
-_LOTUSAT1_SENSOR = {
-    "stripmap": dict(
-        range_bandwidth_hz=1.5e8, range_sampling_rate_hz=1.8e8, pulse_length_s=8.0e-6, prf_hz=4500.0,
-        antenna_length_m=4.0, antenna_height_m=1.2, look_angle_deg=30.0, nesz_db=-20.0, swath_km=12.0,
-    ),
-    "spotlight": dict(
-        range_bandwidth_hz=3.0e8, range_sampling_rate_hz=3.6e8, pulse_length_s=8.0e-6, prf_hz=5000.0,
-        antenna_length_m=4.0, antenna_height_m=1.2, look_angle_deg=30.0, nesz_db=-18.0, swath_km=10.0,
-    ),
-    "scansar": dict(
-        range_bandwidth_hz=3.75e7, range_sampling_rate_hz=4.5e7, pulse_length_s=2.0e-5, prf_hz=3000.0,
-        antenna_length_m=4.0, antenna_height_m=1.2, look_angle_deg=35.0, nesz_db=-22.0, swath_km=50.0,
-        burst_count=4,
-    ),
-}
-
 _LOTUSAT1_ASSUMPTIONS = (
     "carrier 9.65 GHz: ASNARO-2 public (NEC)",
     "range bandwidth from published resolution: B = c/(2 res_ground sin(incidence))",
@@ -124,37 +109,27 @@ _LOTUSAT1_ASSUMPTIONS = (
 )
 
 
-def _lotusat1(mode: str) -> SarMode:
-    values = dict(_LOTUSAT1_SENSOR[mode])
-    carrier = 9.65e9
-    tle = ASNARO2_TLE
-    source_note = "built-in values"
-    try:  # the fleet file is the source of the mode envelope when it loads
-        from lotusar.fleet import load_fleet
+_SENSOR_KEYS = ("pulse_length_s", "range_sampling_rate_hz", "prf_hz", "antenna_length_m", "antenna_height_m",
+                "look_angle_deg", "nesz_db", "quantisation_bits")
 
-        sat = load_fleet().satellite("LOTUSat-1")
-        fm = sat.sar_mode(mode)
-        carrier = fm.carrier_hz
-        values["range_bandwidth_hz"] = fm.range_bandwidth_hz
-        values["swath_km"] = fm.swath_km
-        for key in ("pulse_length_s", "range_sampling_rate_hz", "prf_hz", "antenna_length_m", "antenna_height_m",
-                    "look_angle_deg", "nesz_db", "quantisation_bits"):
-            v = getattr(fm, key, None)
-            if v is not None:
-                values[key] = v
-        if getattr(fm, "squint_deg", None) is not None:
-            values["squint_deg"] = fm.squint_deg
-        if fm.burst_count is not None:
-            values["burst_count"] = fm.burst_count
-        if values["range_sampling_rate_hz"] < 1.05 * values["range_bandwidth_hz"]:
-            values["range_sampling_rate_hz"] = 1.2 * values["range_bandwidth_hz"]
-        source_note = "fleet file LOTUSat-1 mode envelope"
-    except Exception:  # fleet stage absent or without this mode: built-in values
-        pass
+
+def _lotusat1(mode: str) -> SarMode:
+    """The LOTUSat-1 preset of fleet-file mode ``mode`` (all values from the fleet file)."""
+    fm = load_fleet().satellite("LOTUSat-1").sar_mode(mode)
+    missing = [k for k in _SENSOR_KEYS if getattr(fm, k) is None]
+    if missing:
+        raise ValidationError(f"fleet file: LOTUSat-1 mode {mode!r} lacks the sensor values {', '.join(missing)}")
+    values = {k: getattr(fm, k) for k in _SENSOR_KEYS}
+    if fm.squint_deg is not None:
+        values["squint_deg"] = fm.squint_deg
+    if fm.burst_count is not None:
+        values["burst_count"] = fm.burst_count
     return SarMode(
-        name=f"lotusat1-{mode}", satellite="LOTUSat-1", carrier_hz=carrier, acquisition_mode=mode,
-        tle_line1=tle[0], tle_line2=tle[1], assumptions=_LOTUSAT1_ASSUMPTIONS + (f"envelope from {source_note}",),
-        **values,
+        name=f"lotusat1-{mode}", satellite="LOTUSat-1", carrier_hz=fm.carrier_hz,
+        range_bandwidth_hz=fm.range_bandwidth_hz, swath_km=fm.swath_km, acquisition_mode=mode,
+        azimuth_resolution_m=fm.azimuth_resolution_m or fm.resolution_m,
+        tle_line1=ASNARO2_TLE[0], tle_line2=ASNARO2_TLE[1],
+        assumptions=_LOTUSAT1_ASSUMPTIONS + ("mode values from the fleet file (LOTUSat-1)",), **values,
     )
 
 
@@ -166,6 +141,7 @@ def _sentinel1_stripmap() -> SarMode:
         range_bandwidth_hz=pulse * ramp, range_sampling_rate_hz=6.672839509333333e7, pulse_length_s=pulse,
         prf_hz=1.924956266475204e3, antenna_length_m=12.3, antenna_height_m=0.821, look_angle_deg=28.6,
         nesz_db=-22.0, quantisation_bits=8, window="hamming", window_coefficient=0.75, swath_km=80.0,
+        acquisition_mode="SM", azimuth_resolution_m=5.0,
         tle_line1=SENTINEL1A_TLE[0], tle_line2=SENTINEL1A_TLE[1], reference_time_utc="2024-08-13T20:00:00Z",
         assumptions=("S3 beam values from public annotation S1A_S3_SLC__1SDV_20210401T152855",
                      "look angle 28.6 deg for S3 mid-swath incidence 32.0 deg; NESZ -22 dB (ESA spec)",
@@ -173,25 +149,27 @@ def _sentinel1_stripmap() -> SarMode:
     )
 
 
-_BUILDERS = {
-    "lotusat1-stripmap": lambda: _lotusat1("stripmap"),
-    "lotusat1-spotlight": lambda: _lotusat1("spotlight"),
-    "lotusat1-scansar": lambda: _lotusat1("scansar"),
-    "sentinel1-stripmap": _sentinel1_stripmap,
-}
+_FIXED = {"sentinel1-stripmap": _sentinel1_stripmap}
+
+
+def _builders() -> dict:
+    """Preset name → builder: one LOTUSat-1 preset per mode of the fleet file, and Sentinel-1."""
+    names = load_fleet().satellite("LOTUSat-1").sar_mode_names()
+    out = {f"lotusat1-{m}": (lambda m=m: _lotusat1(m)) for m in names}
+    out.update(_FIXED)
+    return out
 
 
 def list_presets() -> list[str]:
-    return list(_BUILDERS)
+    return list(_builders())
 
 
 def get_preset(name: str) -> SarMode:
     """The :class:`SarMode` called ``name`` (NotFoundError naming the known presets)."""
-    try:
-        builder = _BUILDERS[name]
-    except KeyError:
-        raise NotFoundError(f"unknown SAR preset {name!r} (known: {', '.join(_BUILDERS)})") from None
-    mode = builder()
+    builders = _builders()
+    if name not in builders:
+        raise NotFoundError(f"unknown SAR preset {name!r} (known: {', '.join(builders)})")
+    mode = builders[name]()
     validate_mode(mode)
     return mode
 
@@ -201,7 +179,10 @@ def validate_mode(mode: SarMode) -> None:
     if mode.range_sampling_rate_hz < mode.range_bandwidth_hz:
         raise ValidationError(f"{mode.name}: range sampling rate {mode.range_sampling_rate_hz:g} Hz < bandwidth")
     doppler_bw = 0.886 * 2 * 7600.0 / mode.antenna_length_m
-    if mode.acquisition_mode == "stripmap" and mode.prf_hz < 1.05 * doppler_bw:
+    # a mode whose azimuth resolution is the beam's own (L/2: stripmap-like, neither steered
+    # to finer resolution nor burst-wise coarser) must sample the beam's whole Doppler band
+    beam_limited = 0.75 < mode.azimuth_resolution_m / (0.5 * mode.antenna_length_m) < 1.5
+    if beam_limited and mode.prf_hz < 1.05 * doppler_bw:
         raise ValidationError(f"{mode.name}: PRF {mode.prf_hz:g} Hz below the azimuth Doppler bandwidth {doppler_bw:.0f} Hz")
     if mode.look_side not in ("left", "right"):
         raise ValidationError(f"{mode.name}: look_side must be left or right")

@@ -9,14 +9,15 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from lotusar.constants import SPEED_OF_LIGHT_M_S as C
 from lotusar.errors import ValidationError
-from lotusar.sar import geometry as geo
+from lotusar.fileio import atomic_path
+from lotusar.geodesy import local_up
 from lotusar.sar.focus import FocusParams, focus
+from lotusar.sar.model import orbit_of, zero_doppler_ground_points
 from lotusar.sar.readers.apps import estimate
 from lotusar.sar.readers.convert import from_raw_dataset
 from lotusar.sar.readers.doppler import DopplerEstimate
-from lotusar.sar.io import state_vectors_from
-from lotusar.sar.presets import SPEED_OF_LIGHT_M_S as C
 from lotusar.xp import device_namespace, to_numpy
 
 
@@ -31,7 +32,7 @@ def params_from_raw(ds: xr.Dataset, window: str | None = None) -> FocusParams:
         carrier_hz=float(a["carrier_hz"]), range_sampling_rate_hz=float(a["range_sampling_rate_hz"]), prf_hz=float(a["prf_hz"]),
         chirp_rate_hz_s=float(a["chirp_rate_hz_s"]), pulse_length_s=float(a["pulse_length_s"]),
         range_bandwidth_hz=float(a["range_bandwidth_hz"]), fast_time0_s=float(ft[0]), azimuth_time0_s=float(at[0]),
-        sv=state_vectors_from(ds), look_side=str(a["look_side"]), scene_height_m=float(a.get("scene_height_m", 0.0)),
+        sv=orbit_of(ds), look_side=str(a["look_side"]), scene_height_m=float(a.get("scene_height_m", 0.0)),
         doppler_poly_hz=poly, doppler_ref_range_m=float(a.get("doppler_centroid_ref_range_m", C / 2 * ft[len(ft) // 2])),
         azimuth_bandwidth_hz=float(a["azimuth_bandwidth_hz"]) if "azimuth_bandwidth_hz" in a else None,
         range_window=w, azimuth_window=w,
@@ -71,8 +72,8 @@ def focus_dataset(ds: xr.Dataset, algorithm: str = "rda", device: str = "cpu", w
     slc = to_numpy(slc).astype(np.complex64, copy=False)
     lam = p.wavelength_m
     r_mid, v_mid = p.sv.interpolate(np.array(model.mid_time_s))
-    pt_mid = geo.zero_doppler_ground_points(p.sv, model.mid_time_s, np.array([model.ref_range_m]), p.look_side, p.scene_height_m)[0]
-    up = geo.local_up(pt_mid)
+    pt_mid = zero_doppler_ground_points(p.sv, model.mid_time_s, np.array([model.ref_range_m]), p.look_side, p.scene_height_m)[0]
+    up = local_up(pt_mid)
     los = r_mid - pt_mid
     inc = float(np.degrees(np.arccos(np.dot(up, los) / np.linalg.norm(los))))
     t = p.slc_time0_s + np.arange(p.slc_lines) / p.prf_hz
@@ -111,7 +112,6 @@ def quicklook_png(ds: xr.Dataset, path, max_size: int = 1024) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from lotusar.fileio import atomic_path
 
     slc = ds["slc"].values
     inc = float(ds.attrs.get("incidence_angle_mid_deg", 35.0))
@@ -139,7 +139,6 @@ def export_gtiff(ds: xr.Dataset, path) -> None:
     """CFloat32 GeoTIFF (rows azimuth, columns slant range) with pixel-spacing tags."""
     import rasterio
 
-    from lotusar.fileio import atomic_path
 
     slc = ds["slc"].values.astype(np.complex64)
     tags = {"RANGE_PIXEL_SPACING_M": repr(float(ds.attrs["range_pixel_spacing_m"])),

@@ -29,11 +29,16 @@ import numpy as np
 import scipy.fft
 import xarray as xr
 
+from lotusar.constants import SPEED_OF_LIGHT_M_S as C
 from lotusar.errors import ValidationError
 from lotusar.sar import geometry as geo
-from lotusar.sar.orbit import StateVectors, orbit_state_vectors
-from lotusar.sar.presets import SPEED_OF_LIGHT_M_S as C, SarMode
+from lotusar.sar.extended import simulate_sigma0
+from lotusar.sar.geometry import incidence_deg
+from lotusar.sar.model import Orbit, effective_velocity_m_s, geo2rdr, zero_doppler_ground_points
+from lotusar.sar.orbit import orbit_state_vectors
+from lotusar.sar.presets import SarMode
 from lotusar.sar.scene import SceneSpec
+from lotusar.timeutil import parse_datetime64
 
 BAQ_BLOCK_SAMPLES = 128
 
@@ -44,7 +49,7 @@ class Acquisition:
 
     mode: SarMode
     scene: SceneSpec
-    sv: StateVectors
+    sv: Orbit
     squint_deg: float
     look_angle_deg: float
     centre_m: np.ndarray
@@ -105,10 +110,10 @@ def plan_acquisition(mode: SarMode, scene: SceneSpec) -> Acquisition:
     la = mode.look_angle_deg if scene.look_angle_deg is None else scene.look_angle_deg
     prf, fs, lam = mode.prf_hz, mode.range_sampling_rate_hz, mode.wavelength_m
     span = 60.0 + abs(sq) * 4.0 + scene.azimuth_lines / prf
-    t_ref = np.datetime64(mode.reference_time_utc.replace("Z", ""), "ns")
+    t_ref = parse_datetime64(mode.reference_time_utc)
     sv0 = orbit_state_vectors(mode, t_ref - np.timedelta64(int(span / 2 * 1e9), "ns"), span)
     # re-express with the reference time as epoch (t = 0 at the beam-centre time of the scene centre)
-    sv = StateVectors(epoch_utc=t_ref, time_s=sv0.time_s - span / 2, position_m=sv0.position_m, velocity_m_s=sv0.velocity_m_s)
+    sv = Orbit(time_s=sv0.time_s - span / 2, position_m=sv0.position_m, velocity_m_s=sv0.velocity_m_s, epoch_utc=t_ref)
     centre = geo.scene_centre(sv, 0.0, mode.look_side, la, sq, 0.0)
     r0, v0 = sv.interpolate(np.array(0.0))
     vs = float(np.linalg.norm(v0))
@@ -119,7 +124,7 @@ def plan_acquisition(mode: SarMode, scene: SceneSpec) -> Acquisition:
         u_lim = lam / mode.antenna_length_m  # main lobe, first nulls
     else:
         u_lim = lam * min(1.15 * bp, 0.97 * prf) / (4 * vs * np.cos(np.deg2rad(sq)))
-    t0c = float(geo.zero_doppler_time(sv, centre[None], 0.0)[0])
+    t0c = float(geo2rdr(sv, centre[None], t0_s=0.0)[0][0])
     rc = float(geo.slant_range_m(sv, centre[None], np.array([t0c]))[0])
     n_az, n_rg = scene.azimuth_lines, scene.range_samples
     dr = C / (2 * fs)
@@ -130,7 +135,7 @@ def plan_acquisition(mode: SarMode, scene: SceneSpec) -> Acquisition:
     corners = []
     for tt in (slc_t0, slc_t0 + (n_az - 1) / prf):
         for h in (min(hs), max(hs)):
-            corners.append(geo.zero_doppler_ground_points(sv, tt, np.array([slc_r0, slc_r0 + (n_rg - 1) * dr]), mode.look_side, h))
+            corners.append(zero_doppler_ground_points(sv, tt, np.array([slc_r0, slc_r0 + (n_rg - 1) * dr]), mode.look_side, h))
     corners = np.concatenate(corners)
     t_b = _solve_u(sv, mode, la, sq, corners, 0.0, np.zeros(len(corners)))
     t_lo = _solve_u(sv, mode, la, sq, corners, -u_lim, t_b - 0.2)
@@ -148,7 +153,7 @@ def plan_acquisition(mode: SarMode, scene: SceneSpec) -> Acquisition:
         raise ValidationError("acquisition longer than the orbit span; reduce azimuth_lines or squint")
     # Doppler centroid versus zero-Doppler range (beam-centre crossing of points across the swath)
     rg = slc_r0 + np.linspace(-0.25, 1.25, 7) * (n_rg - 1) * dr
-    pts = geo.zero_doppler_ground_points(sv, t0c, rg, mode.look_side, 0.0)
+    pts = zero_doppler_ground_points(sv, t0c, rg, mode.look_side, 0.0)
     tb = _solve_u(sv, mode, la, sq, pts, 0.0, np.zeros(len(pts)))
     fdc = doppler_hz(sv, lam, pts, tb)
     poly = np.polyfit(rg - rc, fdc, 2)
@@ -195,7 +200,8 @@ def simulate_point_targets(acq: Acquisition, points_m: np.ndarray, rcs_m2: np.nd
             u, e, _ = _u_az(sv, mode, acq.look_angle_deg, acq.squint_deg, p[None], t)
             tau_d, r_tx = _two_way_delay(sv, p[None], t, sc.bistatic)
             if sc.antenna_pattern:
-                g = np.sinc(mode.antenna_length_m * u / mode.wavelength_m) ** 2 * np.sinc(mode.antenna_height_m * e / mode.wavelength_m) ** 2
+                g = (np.sinc(mode.antenna_length_m * u / mode.wavelength_m) ** 2
+                     * np.sinc(mode.antenna_height_m * e / mode.wavelength_m) ** 2)
                 g = np.where(np.abs(u) <= acq.u_limit, g, 0.0)
             else:
                 g = (np.abs(u) <= acq.u_limit).astype(float)
@@ -225,16 +231,10 @@ def noise_sigma(acq: Acquisition) -> float:
     inc = incidence_deg(acq.centre_m, r)
     vg = float(geo.ground_velocity(acq.sv, np.array([acq.centre_time_s]), acq.centre_m[None])[0])
     a_res = (C / (2 * mode.range_bandwidth_hz) / np.sin(np.deg2rad(inc))) * (vg / acq.azimuth_bandwidth_hz)
-    vr = float(geo.effective_velocity(acq.sv, acq.centre_time_s, acq.centre_m[None], acq.centre_range_m, 0.3)[0])
+    vr = float(effective_velocity_m_s(acq.sv, acq.centre_time_s, acq.centre_m[None], acq.centre_range_m, 0.3)[0])
     ka = 2 * vr**2 / (mode.wavelength_m * acq.centre_range_m)
     n = mode.pulse_length_s * mode.range_sampling_rate_hz * acq.azimuth_bandwidth_hz / ka * mode.prf_hz
     return float(np.sqrt(10 ** (mode.nesz_db / 10) * a_res * n))
-
-
-def incidence_deg(point_m, sat_m) -> float:
-    up = geo.local_up(np.asarray(point_m, float))
-    los = np.asarray(sat_m, float) - point_m
-    return float(np.rad2deg(np.arccos(np.dot(up, los) / np.linalg.norm(los))))
 
 
 def quantise(echoes: np.ndarray, method: str, bits: int, block: int = BAQ_BLOCK_SAMPLES):
@@ -272,14 +272,13 @@ def simulate(mode: SarMode, scene: SceneSpec, progress=None) -> xr.Dataset:
         rcs = np.array([t.rcs_m2 for t in scene.targets])
         simulate_point_targets(acq, pts, rcs, echoes, progress=progress)
     if scene.sigma0_db is not None:
-        from lotusar.sar.extended import simulate_sigma0
-
         echoes += simulate_sigma0(acq, scene.sigma0_db, scene.sigma0_spacing_m)
     rng = np.random.default_rng(scene.seed)
     if scene.noise:
         s = noise_sigma(acq) / np.sqrt(2)
-        echoes += (rng.standard_normal(echoes.shape, np.float32) * s + 1j * rng.standard_normal(echoes.shape, np.float32) * s).astype(np.complex64)
-    t0z = geo.zero_doppler_time(sv, pts, np.zeros(len(pts))) if len(pts) else np.zeros(0)
+        noise = rng.standard_normal(echoes.shape, np.float32) * s + 1j * rng.standard_normal(echoes.shape, np.float32) * s
+        echoes += noise.astype(np.complex64)
+    t0z = geo2rdr(sv, pts, t0_s=np.zeros(len(pts)))[0] if len(pts) else np.zeros(0)
     r0z = geo.slant_range_m(sv, pts, t0z) if len(pts) else np.zeros(0)
     bits = scene.quantisation_bits or mode.quantisation_bits
     r_c, _ = sv.interpolate(np.array(acq.centre_time_s))
@@ -302,7 +301,8 @@ def simulate(mode: SarMode, scene: SceneSpec, progress=None) -> xr.Dataset:
         slc_first_slant_range_m=acq.slc_range0_m, slc_range_samples=scene.range_samples,
         simulator="lotusar time-domain point targets" + (" + frequency-domain sigma0 map" if scene.sigma0_db is not None else ""),
     )
-    coords = dict(azimuth_time=("azimuth_time", acq.azimuth_time_s, {"units": "s", "long_name": "pulse transmit time since reference_epoch_utc"}),
+    coords = dict(azimuth_time=("azimuth_time", acq.azimuth_time_s,
+                                {"units": "s", "long_name": "pulse transmit time since reference_epoch_utc"}),
                   fast_time=("fast_time", acq.fast_time_s, {"units": "s", "long_name": "two-way slant range time"}),
                   orbit_time=("orbit_time", sv.time_s, {"units": "s"}), xyz=("xyz", np.array(["x", "y", "z"])))
     data = dict(orbit_position=(("orbit_time", "xyz"), sv.position_m), orbit_velocity=(("orbit_time", "xyz"), sv.velocity_m_s),

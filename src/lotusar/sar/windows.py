@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from lotusar.errors import ValidationError
+from lotusar.xp import array_namespace
 
 
 def _taylor_coefficients(nbar: int = 4, sll_db: float = 35.0) -> np.ndarray:
@@ -23,7 +24,7 @@ def _taylor_coefficients(nbar: int = 4, sll_db: float = 35.0) -> np.ndarray:
     signs[::2] = 1
     signs[1::2] = -1
     m2 = ma * ma
-    for mi, m in enumerate(ma):
+    for mi in range(len(ma)):
         numer = signs[mi] * np.prod(1 - m2[mi] / s2 / (a**2 + (ma - 0.5) ** 2))
         denom = 2 * np.prod(1 - m2[mi] / m2[:mi]) * np.prod(1 - m2[mi] / m2[mi + 1:])
         fm[mi] = numer / denom
@@ -32,13 +33,7 @@ def _taylor_coefficients(nbar: int = 4, sll_db: float = 35.0) -> np.ndarray:
 
 def window(name: str, x, coefficient: float | None = None):
     """Weights of window ``name`` at normalised frequencies ``x`` (array-API: numpy or cupy)."""
-    xp = np
-    try:
-        from lotusar.xp import array_namespace
-
-        xp = array_namespace(x)
-    except Exception:
-        pass
+    xp = array_namespace(x)
     inside = xp.abs(x) <= 0.5
     if name == "none":
         w = xp.ones_like(x, dtype=float)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import independent_irf as irf
 import numpy as np
 import pytest
-
-from lotusar.sar.readers import irf
 
 
 def _point(n, pos_az, pos_rg, ba, br, fc_az):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import independent_irf as irf
 import numpy as np
 import pytest
 
 from lotusar.errors import InputFormatError
-from lotusar.sar.readers import gotcha, irf
+from lotusar.sar.readers import gotcha
 
 TRIHEDRAL_XY_M = (-15.95, 21.05)  # brightest isolated point of pass 1 (calibration trihedral)
 

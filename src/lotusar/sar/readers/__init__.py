@@ -9,11 +9,12 @@ One module per format, each turning a mission's files into plain NumPy arrays an
 - :mod:`.radarsat1` RADARSAT-1 raw blocks of the Cumming & Wong CD (Vancouver),
 - :mod:`.gotcha`    AFRL Gotcha X-band phase history, with back-projection image formation.
 
-Computation for real data (Doppler centroid estimation with ambiguity resolution, IRF
-measurement, focusing glue) lives in :mod:`.doppler` and :mod:`.irf`; focusing is the SAR core's (:mod:`lotusar.sar.focus`).
-Modules are imported lazily so that ``import lotusar.sar.readers`` stays cheap.
+The Doppler centroid estimator of the SAR stage (ACCC, MLCC, ambiguity by focus contrast) is
+:mod:`.doppler`; :mod:`.convert` makes the raw product (:mod:`lotusar.sar.model`) of a block;
+focusing is the SAR core's (:mod:`lotusar.sar.focus`). Submodules are imported on use, so
+``import lotusar.sar.readers`` stays cheap.
 """
 
 from __future__ import annotations
 
-__all__ = ["s1_isp", "nisar_l0b", "radarsat1", "gotcha", "doppler", "irf"]
+__all__ = ["s1_isp", "nisar_l0b", "radarsat1", "gotcha", "doppler", "convert", "apps"]

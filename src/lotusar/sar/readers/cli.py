@@ -119,7 +119,8 @@ def doppler(
         rows = [{"slant_range_m": round(r, 1), "doppler_centroid_hz": round(f, 1), "coherence": round(c, 3)}
                 for r, f, c in zip(d["block_slant_range_m"], d["block_doppler_centroid_hz"], d["block_coherence"])]
         print_table(rows, ["slant_range_m", "doppler_centroid_hz", "coherence"],
-                    title=f"f_dc = {d['doppler_centroid_hz']:.1f} Hz (ambiguity {d['ambiguity']}, confidence {d['contrast_confidence']:.2f})")
+                    title=f"f_dc = {d['doppler_centroid_hz']:.1f} Hz (ambiguity {d['ambiguity']}, "
+                          f"confidence {d['contrast_confidence']:.2f})")
 
 
 def gotcha(

@@ -21,9 +21,9 @@ import numpy as np
 import xarray as xr
 
 from lotusar.constants import SPEED_OF_LIGHT_M_S as C_M_S
-from lotusar.sar import geometry as geo
+from lotusar.geodesy import geodetic_to_ecef
 from lotusar.sar.focus import FocusParams
-from lotusar.sar.orbit import StateVectors
+from lotusar.sar.model import Orbit, zero_doppler_ground_points
 from lotusar.sar.readers.model import RawBlock
 from lotusar.timeutil import parse_datetime64
 
@@ -61,7 +61,7 @@ def circular_orbit(block: RawBlock, lat_deg: float, lon_deg: float, heading_deg:
     sun-synchronous pass at 49° N).
     """
     vr = float(block.effective_velocity_m_s)
-    p = geo.geodetic_to_ecef(lat_deg, lon_deg, 0.0)
+    p = geodetic_to_ecef(lat_deg=lat_deg, lon_deg=lon_deg, height_m=0.0)
     up = p / np.linalg.norm(p)
     lat, lon = np.deg2rad(lat_deg), np.deg2rad(lon_deg)
     east = np.array([-np.sin(lon), np.cos(lon), 0.0])
@@ -89,16 +89,15 @@ def circular_orbit(block: RawBlock, lat_deg: float, lon_deg: float, heading_deg:
     pos = rs * (np.cos(ph)[:, None] * e1 + np.sin(ph)[:, None] * e2)
     vel = rs * omega * (-np.sin(ph)[:, None] * e1 + np.cos(ph)[:, None] * e2)
     epoch = parse_datetime64(block.reference_epoch_utc)
-    return StateVectors(epoch_utc=epoch, time_s=t, position_m=pos, velocity_m_s=vel)
+    return Orbit(time_s=t, position_m=pos, velocity_m_s=vel, epoch_utc=epoch)
 
 
 def block_state_vectors(block: RawBlock, **orbit_kw):
     """The block's own state vectors (ALOS) or a synthetic circular orbit (RADARSAT-1)."""
     if block.orbit_time_s is not None:
         epoch = parse_datetime64(block.reference_epoch_utc)
-        return StateVectors(epoch_utc=epoch, time_s=np.asarray(block.orbit_time_s, float),
-                            position_m=np.asarray(block.orbit_position_m, float),
-                            velocity_m_s=np.asarray(block.orbit_velocity_m_s, float)), "ephemeris"
+        return Orbit(time_s=np.asarray(block.orbit_time_s, float), position_m=np.asarray(block.orbit_position_m, float),
+                     velocity_m_s=np.asarray(block.orbit_velocity_m_s, float), epoch_utc=epoch), "ephemeris"
     lat = float(block.metadata.get("scene_lat_deg", 49.28))
     lon = float(block.metadata.get("scene_lon_deg", -123.12))
     return circular_orbit(block, lat, lon, **orbit_kw), "synthetic-circular"
@@ -260,36 +259,12 @@ def to_slc_dataset(slc: np.ndarray, block: RawBlock, sv, *, first_azimuth_time_s
     return ds
 
 
-def zero_doppler_point(sv, t_s: float, slant_range_m: float, look_side: str, height_m: float = 0.0) -> np.ndarray:
-    """ECEF point at ``height_m`` seen at zero Doppler from r(t_s) at ``slant_range_m``.
-
-    Bisection on the off-nadir angle in the plane ⊥ v: the point's height grows monotonically
-    with the angle (from R − H below the surface at nadir), so the root is bracketed by [0°, 89°].
-    """
-    r, v = sv.interpolate(np.array(float(t_s)))
-    x = v / np.linalg.norm(v)
-    n = -r / np.linalg.norm(r)
-    n = n - np.dot(n, x) * x
-    n /= np.linalg.norm(n)
-    c = np.cross(n, x) if look_side == "right" else np.cross(x, n)
-    lo, hi = 0.0, np.deg2rad(89.0)
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        pnt = r + slant_range_m * (np.cos(mid) * n + np.sin(mid) * c)
-        if geo.ecef_to_geodetic(pnt)[2] > height_m:
-            hi = mid
-        else:
-            lo = mid
-    mid = 0.5 * (lo + hi)
-    return r + slant_range_m * (np.cos(mid) * n + np.sin(mid) * c)
-
-
 def orbit_effective_velocity(block: RawBlock, half_aperture_s: float = 1.5) -> float:
     """V_r at mid swath from the block's orbit: fit R(t)² − R0² = V_r² (t − t0)² (hyperbolic model)."""
     sv, _ = block_state_vectors(block)
     t0 = float(np.mean(block.azimuth_time_s))
     r0 = float(block.slant_range_m[block.shape[1] // 2])
-    p = zero_doppler_point(sv, t0, r0, block.look_side)
+    p = zero_doppler_ground_points(sv, t0, r0, block.look_side)[0]
     u = np.linspace(-half_aperture_s, half_aperture_s, 31)
     lo, hi = float(sv.time_s[0]), float(sv.time_s[-1])
     u = u[(t0 + u >= lo) & (t0 + u <= hi)]
@@ -315,7 +290,7 @@ def from_raw_dataset(ds: xr.Dataset, mission: str = "simulated") -> RawBlock:
         pulse_length_s=t_p,
         near_range_m=C_M_S / 2 * (ft[0] + _pulse_centre_s(t_p, float(a["range_sampling_rate_hz"]))),
         azimuth_time_s=np.asarray(ds["azimuth_time"].values, float),
-        reference_epoch_utc=str(a["reference_epoch_utc"]).replace("Z", "")[:26],
+        reference_epoch_utc=str(a["reference_epoch_utc"]),
         look_side=str(a.get("look_side", "right")), speed_of_light_m_s=C_M_S,
         chirp_replica=np.asarray(ds["chirp_replica"].values) if "chirp_replica" in ds else None,
         orbit_time_s=np.asarray(ds["orbit_time"].values, float),

@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
+from lotusar.constants import SPEED_OF_LIGHT_M_S as C_M_S
 from lotusar.errors import InputFormatError, ValidationError
-from lotusar.xp import array_namespace, fft_module, to_numpy
-
-C_M_S = 299792458.0
+from lotusar.fileio import atomic_path
+from lotusar.xp import fft_module, to_numpy
 
 
 @dataclass
@@ -209,8 +209,6 @@ def write_image(img: GroundImage, out: str | Path, quicklook: str | Path | None 
     import warnings
 
     import xarray as xr
-
-    from lotusar.fileio import atomic_path
 
     ds = xr.Dataset({"image": (("y", "x"), img.image)}, coords={"x": img.x_m, "y": img.y_m},
                     attrs={k: v for k, v in img.meta.items() if isinstance(v, (int, float, str))} | {

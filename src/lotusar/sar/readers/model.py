@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-SPEED_OF_LIGHT_M_S = 299792458.0
+from lotusar.constants import SPEED_OF_LIGHT_M_S
 
 
 @dataclass
@@ -73,7 +73,7 @@ class RawBlock:
         t = (np.arange(n) - (n - 1) / 2.0) / self.range_sampling_rate_hz
         return np.exp(1j * np.pi * self.chirp_rate_hz_per_s * t * t).astype(np.complex64)
 
-    def subset(self, azimuth: slice = slice(None), range_: slice = slice(None)) -> "RawBlock":
+    def subset(self, azimuth: slice = slice(None), range_: slice = slice(None)) -> RawBlock:
         """A smaller block (range subset moves ``near_range_m``)."""
         r0 = range_.start or 0
         b = RawBlock(**{**self.__dict__})

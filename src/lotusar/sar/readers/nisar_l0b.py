@@ -34,6 +34,7 @@ from lotusar.errors import InputFormatError
 from lotusar.sar import geometry as geo
 from lotusar.sar.readers.convert import block_state_vectors, orbit_effective_velocity
 from lotusar.sar.readers.model import RawBlock
+
 ALOS_BEAM343_OFF_NADIR_RAD = 0.598648
 
 

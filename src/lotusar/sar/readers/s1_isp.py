@@ -30,10 +30,11 @@ Independent implementation checked against s1isp (A. Valentino) reference decode
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +44,7 @@ from lotusar.sar.readers import s1_tables as T
 PRIMARY_HEADER_BYTES = 6
 SECONDARY_HEADER_BYTES = 62
 HEADER_BYTES = PRIMARY_HEADER_BYTES + SECONDARY_HEADER_BYTES
-GPS_EPOCH = datetime(1980, 1, 6, tzinfo=timezone.utc)
+GPS_EPOCH = datetime(1980, 1, 6, tzinfo=UTC)
 GPS_MINUS_UTC_S = 18  # leap seconds since the GPS epoch (valid from 2017-01-01)
 
 
