@@ -25,6 +25,8 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
+
 from lotusar.errors import InputFormatError, ValidationError
 from lotusar.fleet import load_fleet
 from lotusar.planning.tasking.candidates import Candidate, DownlinkWindow, request_candidates, sar_satellites
@@ -34,6 +36,7 @@ from lotusar.planning.tasking.requests import TaskingRequest, parse_requests
 from lotusar.timeutil import parse_utc
 
 EMERGENCY_PRIORITY = 0
+EXTRA_ORDERS = 6        # shuffled insertion orders tried while half the time limit is left
 
 
 def read_plan(path) -> dict:
@@ -92,6 +95,54 @@ def _take_key(c) -> tuple:
     return c.request_id, c.satellite, round(c.start_s, 3)
 
 
+def _insert_in_order(prob: Problem, sched: Schedule, order, deadline_t: float):
+    """Insert ``order`` one after the other (:func:`insert_stable`), then put displaced requests
+    back (:func:`recover_displaced`). Mutates ``prob.reasons`` and ``sched``."""
+    inserted, lost = [], []
+    for rid in order:
+        ok, gone = insert_stable(prob, sched, rid)
+        if ok:
+            inserted.append(rid)
+        lost.extend(gone)
+    recover_displaced(prob, sched, lost, deadline_t)
+    return inserted, lost
+
+
+def _insert_all(prob: Problem, sched: Schedule, subs, previous_windows, t_start: float, time_limit_s: float):
+    """The new requests in the order of their earliest opportunity (priority first); while time
+    is left (half the limit), also in other orders (reversed within a priority, fewest
+    candidates first, seeded shuffles), keeping the one that inserts the most new requests, then loses the
+    fewest committed requests, then keeps the most committed takes in their windows."""
+    def earliest(i):
+        return min((c.start_s for c in prob.cands_by_req[i]), default=1e18)
+
+    ids = [r.id for r in subs]
+    pri = {i: prob.requests[i].priority for i in ids}
+    orders = [sorted(ids, key=lambda i: (pri[i], earliest(i), i)),
+              sorted(ids, key=lambda i: (pri[i], -earliest(i), i)),
+              sorted(ids, key=lambda i: (pri[i], len(prob.cands_by_req[i]), earliest(i), i))]
+    rng = np.random.default_rng(0)      # then seeded shuffles within each priority, reproducible
+    for _ in range(EXTRA_ORDERS):
+        keys = rng.random(len(ids))
+        orders.append([i for _, i in sorted(zip(keys, ids), key=lambda t: (pri[t[1]], t[0]))])
+    best = None
+    base_reasons = dict(prob.reasons)
+    for k, order in enumerate(orders):
+        if k and (time.perf_counter() - t_start > 0.5 * time_limit_s or order in orders[:k]):
+            continue
+        trial = sched.copy()
+        prob.reasons = dict(base_reasons)
+        inserted, lost = _insert_in_order(prob, trial, order, t_start + time_limit_s)
+        still_lost = sum(1 for (r, _i) in previous_windows if r not in trial.sel)
+        kept = sum(1 for c in trial.sel.values() if (c.request_id, c.idx) in previous_windows)
+        score = (-len(inserted), still_lost, -kept)
+        if best is None or score < best[0]:
+            best = (score, trial, inserted, lost, dict(prob.reasons))
+    _, trial, inserted, lost, reasons = best
+    prob.reasons = reasons
+    return trial, inserted, lost
+
+
 def replan(plan, new_requests, fleet=None, time_limit_s: float = 5.0, urgent: bool = True) -> Plan:
     """Insert ``new_requests`` into ``plan`` (a :class:`Plan`, a plan dict or a plan file path)."""
     t_start = time.perf_counter()
@@ -130,16 +181,7 @@ def replan(plan, new_requests, fleet=None, time_limit_s: float = 5.0, urgent: bo
             prob.reasons[rc.request_id] = rc.reason
     t_cand = time.perf_counter() - t_start
     # urgent ones first, by their earliest candidate, then by priority
-    order = sorted((r.id for r in subs), key=lambda i: (prob.requests[i].priority,
-                   min((c.start_s for c in prob.cands_by_req[i]), default=1e18), i))
-    inserted, lost = [], []
-    for rid in order:
-        ok, gone = insert_stable(prob, sched, rid)
-        if ok:
-            inserted.append(rid)
-        lost.extend(gone)
-    # displaced requests back where room can be made by sliding takes inside their windows
-    recover_displaced(prob, sched, lost, t_start + time_limit_s)
+    sched, inserted, lost = _insert_all(prob, sched, subs, previous_windows, t_start, time_limit_s)
     # fill freed room with previously unplanned requests (additions never lower stability)
     if time.perf_counter() - t_start < time_limit_s:
         sched = greedy(prob, sched, [i for i in prob.order if i not in sched.sel])
