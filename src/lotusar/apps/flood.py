@@ -140,6 +140,7 @@ class FloodParameters:
     water_ceiling_cross_db: float = -22.0
     prior_water_co_db: tuple[float, float] = (-20.0, 4.0)  # mean, std
     prior_water_cross_db: tuple[float, float] = (-27.0, 4.0)
+    max_water_spread_ratio: float = 1.15  # grey levels: water spread ≤ 1.15 × land spread
     prior_water_robust_sigmas: float = 4.0  # grey levels: water prior this far below the land mode
 
 
@@ -290,6 +291,15 @@ def fit_band_model(band: np.ndarray, name: str, pixel_spacing_m: float, params: 
         if low.sum() >= 2 and (~low).sum() >= 2 and raw[low].mean() <= ceiling:
             w, land = raw[low], raw[~low]
             mw, sw, ml, sl = float(w.mean()), max(float(w.std()), 1e-3), float(land.mean()), max(float(land.std()), 1e-3)
+            # grey levels carry no dB scale: the classes must also be separated in the *raw*
+            # values (speckle sets their spread), not only after filtering, which makes two
+            # fields a few dB apart look bimodal
+            if scale == "grey" and ashman_d(mw, sw, ml, sl) < params.min_ashman_d:
+                continue
+            # … and the dark class must be the smoother one: open water spreads by speckle
+            # alone, land adds texture (a dry scene's fields against a bright town fail this)
+            if scale == "grey" and _mad(w) > params.max_water_spread_ratio * _mad(land):
+                continue
             return BandModel(name, float(thr), mw, sw, ml, sl, ashman_d(mw, sw, ml, sl), sel.n_selected, sel.n_tiles,
                              source)
     # No bimodal tile, or its dark mode is not water-dark: keep a water prior and describe
@@ -318,6 +328,11 @@ def _nan_gaussian(x: np.ndarray, sigma_px: float) -> np.ndarray:
         out = num / den
     out[~ok] = np.nan
     return out
+
+
+def _mad(x: np.ndarray) -> float:
+    """Robust spread: 1.4826 × median absolute deviation (σ for a Gaussian)."""
+    return 1.4826 * float(np.median(np.abs(x - np.median(x))))
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
