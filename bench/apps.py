@@ -113,7 +113,6 @@ def throughput(n: int, spacing: float) -> tuple[list[dict], dict]:
     rows.append({"stage": "flood baseline: Otsu on VH", "seconds": t_ob, "km2_per_s": km2 / t_ob,
                  "peak_bytes_per_px": m_ob / px, "score": iou_b, "score_name": "IoU"})
     inten = 10 ** (vv_db.astype(np.float64) / 10)
-    del vh_db
 
     def ship_score(points):
         if not len(points):

@@ -6,6 +6,7 @@ from scipy import ndimage as ndi
 from scipy import special
 
 from lotusar.apps import cfar
+from lotusar.errors import ValidationError
 
 
 def test_integral_box_sum_matches_direct_sum():
@@ -19,7 +20,7 @@ def test_integral_box_sum_matches_direct_sum():
 def test_windows_from_metres():
     w = cfar.windows_px(10.0, 10.0, 200.0, 500.0)
     assert (w.target_px, w.guard_px, w.background_px) == (1, 21, 51)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         cfar.windows_px(10.0, 10.0, 500.0, 200.0)
 
 

@@ -37,7 +37,7 @@ def test_synthetic_ships_found_with_length_and_heading():
                               params=ships.ShipParameters(guard_m=300, background_m=600, target_m=5, merge_m=10,
                                                           min_area_m2=100))
     assert len(dets) == len(truth)
-    for (r0, c0, L, W, hd), m in zip(truth, masks):
+    for (r0, c0, L, _w, hd), m in zip(truth, masks):
         d = min(dets, key=lambda d: (d.row - r0) ** 2 + (d.col - c0) ** 2)
         assert m[int(round(d.row)), int(round(d.col))]
         assert d.length_m == pytest.approx(L * 5.0, rel=0.15)

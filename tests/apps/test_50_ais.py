@@ -66,7 +66,7 @@ def scenario(seed=0):
         if k < 10:
             truth_det.append((lon_i, lat_i))
             kinds.append(mmsi)
-    for k in range(5):
+    for _ in range(5):
         truth_det.append((107.0 + rng.uniform(0, 0.3), 10.2 + rng.uniform(0, 0.3)))
         kinds.append(None)
     det = np.array(truth_det)
