@@ -41,8 +41,8 @@ def test_killed_ingest_keeps_committed_batches_whole(catalog_url, tmp_path):
     n = cat.count_items()
     assert n % BATCH == 0, f"{n} items: a batch was half-written"
     assert n >= len(committed) * BATCH  # nothing committed was lost
-    from lotusar.catalog.synthetic import synthetic_items
     from lotusar.catalog.query import build_query
+    from lotusar.catalog.synthetic import synthetic_items
 
     want = synthetic_items(4000, seed=7)[:n]
     got = cat.search_all(build_query({"sortby": "+id", "limit": 1000}))

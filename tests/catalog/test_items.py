@@ -31,7 +31,8 @@ def test_geotiff_item_footprint_projection_checksum(tmp_path):
     item = make_item(p, "ard", orbit_state="descending", incidence_angle_deg=33.5, relative_orbit=42).to_dict()
     # footprint = the UTM corners transformed independently with pyproj
     tr = Transformer.from_crs("EPSG:32630", "EPSG:4326", always_xy=True)
-    xs, ys = tr.transform([500000.0, 500000.0 + 96 * 20, 500000.0 + 96 * 20, 500000.0], [4400000.0, 4400000.0, 4400000.0 - 64 * 20, 4400000.0 - 64 * 20])
+    xs, ys = tr.transform([500000.0, 500000.0 + 96 * 20, 500000.0 + 96 * 20, 500000.0],
+                          [4400000.0, 4400000.0, 4400000.0 - 64 * 20, 4400000.0 - 64 * 20])
     w, s, e, n = item["bbox"]
     assert w == pytest.approx(min(xs), abs=1e-6) and e == pytest.approx(max(xs), abs=1e-6)
     assert s == pytest.approx(min(ys), abs=1e-6) and n == pytest.approx(max(ys), abs=1e-6)

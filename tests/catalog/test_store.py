@@ -6,7 +6,6 @@ overlap and Python comparisons over all items), not against the code's own earli
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 import pytest

@@ -14,6 +14,8 @@ OP = "operator-key-fuzz01"
 
 
 def _app():
+    import atexit
+    import shutil
     import tempfile
 
     from lotusar.catalog.ingest import ingest_path
@@ -21,9 +23,6 @@ def _app():
     from lotusar.catalog.synthetic import synthetic_items
     from lotusar.service.app import ServiceConfig, create_app
     from lotusar.service.demo import build_demo
-
-    import atexit
-    import shutil
 
     d = tempfile.mkdtemp(prefix="lotusar-fuzz-")
     atexit.register(shutil.rmtree, d, True)

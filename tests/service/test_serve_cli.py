@@ -12,7 +12,6 @@ import threading
 import time
 
 import httpx
-import pytest
 
 from lotusar.catalog.synthetic import synthetic_items
 
@@ -99,3 +98,55 @@ def test_serve_endpoints_and_kill_during_ingest(catalog_url, tmp_path):
 def test_serve_bad_catalog_url_is_one_line(run_cli):
     r = run_cli("serve", "--port", "1", "--catalog", "mysql://x")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+
+
+def _serve_no_options(cwd, env_extra=None):
+    """`lotusar serve --port P` (no catalog, no data root) in ``cwd``; returns (process, url)."""
+    port = _port()
+    env = {k: v for k, v in os.environ.items() if k not in ("LOTUSAR_CATALOG", "LOTUSAR_DATA_ROOTS")}
+    p = subprocess.Popen([sys.executable, "-m", "lotusar", "serve", "--port", str(port)], cwd=cwd, env={**env, **(env_extra or {})},
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 30:
+        try:
+            if httpx.get(url + "/conformance", timeout=1).status_code == 200:
+                return p, url
+        except httpx.HTTPError:
+            time.sleep(0.1)
+        if p.poll() is not None:
+            raise AssertionError(p.stderr.read())
+    raise AssertionError("server did not start")
+
+
+def test_serve_without_options_serves_the_demo_output_or_says_how_to_fill(tmp_path):
+    from lotusar.catalog.ingest import ingest_path
+    from lotusar.catalog.store import open_catalog
+    from lotusar.service.demo import build_demo
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    p, url = _serve_no_options(empty)
+    try:
+        assert httpx.get(url + "/search").json()["numberReturned"] == 0
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=20)
+    hint = [ln for ln in p.stderr.read().splitlines() if "empty" in ln]
+    assert len(hint) == 1 and "make demo" in hint[0] and "lotusar catalog ingest" in hint[0]
+
+    demo = tmp_path / "proj" / "out" / "demo"
+    build_demo(demo, size=256)
+    cat = open_catalog(demo / "catalog.sqlite")
+    ingest_path(cat, demo / "products")
+    cat.close()
+    p, url = _serve_no_options(tmp_path / "proj")
+    try:
+        ids = {f["id"] for f in httpx.get(url + "/search", params={"limit": 100}).json()["features"]}
+        assert ids == {"flood_20251030", "ard_20251030", "plan_20251031"}
+        # the demo folder is the data root: its files download and tile
+        assert httpx.get(url + "/collections/lotusar-flood/items/flood_20251030/assets/data").status_code == 200
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=20)
+    assert "out/demo/catalog.sqlite" in p.stderr.read()

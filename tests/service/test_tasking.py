@@ -82,7 +82,8 @@ def test_request_planned_inside_an_independent_skyfield_overflight(server):
         sets = [x.utc_datetime() for x, e in zip(tt, ev) if e == 2]
         assert any(ri <= start and any(st >= end for st in sets) for ri in rises)
         # the area's centre passes zero Doppler (closest approach) during the take
-        grid = [start - timedelta(seconds=60) + timedelta(seconds=0.05 * k) for k in range(int((end - start).total_seconds() / 0.05) + 2400)]
+        n = int((end - start).total_seconds() / 0.05) + 2400
+        grid = [start - timedelta(seconds=60) + timedelta(seconds=0.05 * k) for k in range(n)]
         inc, rng = _incidence_and_range(es, ts, grid, lat_c, lon_c)
         k = int(np.argmin(rng))
         assert start - timedelta(seconds=0.5) <= grid[k] <= end + timedelta(seconds=0.5)

@@ -26,7 +26,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import rasterio
+from rio_cogeo.cogeo import cog_translate
+from rio_cogeo.profiles import cog_profiles
+
+from lotusar.apps.pipeline import run_flood
+from lotusar.catalog.ingest import guess_product_type
+from lotusar.catalog.items import make_item
 from lotusar.errors import ValidationError
+from lotusar.fileio import atomic_path, write_text_atomic
 
 
 def _sha256(path: Path) -> str:
@@ -39,12 +47,6 @@ def _sha256(path: Path) -> str:
 
 def cog_task(src: str, out_dir: str, **_: Any) -> dict:
     """Write ``out_dir/<stem>.tif`` as a COG of ``src``; returns its hash."""
-    import rasterio
-    from rio_cogeo.cogeo import cog_translate
-    from rio_cogeo.profiles import cog_profiles
-
-    from lotusar.fileio import atomic_path
-
     os.environ["GDAL_NUM_THREADS"] = "1"
     dst = Path(out_dir) / (Path(src).stem + ".tif")
     with rasterio.open(src) as ds:
@@ -60,10 +62,6 @@ def cog_task(src: str, out_dir: str, **_: Any) -> dict:
 
 def item_task(src: str, out_dir: str, product_type: str | None = None, **_: Any) -> dict:
     """Write ``out_dir/<stem>.json``: the STAC item of product file ``src``."""
-    from lotusar.catalog.ingest import guess_product_type
-    from lotusar.catalog.items import make_item
-    from lotusar.fileio import write_text_atomic
-
     p = Path(src)
     item = make_item(p, product_type or guess_product_type(p)).to_dict(include_self_link=False, transform_hrefs=False)
     dst = Path(out_dir) / (p.stem + ".json")
@@ -73,8 +71,6 @@ def item_task(src: str, out_dir: str, product_type: str | None = None, **_: Any)
 
 def flood_task(src: str, out_dir: str, **_: Any) -> dict:
     """Flood map of an ARD scene: ``out_dir/<stem>_flood.tif`` (+ side products)."""
-    from lotusar.apps.pipeline import run_flood
-
     os.environ["GDAL_NUM_THREADS"] = "1"
     dst = Path(out_dir) / (Path(src).stem + "_flood.tif")
     summary = run_flood(src, dst, png=False)

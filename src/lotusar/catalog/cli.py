@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 app = typer.Typer(no_args_is_help=True)
@@ -14,8 +12,9 @@ _CATALOG_HELP = "SQLite file (default $LOTUSAR_CATALOG or ./lotusar-catalog.sqli
 @app.command("ingest")
 def ingest(
     path: str = typer.Argument(..., help="STAC item/collection JSON, a directory of them, or a product file (GeoTIFF/GeoJSON)."),
-    catalog: Optional[str] = typer.Option(None, "--catalog", help=_CATALOG_HELP),
-    product_type: Optional[str] = typer.Option(None, "--product-type", help="For product files without STAC JSON: raw, level0, slc, ard, flood, detections, plan."),
+    catalog: str | None = typer.Option(None, "--catalog", help=_CATALOG_HELP),
+    product_type: str | None = typer.Option(
+        None, "--product-type", help="For product files without STAC JSON: raw, level0, slc, ard, flood, detections, plan."),
     batch_size: int = typer.Option(500, "--batch-size", min=1, help="Items per transaction."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
@@ -34,14 +33,14 @@ def ingest(
 
 @app.command("search")
 def search(
-    bbox: Optional[str] = typer.Option(None, "--bbox", help="W,S,E,N (degrees)."),
-    datetime: Optional[str] = typer.Option(None, "--datetime", help="Instant or A/B (.. for an open end)."),
-    collections: Optional[str] = typer.Option(None, "--collections", help="Comma-separated collection ids."),
-    ids: Optional[str] = typer.Option(None, "--ids", help="Comma-separated item ids."),
-    filter: Optional[str] = typer.Option(None, "--filter", help="CQL2-JSON filter."),
-    sortby: Optional[str] = typer.Option(None, "--sortby", help="+field,-field"),
+    bbox: str | None = typer.Option(None, "--bbox", help="W,S,E,N (degrees)."),
+    datetime: str | None = typer.Option(None, "--datetime", help="Instant or A/B (.. for an open end)."),
+    collections: str | None = typer.Option(None, "--collections", help="Comma-separated collection ids."),
+    ids: str | None = typer.Option(None, "--ids", help="Comma-separated item ids."),
+    filter: str | None = typer.Option(None, "--filter", help="CQL2-JSON filter."),
+    sortby: str | None = typer.Option(None, "--sortby", help="+field,-field"),
     limit: int = typer.Option(100, "--limit", min=1, help="Maximum number of items."),
-    catalog: Optional[str] = typer.Option(None, "--catalog", help=_CATALOG_HELP),
+    catalog: str | None = typer.Option(None, "--catalog", help=_CATALOG_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print a GeoJSON FeatureCollection of the items."),
 ) -> None:
     """Search the catalog by area, time, collection, id and properties."""
@@ -57,7 +56,8 @@ def search(
     if as_json:
         print_json({"type": "FeatureCollection", "numberReturned": len(items), "features": items})
     else:
-        print_table([{"collection": i["collection"], "id": i["id"], "datetime": i["properties"].get("datetime") or i["properties"].get("start_datetime"),
+        print_table([{"collection": i["collection"], "id": i["id"],
+                      "datetime": i["properties"].get("datetime") or i["properties"].get("start_datetime"),
                       "bbox": ",".join(f"{v:.3f}" for v in i["bbox"])} for i in items], title=f"{len(items)} items")
 
 
@@ -69,12 +69,12 @@ def register_top_level(root: typer.Typer) -> None:
         task: str = typer.Argument(..., help="cog (GeoTIFF → COG), item (STAC item per product), flood (flood map per scene)."),
         inputs: list[str] = typer.Argument(..., help="Input files (or directories: their *.tif)."),
         out: str = typer.Option(..., "--out", "-o", help="Output folder (one output per input, same stem)."),
-        scheduler: Optional[str] = typer.Option(None, "--scheduler", help="dask.distributed scheduler address (default: a LocalCluster)."),
+        scheduler: str | None = typer.Option(None, "--scheduler", help="dask.distributed scheduler address (default: a LocalCluster)."),
         workers: int = typer.Option(2, "--workers", min=1, help="LocalCluster worker processes."),
         threads: int = typer.Option(1, "--threads", min=1, help="Threads per LocalCluster worker."),
         single: bool = typer.Option(False, "--single", help="Run in this process (no Dask) — the reference path."),
-        product_type: Optional[str] = typer.Option(None, "--product-type", help="For task 'item'."),
-        ingest: Optional[str] = typer.Option(None, "--ingest", help="Catalog to ingest the produced STAC items into."),
+        product_type: str | None = typer.Option(None, "--product-type", help="For task 'item'."),
+        ingest: str | None = typer.Option(None, "--ingest", help="Catalog to ingest the produced STAC items into."),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Run a per-scene processing task over many inputs on dask.distributed."""

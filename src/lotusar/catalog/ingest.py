@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
+import rasterio
+
 from lotusar.catalog.items import PRODUCT_TYPES, make_item
 from lotusar.catalog.store import Catalog, IngestResult
 from lotusar.errors import InputFormatError, ValidationError
@@ -62,8 +64,6 @@ def guess_product_type(path: Path) -> str:
     """Product type from a GeoTIFF tag ``LOTUSAR_PRODUCT`` or from the file name."""
     name = path.name.lower()
     if path.suffix.lower() in (".tif", ".tiff"):
-        import rasterio
-
         with rasterio.open(path) as ds:
             t = ds.tags().get("LOTUSAR_PRODUCT") or ds.tags().get("product_type")
         if t and t.lower() in PRODUCT_TYPES:
@@ -98,7 +98,8 @@ def collect(path: str | os.PathLike, product_type: str | None = None) -> tuple[l
             return
         doc = _load(p)
         kind = doc.get("type") if isinstance(doc, dict) else None
-        is_stac = isinstance(doc, dict) and ("stac_version" in doc or kind == "FeatureCollection" and all(isinstance(f, dict) and "stac_version" in f for f in doc.get("features", [])))
+        all_stac = kind == "FeatureCollection" and all(isinstance(f, dict) and "stac_version" in f for f in doc.get("features", []))
+        is_stac = isinstance(doc, dict) and ("stac_version" in doc or all_stac)
         if not is_stac:
             if strict and product_type:
                 items.append(make_item(p, product_type).to_dict(include_self_link=False, transform_hrefs=False))

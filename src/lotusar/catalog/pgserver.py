@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import glob
 import os
+import pwd
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+import psycopg
 
 from lotusar.errors import NotFoundError
 
@@ -32,7 +35,8 @@ def find_pg_bin() -> Path | None:
 
 def postgis_available(pg_bin: Path) -> bool:
     ver = pg_bin.parent.name
-    return bool(glob.glob(f"/usr/share/postgresql/{ver}/extension/postgis*.control") or glob.glob("/usr/share/postgresql/*/extension/postgis*.control"))
+    return bool(glob.glob(f"/usr/share/postgresql/{ver}/extension/postgis*.control")
+                or glob.glob("/usr/share/postgresql/*/extension/postgis*.control"))
 
 
 def free_port() -> int:
@@ -59,8 +63,6 @@ class TempPostgres:
         self.dbname = dbname
         self._as_root = os.geteuid() == 0
         if self._as_root:
-            import pwd
-
             pw = pwd.getpwnam("postgres")
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
             os.chmod(self.dir, 0o700)
@@ -72,13 +74,12 @@ class TempPostgres:
             f.write(conf)
         self._run([str(pg / "pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "log.txt"), "-w", "-t", "60", "start"])
         self._run([str(pg / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", dbname])
-        self._run([str(pg / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", dbname, "-q", "-c", "CREATE EXTENSION IF NOT EXISTS postgis"])
+        self._run([str(pg / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", dbname, "-q",
+                   "-c", "CREATE EXTENSION IF NOT EXISTS postgis"])
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
 
     def new_database(self) -> str:
         """URL of a fresh database cloned from this server's (PostGIS already created)."""
-        import psycopg
-
         self._n = getattr(self, "_n", 0) + 1
         name = f"{self.dbname}_{self._n}"
         base = self.url.rsplit("/", 1)[0]
@@ -102,7 +103,7 @@ class TempPostgres:
         try:
             # the directory is deleted next: no need for a shutdown checkpoint
             self._run([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"])
-        except Exception:
+        except RuntimeError:  # the server is already down: nothing to stop
             pass
         time.sleep(0.1)
         shutil.rmtree(self.dir, ignore_errors=True)

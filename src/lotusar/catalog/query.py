@@ -107,7 +107,8 @@ def parse_bbox(value: Any) -> list[float] | None:
     if len(v) == 6:
         v = [v[0], v[1], v[3], v[4]]
     w, s, e, n = v
-    if not all(abs(x) < 1e300 for x in v) or s > n or not (-90 <= s <= 90 and -90 <= n <= 90) or not (-180 <= w <= 180 and -180 <= e <= 180):
+    in_range = -90 <= s <= n <= 90 and -180 <= w <= 180 and -180 <= e <= 180
+    if not all(abs(x) < 1e300 for x in v) or not in_range:
         raise ValidationError(f"bbox {v}: need -180≤W,E≤180, -90≤S≤N≤90")
     return v
 
@@ -556,7 +557,6 @@ class Dialect(abc.ABC):
         if len(values) != len(keys):
             raise ValidationError("token does not match this search's sort order")
         ors, params = [], []
-        ph = self.ph
         for i, (expr, p, d, nullable) in enumerate(keys):
             conj, cp = [], []
             for j in range(i):

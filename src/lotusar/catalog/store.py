@@ -22,18 +22,31 @@ import hashlib
 import json
 import os
 import re
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from lotusar.catalog.items import item_time_range, make_collection, validate_collection, validate_item, verify_checksum
+import psycopg
+import shapely
+from shapely.geometry import shape
+
+from lotusar.catalog.items import (
+    PRODUCT_TYPES,
+    item_time_range,
+    make_collection,
+    validate_collection,
+    validate_item,
+    verify_checksum,
+)
 from lotusar.catalog.query import PostgresDialect, SearchQuery, SQLiteDialect, decode_token, encode_token
 from lotusar.errors import NotFoundError, ValidationError
+from lotusar.timeutil import iso_utc
 
 DEFAULT_CATALOG = "lotusar-catalog.sqlite"
 
@@ -59,6 +72,12 @@ class IngestResult:
 class SearchPage:
     items: list[dict]
     next_token: str | None
+
+
+def _iso_seconds(t: float) -> str:
+    """POSIX seconds → RFC 3339 UTC (fractional seconds only when present)."""
+    dt = datetime.fromtimestamp(t, UTC)
+    return iso_utc(dt, 6 if dt.microsecond else 0)
 
 
 def canonical_json(obj: Any) -> str:
@@ -174,13 +193,11 @@ class Catalog(abc.ABC):
     def _with_extent(self, c: dict) -> dict:
         ext = self._collection_extent(c["id"])
         if ext:
-            from datetime import datetime
-
             bb, (t0, t1) = ext
             c = json.loads(json.dumps(c))
             c["extent"]["spatial"]["bbox"] = [bb] + c["extent"]["spatial"]["bbox"][1:]
-            iso = lambda t: datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")  # noqa: E731
-            c["extent"]["temporal"]["interval"] = [[iso(t0), iso(t1)]] + c["extent"]["temporal"]["interval"][1:]
+            span = [_iso_seconds(t0), _iso_seconds(t1)]
+            c["extent"]["temporal"]["interval"] = [span] + c["extent"]["temporal"]["interval"][1:]
         return c
 
     def list_collections(self) -> list[dict]:
@@ -192,8 +209,6 @@ class Catalog(abc.ABC):
             return False
         m = re.fullmatch(r"lotusar-(\w+)", cid)
         if m:
-            from lotusar.catalog.items import PRODUCT_TYPES
-
             if m.group(1) in PRODUCT_TYPES:
                 self.put_collection(make_collection(m.group(1)).to_dict(include_self_link=False))
                 return True
@@ -275,16 +290,12 @@ class Catalog(abc.ABC):
 # ========================================================================================= SQLite
 @lru_cache(maxsize=256)
 def _prepared(wkb: bytes):
-    import shapely
-
     g = shapely.from_wkb(wkb)
     shapely.prepare(g)
     return g
 
 
 def _sql_intersects(geom_wkb: bytes, query_wkb: bytes) -> int:
-    import shapely
-
     return int(_prepared(query_wkb).intersects(shapely.from_wkb(geom_wkb)))
 
 
@@ -349,8 +360,6 @@ class SQLiteCatalog(Catalog):
             c.executescript(_SQLITE_SCHEMA)
 
     def _conn(self):
-        import sqlite3
-
         c = getattr(self._local, "conn", None)
         if c is None:
             c = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -365,9 +374,6 @@ class SQLiteCatalog(Catalog):
         return c
 
     def _write_items(self, rows, result):
-        import shapely
-        from shapely.geometry import shape
-
         c = self._conn()
         with self._write_lock:
             c.execute("BEGIN IMMEDIATE")
@@ -385,7 +391,8 @@ class SQLiteCatalog(Catalog):
                         c.execute("UPDATE items_rtree SET minx=?, maxx=?, miny=?, maxy=? WHERE pk=?", (w, e, s, n, old[0]))
                         result.updated.append(iid)
                     else:
-                        cur = c.execute("INSERT INTO items(collection, id, t_start, t_end, content, content_hash, geom) VALUES (?,?,?,?,?,?,?)",
+                        cur = c.execute("INSERT INTO items(collection, id, t_start, t_end, content, content_hash, geom) "
+                                        "VALUES (?,?,?,?,?,?,?)",
                                         (coll, iid, t0, t1, content, h, shapely.to_wkb(g)))
                         c.execute("INSERT INTO items_rtree VALUES (?,?,?,?,?)", (cur.lastrowid, w, e, s, n))
                         result.inserted.append(iid)
@@ -404,7 +411,8 @@ class SQLiteCatalog(Catalog):
             old = c.execute("SELECT content FROM collections WHERE id=?", (col["id"],)).fetchone()
             if old and old[0] == content:
                 return False
-            c.execute("INSERT INTO collections(id, content) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET content=excluded.content", (col["id"], content))
+            c.execute("INSERT INTO collections(id, content) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET content=excluded.content",
+                      (col["id"], content))
             return True
 
     def _get_collection_row(self, cid):
@@ -452,7 +460,8 @@ class SQLiteCatalog(Catalog):
     def put_task(self, task):
         c = self._conn()
         with self._write_lock:
-            c.execute("INSERT INTO tasks(id, owner, created, content) VALUES (?,?,?,?) ON CONFLICT(id) DO UPDATE SET content=excluded.content",
+            c.execute("INSERT INTO tasks(id, owner, created, content) VALUES (?,?,?,?) "
+                      "ON CONFLICT(id) DO UPDATE SET content=excluded.content",
                       (task["id"], task.get("owner"), time.time(), canonical_json(task)))
 
     def get_task(self, tid):
@@ -485,7 +494,7 @@ class SQLiteCatalog(Catalog):
         for c in self._all:
             try:
                 c.close()
-            except Exception:
+            except sqlite3.Error:  # already closed or owned by a finished thread
                 pass
         self._all.clear()
         self._local = threading.local()
@@ -521,12 +530,9 @@ class PostgresCatalog(Catalog):
     dialect = PostgresDialect()
 
     def __init__(self, url: str):
-        import psycopg
-
         self.url = url
         self._local = threading.local()
         self._all: list = []
-        self._psycopg = psycopg
         c = self._conn()
         try:
             with c.transaction():
@@ -541,8 +547,8 @@ class PostgresCatalog(Catalog):
         c = getattr(self._local, "conn", None)
         if c is None or c.closed:
             try:
-                c = self._psycopg.connect(self.url, autocommit=True, options="-c search_path=lotusar,public")
-            except self._psycopg.OperationalError as e:
+                c = psycopg.connect(self.url, autocommit=True, options="-c search_path=lotusar,public")
+            except psycopg.OperationalError as e:
                 raise ValidationError(f"cannot connect to {self.url.split('@')[-1]}: {str(e).strip().splitlines()[0]}") from None
             self._local.conn = c
             self._all.append(c)
@@ -573,7 +579,8 @@ class PostgresCatalog(Catalog):
             old = c.execute("SELECT content FROM lotusar.collections WHERE id=%s", (col["id"],)).fetchone()
             if old and canonical_json(old[0]) == canonical_json(col):
                 return False
-            c.execute("INSERT INTO lotusar.collections(id, content) VALUES (%s, %s::jsonb) ON CONFLICT (id) DO UPDATE SET content=excluded.content",
+            c.execute("INSERT INTO lotusar.collections(id, content) VALUES (%s, %s::jsonb) "
+                      "ON CONFLICT (id) DO UPDATE SET content=excluded.content",
                       (col["id"], canonical_json(col)))
         return True
 
@@ -611,7 +618,8 @@ class PostgresCatalog(Catalog):
 
     def put_task(self, task):
         self._conn().execute(
-            "INSERT INTO lotusar.tasks(id, owner, created, content) VALUES (%s,%s,%s,%s::jsonb) ON CONFLICT (id) DO UPDATE SET content=excluded.content",
+            "INSERT INTO lotusar.tasks(id, owner, created, content) VALUES (%s,%s,%s,%s::jsonb) "
+            "ON CONFLICT (id) DO UPDATE SET content=excluded.content",
             (task["id"], task.get("owner"), time.time(), canonical_json(task)))
 
     def get_task(self, tid):
@@ -639,7 +647,7 @@ class PostgresCatalog(Catalog):
         for c in self._all:
             try:
                 c.close()
-            except Exception:
+            except psycopg.Error:  # already closed or broken: nothing to release
                 pass
         self._all.clear()
         self._local = threading.local()

@@ -9,7 +9,7 @@ or at ``asset_path`` when given (one shared file, with its checksum).
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,7 @@ def synthetic_items(n: int, seed: int = 0, collection: str = "lotusar-slc", asse
     lon = rng.uniform(w + 1, e - 1, n)
     lat = rng.uniform(s + 1, nn - 1, n)
     heading = rng.uniform(-20, 20, n) + np.where(rng.random(n) < 0.5, 0.0, 180.0)
-    t0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    t0 = datetime(2025, 1, 1, tzinfo=UTC)
     secs = rng.uniform(0, 365 * 86400, n)
     modes = np.array(["SM", "SC", "SL"])
     pol = [["VV"], ["HH"], ["VV", "VH"]]
@@ -75,6 +75,7 @@ def synthetic_items(n: int, seed: int = 0, collection: str = "lotusar-slc", asse
                 "view:incidence_angle": round(float(20 + 25 * rng.random()), 3),
             },
             "links": [],
-            "assets": {"data": dict(asset) if asset else {"href": f"https://data.example.org/lotusar/{i:06d}.tif", "type": "image/tiff", "roles": ["data"]}},
+            "assets": {"data": dict(asset) if asset else {"href": f"https://data.example.org/lotusar/{i:06d}.tif", "type": "image/tiff",
+                                                          "roles": ["data"]}},
         })
     return items

@@ -35,9 +35,17 @@ def register_top_level(root: typer.Typer) -> None:
     def serve(
         host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
         port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
-        catalog: str | None = typer.Option(None, "--catalog", help="SQLite file or postgresql:// URL (default $LOTUSAR_CATALOG, else the newest `make demo` output out/demo/catalog.sqlite, else ./lotusar-catalog.sqlite)."),
-        data_root: list[str] = typer.Option([], "--data-root", help="Folder whose files may be downloaded/tiled (repeatable; default $LOTUSAR_DATA_ROOTS, out/demo with the demo catalog, or the current folder)."),
-        keys: str | None = typer.Option(None, "--keys", help="JSON file {key: {role, name}} of API keys, sent as X-API-Key (also $LOTUSAR_API_KEYS)."),
+        catalog: str | None = typer.Option(
+            None, "--catalog",
+            help="SQLite file or postgresql:// URL (default $LOTUSAR_CATALOG, else the newest `make demo` "
+            "output out/demo/catalog.sqlite, else ./lotusar-catalog.sqlite)."),
+        data_root: list[str] = typer.Option(
+            [], "--data-root",
+            help="Folder whose files may be downloaded/tiled (repeatable; default $LOTUSAR_DATA_ROOTS, "
+            "out/demo with the demo catalog, or the current folder)."),
+        keys: str | None = typer.Option(
+            None, "--keys",
+            help="JSON file {key: {role, name}} of API keys, sent as X-API-Key (also $LOTUSAR_API_KEYS)."),
         fleet: str | None = typer.Option(None, "--fleet", help="Fleet file for passes and tasking (default: the built-in fleet)."),
         rate: float = typer.Option(2000.0, "--rate", help="Read requests per second per client (0: unlimited)."),
         write_rate: float = typer.Option(5.0, "--write-rate", help="Write requests per second per client (0: unlimited)."),

@@ -12,15 +12,17 @@ import json
 from pathlib import Path
 
 import numpy as np
+import rasterio
+from rasterio.transform import from_bounds
+
+from lotusar.catalog.batch import cog_task
+from lotusar.catalog.items import make_item
 
 FLOOD_BOUNDS = (-0.60, 39.10, -0.20, 39.50)  # W, S, E, N (degrees)
 FLOOD_RGBA = (30, 100, 230, 255)
 
 
 def _write_tif(path: Path, data: np.ndarray, bounds, *, nodata=None, colormap=None, tags=None) -> Path:
-    import rasterio
-    from rasterio.transform import from_bounds
-
     h, w = data.shape
     prof = dict(driver="GTiff", height=h, width=w, count=1, dtype=str(data.dtype), crs="EPSG:4326",
                 transform=from_bounds(*bounds, w, h), nodata=nodata, tiled=True, blockxsize=256, blockysize=256,
@@ -36,9 +38,6 @@ def _write_tif(path: Path, data: np.ndarray, bounds, *, nodata=None, colormap=No
 
 def build_demo(folder: str | Path, size: int = 1024) -> dict[str, Path]:
     """Write the demo products and STAC items under ``folder``; returns their paths."""
-    from lotusar.catalog.batch import cog_task
-    from lotusar.catalog.items import make_item
-
     root = Path(folder).resolve()
     src = root / "src"
     src.mkdir(parents=True, exist_ok=True)
@@ -77,9 +76,11 @@ def build_demo(folder: str | Path, size: int = 1024) -> dict[str, Path]:
         {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [mask]},
          "properties": {"kind": "station_mask", "station": "valencia-gs", "min_elevation_deg": 5}},
         {"type": "Feature", "geometry": box(-0.65, 39.05, -0.30, 39.35),
-         "properties": {"kind": "acquisition", "satellite": "lotusat-1", "start": "2025-10-31T05:54:10Z", "end": "2025-10-31T05:54:30Z", "mode": "SM"}},
+         "properties": {"kind": "acquisition", "satellite": "lotusat-1", "start": "2025-10-31T05:54:10Z", "end": "2025-10-31T05:54:30Z",
+                        "mode": "SM"}},
         {"type": "Feature", "geometry": box(-0.45, 39.25, -0.10, 39.60),
-         "properties": {"kind": "acquisition", "satellite": "lotusat-2", "start": "2025-10-31T17:20:00Z", "end": "2025-10-31T17:20:20Z", "mode": "SM"}},
+         "properties": {"kind": "acquisition", "satellite": "lotusat-2", "start": "2025-10-31T17:20:00Z", "end": "2025-10-31T17:20:20Z",
+                        "mode": "SM"}},
     ]}
     plan_path = prod / "plan_20251031.geojson"
     plan_path.write_text(json.dumps(plan))

@@ -17,6 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from lotusar.fleet import load_fleet
+from lotusar.orbit.propagate import geodetic_track
+from lotusar.timeutil import iso_utc, parse_window, to_datetime64
+
 R_EARTH_M = 6_371_008.8  # IUGG mean radius
 
 
@@ -60,10 +64,6 @@ def split_antimeridian(lon_deg: np.ndarray, lat_deg: np.ndarray) -> list[list[li
 def fleet_layers(start, end, step_s: float = 30.0, fleet_path=None) -> dict:
     """GeoJSON FeatureCollection: a ground track per satellite over [start, end] and a visibility
     mask per station (for the fleet's mean altitude in the window)."""
-    from lotusar.fleet import load_fleet
-    from lotusar.orbit.propagate import geodetic_track
-    from lotusar.timeutil import iso_utc, parse_window, to_datetime64
-
     t0, t1 = parse_window(start, end)
     a, b = to_datetime64(t0), to_datetime64(t1)
     n = int((b - a) / np.timedelta64(1, "s") // step_s) + 1

@@ -144,7 +144,8 @@ class GuardMiddleware:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         method = scope.get("method", "GET")
         is_write = method not in ("GET", "HEAD", "OPTIONS") and scope.get("path") != "/search"
-        key = headers.get("x-api-key") or (headers["authorization"][7:].strip() if headers.get("authorization", "").lower().startswith("bearer ") else "")
+        bearer = headers.get("authorization", "")
+        key = headers.get("x-api-key") or (bearer[7:].strip() if bearer.lower().startswith("bearer ") else "")
         client = ("k:" + _digest(key)[:16]) if key else ("a:" + (scope.get("client") or ("?", 0))[0])
         wait = (self.writes if is_write else self.reads).take(client)
         if wait > 0:

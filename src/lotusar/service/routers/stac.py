@@ -150,7 +150,8 @@ def collection_items(request: Request, collection_id: str = PathParam(..., max_l
 
 
 @router.get("/collections/{collection_id}/items/{item_id}", summary="One item")
-def item(request: Request, collection_id: str = PathParam(..., max_length=200), item_id: str = PathParam(..., max_length=200), catalog: Catalog = Depends(get_catalog)):
+def item(request: Request, collection_id: str = PathParam(..., max_length=200), item_id: str = PathParam(..., max_length=200),
+         catalog: Catalog = Depends(get_catalog)):
     return json_response(item_out(catalog.get_item(collection_id, item_id), base_url(request)), GEOJSON)
 
 
@@ -227,7 +228,8 @@ def post_items(request: Request, collection_id: str = PathParam(..., max_length=
 
 
 @router.delete("/collections/{collection_id}/items/{item_id}", summary="Delete an item (operator)")
-def delete_item(collection_id: str = PathParam(..., max_length=200), item_id: str = PathParam(..., max_length=200), who: Principal = Depends(operator),
+def delete_item(collection_id: str = PathParam(..., max_length=200), item_id: str = PathParam(..., max_length=200),
+                who: Principal = Depends(operator),
                 catalog: Catalog = Depends(get_catalog)):
     if not catalog.delete_item(collection_id, item_id):
         raise NotFoundError(f"item {item_id!r} not found in collection {collection_id!r}")
@@ -235,7 +237,8 @@ def delete_item(collection_id: str = PathParam(..., max_length=200), item_id: st
 
 
 @router.get("/collections/{collection_id}/items/{item_id}/assets/{asset_key}", summary="Download an asset (HTTP range supported)")
-def download(request: Request, collection_id: str = PathParam(..., max_length=200), item_id: str = PathParam(..., max_length=200), asset_key: str = PathParam(..., max_length=200),
+def download(request: Request, collection_id: str = PathParam(..., max_length=200), item_id: str = PathParam(..., max_length=200),
+             asset_key: str = PathParam(..., max_length=200),
              catalog: Catalog = Depends(get_catalog)):
     it = catalog.get_item(collection_id, item_id)
     a = it.get("assets", {}).get(asset_key)

@@ -19,9 +19,10 @@ from lotusar.service.tasking import PLAN_KEY, Tasking, check_owner, request_sche
 
 router = APIRouter(tags=["Tasking"])
 
+# no "mode": it defaults to the fleet file's strip mode (mode names live only in the fleet file)
 EXAMPLE = {"aoi": {"type": "Polygon", "coordinates": [[[106.60, 17.10], [106.66, 17.10], [106.66, 17.16],
                                                        [106.60, 17.16], [106.60, 17.10]]]},
-           "mode": "stripmap", "earliest_start": "2025-11-01T00:00:00Z", "deadline": "2025-11-03T00:00:00Z",
+           "earliest_start": "2025-11-01T00:00:00Z", "deadline": "2025-11-03T00:00:00Z",
            "priority": 1, "look_side": "any", "incidence_min_deg": 20, "incidence_max_deg": 50}
 
 
@@ -44,7 +45,8 @@ def list_requests(limit: int = Query(100, ge=1, le=1000), who: Principal = Depen
 
 
 @router.get("/tasking/requests/{request_id}", summary="Status, planned acquisitions or reason, and delivered items of a request")
-def get_request(request_id: str = PathParam(..., max_length=100), who: Principal = Depends(principal), catalog: Catalog = Depends(get_catalog)):
+def get_request(request_id: str = PathParam(..., max_length=100), who: Principal = Depends(principal),
+                catalog: Catalog = Depends(get_catalog)):
     return json_response(check_owner(catalog.get_task(request_id), who))
 
 

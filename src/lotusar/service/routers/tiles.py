@@ -66,7 +66,8 @@ def tile(request: Request, item_id: str = PathParam(..., max_length=200), asset_
 
 
 @router.get("/tiles/{item_id}/{asset_key}/tilejson.json", summary="TileJSON of a COG asset")
-def tilejson(request: Request, item_id: str = PathParam(..., max_length=200), asset_key: str = PathParam(..., max_length=200), collection: str | None = Query(None, max_length=200),
+def tilejson(request: Request, item_id: str = PathParam(..., max_length=200), asset_key: str = PathParam(..., max_length=200),
+             collection: str | None = Query(None, max_length=200),
              catalog: Catalog = Depends(get_catalog)):
     it, a = _asset(catalog, item_id, asset_key, collection)
     info = raster_info_checked(request.app.state.resolve_local(a["href"]))
