@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from scipy.ndimage import find_objects
 
 from lotusar.apps import ships
 
@@ -122,6 +123,57 @@ def test_hrsid_inshore_reported(shared_data):
     dets = [x.as_dict() for x in ships.detect_ships(im, 1.0)]
     hit, n, tp, nd = _score(dets, inst)
     assert nd > 0 and tp / nd >= 0.6
+
+
+def _box_score(dets, inst):
+    """The issue's rule: a detection counts when it lies in a ship's bounding box; a ship is
+    found when some detection lies in its box. Returns (found, ships, true detections, detections)."""
+    boxes = [b for b in find_objects(inst) if b is not None]
+    found = np.zeros(len(boxes), bool)
+    tp = 0
+    for d in dets:
+        inside = [i for i, (sr, sc) in enumerate(boxes)
+                  if sr.start <= d["row"] <= sr.stop - 1 and sc.start <= d["col"] <= sc.stop - 1]
+        tp += bool(inside)
+        found[inside] = True
+    return int(found.sum()), len(boxes), tp, len(dets)
+
+
+@pytest.fixture(scope="module")
+def hrsid_box_scores(shared_data, tmp_path_factory):
+    """All four HRSID chips through `lotusar apps ships CHIP.png --out` (1 m assumed, defaults)."""
+    from lotusar.apps.pipeline import run_ships
+
+    d = shared_data("hrsid-ship-chips")
+    tmp = tmp_path_factory.mktemp("hrsid")
+    out = {}
+    for name in OFFSHORE + INSHORE:
+        run_ships(d / f"{name}.png", tmp / f"{name}.geojson", png=False)
+        dets = [f["properties"] for f in json.loads((tmp / f"{name}.geojson").read_text())["features"]]
+        out[name] = _box_score(dets, _load_chip(d, name)[1])
+    return out
+
+
+def test_hrsid_all_four_chips_box_rule(hrsid_box_scores):
+    """Measured (box rule): P0094 harbour 5/10 ships, 6/21 detections; P0119 river anchorage
+    102/122, 105/109; P0123 8/8, 16/18; P0135 6/6, 6/6; pooled recall 0.83, precision 0.86
+    (one CA-CFAR pass without land mask: 0.30 / 0.39, bench/apps.py)."""
+    s = hrsid_box_scores
+    tot = np.sum(list(s.values()), axis=0)
+    assert tot[0] / tot[1] >= 0.80 and tot[2] / tot[3] >= 0.85, s
+    for name in OFFSHORE:
+        assert s[name][0] == s[name][1] and s[name][2] / s[name][3] >= 0.85, (name, s[name])
+    found, n, tp, nd = s[INSHORE[1]]
+    assert found / n >= 0.8 and tp / nd >= 0.9  # 122 packed small ships
+    found, n, tp, nd = s[INSHORE[0]]
+    assert found / n >= 0.5  # harbour: ships beside quays (was 0 of 10)
+
+
+@pytest.mark.xfail(strict=True, reason="harbour chip P0094: recall 0.5, precision 0.29; pooled recall 0.83 "
+                                       "(docs/apps.md, known limits)")
+def test_hrsid_goal_every_chip(hrsid_box_scores):
+    for name, (found, n, tp, nd) in hrsid_box_scores.items():
+        assert found / n >= 0.85 and tp / max(nd, 1) >= 0.80, (name, found, n, tp, nd)
 
 
 def test_cli_georeferenced_outputs_coordinates(tmp_path, run_cli):
