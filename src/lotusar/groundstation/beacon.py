@@ -188,8 +188,8 @@ def decode_kiss(data: bytes, prof: Profile) -> list[dict]:
 
 def decode_hdlc_frames(frames: list[tuple[int, bytes]], prof: Profile) -> list[dict]:
     """Decode frames recovered from audio (offsets in samples), dropping repeats across phases."""
-    res = []
-    seen = set()
+    res: list[dict] = []
+    seen: set[bytes] = set()
     for off, fb in sorted(frames, key=lambda x: x[0]):
         if fb in seen:
             continue

@@ -201,7 +201,7 @@ def _acs_group(y0: np.ndarray, y1: np.ndarray, use_diff: np.ndarray, sign: np.nd
         for t in range(t_len - 1, -1, -1):
             bits_out[l, t] = state & 1
             msb = (dec[t, state & 1, l] >> (state >> 1)) & 1
-            state = (state >> 1) | (np.int64(msb) << 5)
+            state = (state >> 1) | (int(msb) << 5)
 
 
 @numba.njit(cache=True, parallel=True, boundscheck=False)

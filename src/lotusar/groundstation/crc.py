@@ -47,10 +47,10 @@ def crc16_ccitt(data: bytes | np.ndarray, init: int = 0xFFFF) -> int | np.ndarra
         for b in arr.tolist():
             crc = ((crc << 8) & 0xFFFF) ^ int(t[(crc >> 8) ^ b])
         return crc
-    crc = np.full(arr.shape[0], init, dtype=np.uint16)
+    crcs = np.full(arr.shape[0], init, dtype=np.uint16)
     for j in range(arr.shape[1]):
-        crc = (crc << np.uint16(8)) ^ _T_CCITT[(crc >> np.uint16(8)) ^ arr[:, j]]
-    return crc
+        crcs = (crcs << np.uint16(8)) ^ _T_CCITT[(crcs >> np.uint16(8)) ^ arr[:, j]]
+    return crcs
 
 
 def crc16_x25(data: bytes | np.ndarray) -> int:

@@ -38,7 +38,7 @@ def packets_to_frames(
 ) -> np.ndarray:
     """Transfer frames (N, length) carrying ``packets`` on one virtual channel."""
     prof = _profile(profile)
-    cfg = prof.frame
+    cfg = prof.frame_config
     if cfg is None:
         raise ValidationError(f"profile {prof.name!r} has no frame layout")
     scid = cfg.scid if scid is None else scid
@@ -90,7 +90,7 @@ def code_rate(profile: Profile | str) -> float:
     """Information bits (frame bits) per channel symbol of the whole chain."""
     prof = _profile(profile)
     c = prof.coding
-    frame_bits = prof.frame.length * 8
+    frame_bits = prof.frame_config.length * 8
     cadu_bits = prof.cadu_len * 8 if c is not None else frame_bits
     r = frame_bits / cadu_bits
     if c is not None and c.convolutional:
@@ -148,7 +148,7 @@ def encode_packets_to_soft_symbols(
     prof = _profile(profile)
     f = packets_to_frames(packets, prof, vcid=vcid)
     if idle_frames_before:
-        f = np.concatenate([fr.idle_frames(idle_frames_before, prof.frame, prof.frame.scid or 0), f])
+        f = np.concatenate([fr.idle_frames(idle_frames_before, prof.frame_config, prof.frame_config.scid or 0), f])
     return cadus_to_soft_symbols(frames_to_cadus(f, prof), ebn0_db, prof, seed)
 
 

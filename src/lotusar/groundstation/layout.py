@@ -91,7 +91,7 @@ def detect_layout(
         flen = n - 32 * depth
         frames = (randomize(cbs) if rand else cbs)[:, :flen]
     else:
-        depth, dual = None, True
+        depth, dual = 0, True
         flen = n
         s_r, k_r = header_score(randomize(cbs))
         s_p, k_p = header_score(cbs)
@@ -114,13 +114,13 @@ def detect_layout(
         )
     except ValidationError:  # a detected length outside the frame formats: keep the base profile
         return base, info
-    coding = CodingConfig(asm=ASM, randomizer=rand, rs_depth=depth, rs_dual=dual, convolutional=convolutional)
+    coding = CodingConfig(asm=ASM, randomizer=rand, rs_depth=depth or None, rs_dual=dual, convolutional=convolutional)
     info.update(
         detected=True,
         frame_kind=kind,
         frame_length=flen,
         randomizer=rand,
-        rs_depth=depth,
+        rs_depth=depth or None,
         rs_basis=("dual" if dual else "conventional") if depth else None,
         fecf=fecf,
     )

@@ -79,7 +79,7 @@ def decode_codeblocks(
     codeblocks: np.ndarray, offsets: np.ndarray, profile: Profile, stats: FrameStats, defects: list[Defect]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Derandomise and RS-decode codeblocks (N, L) → (frames (M, length), their input offsets)."""
-    cfg, coding = profile.frame, profile.coding
+    cfg, coding = profile.frame_config, profile.coding
     cb = np.asarray(codeblocks, dtype=np.uint8)
     stats.frames_total += cb.shape[0]
     if cb.shape[0] == 0:
@@ -125,7 +125,7 @@ def decode_codeblocks(
 
 def _frame_sizes(profile: Profile) -> tuple[int, int]:
     """(bytes per received unit in a byte stream, codeblock bytes)."""
-    cfg, coding = profile.frame, profile.coding
+    cfg, coding = profile.frame_config, profile.coding
     if coding is None:
         return cfg.length, cfg.length
     cb = cfg.length + (32 * coding.rs_depth if coding.rs_depth else 0)
@@ -136,7 +136,7 @@ def packets_from_frames(
     frames: np.ndarray, offsets: np.ndarray, profile: Profile, limits: ParseLimits, stats: FrameStats, defects: list[Defect]
 ) -> list[Packet]:
     """Counters, idle frames and packet reassembly over frames (in received order)."""
-    cfg = profile.frame
+    cfg = profile.frame_config
     f = np.asarray(frames, dtype=np.uint8)
     off = np.asarray(offsets, dtype=np.int64)
     if f.shape[0] == 0:
@@ -378,8 +378,9 @@ def assemble_level0(
                 prev.append(p.data)
             kept.append(p)
         if time_cfg:
-            tt = [packet_time(p.data, time_cfg) for p in kept]
-            if all(t is not None for t in tt):
+            opt = [packet_time(p.data, time_cfg) for p in kept]
+            tt = [t for t in opt if t is not None]
+            if len(tt) == len(opt):
                 order = sorted(range(len(kept)), key=lambda i: tt[i])  # stable
                 kept = [kept[i] for i in order]
                 times_all.extend(tt)
@@ -394,7 +395,7 @@ def assemble_level0(
                     Defect(b.offset, "sequence_repeat", f"APID {apid} sequence count {b.seq_count} repeated with different content")
                 )
         gaps[str(apid)] = g
-    extra = {"packets_idle": idle, "packets_duplicate": dup_total}
+    extra: dict = {"packets_idle": idle, "packets_duplicate": dup_total}
     if times_all:
         extra["time_range"] = [min(times_all), max(times_all)]
     return per, gaps, extra
@@ -461,7 +462,7 @@ def level0_from_packets(data: bytes, profile: Profile) -> Level0Result:
     options = [base]
     if data and base.version is not None and (data[0] >> 5) != base.version:
         options.append(replace(base, version=data[0] >> 5))
-    best = None
+    best: tuple | None = None
     for lim0 in options:
         pk, dfs, _ = parse_stream(data, lim0)
         if lim0.checksum is None and len(pk) >= 3 and sum(sum16_ok(p.data) for p in pk) >= 0.9 * len(pk):
@@ -473,6 +474,7 @@ def level0_from_packets(data: bytes, profile: Profile) -> Level0Result:
         cover = sum(p.length for p in pk)
         if best is None or cover > best[0]:
             best = (cover, pk, dfs, lim0)
+    assert best is not None  # options is never empty
     _, pk, dfs, lim_used = best
     defects: list[Defect] = list(dfs)
     res = _finish(pk, defects, None, profile, "packets")
@@ -495,7 +497,7 @@ def level0_from_cadu_bytes(
 
         base = load_profile(AUTO_BASE.get(input_format, "lotusat-xband"))
         buf0 = np.frombuffer(bytes(data), np.uint8) if not isinstance(data, np.ndarray) else data
-        kind = "tm" if input_format == "tm-frames" else base.frame.kind
+        kind = "tm" if input_format == "tm-frames" else base.frame_config.kind
         profile, layout_info = detect_layout(buf0, kind, base, convolutional=input_format == "soft-symbols")
     if profile.frame is None:
         raise ValidationError(f"profile {profile.name!r} has no frame layout; use --input-format packets")

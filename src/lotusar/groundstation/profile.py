@@ -46,6 +46,13 @@ class Profile:
     raw: dict = field(default_factory=dict)
 
     @property
+    def frame_config(self) -> FrameConfig:
+        """The frame layout (a link profile without one is a user error for frame inputs)."""
+        if self.frame is None:
+            raise ValidationError(f"profile {self.name!r} has no frame layout")
+        return self.frame
+
+    @property
     def cadu_len(self) -> int:
         """ASM + codeblock bytes."""
         if self.frame is None or self.coding is None:

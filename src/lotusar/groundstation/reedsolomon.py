@@ -382,14 +382,14 @@ def decode_codeblocks(codeblocks: np.ndarray, depth: int, dual: bool = True) -> 
     uncorrectable = (corr < 0).any(axis=1)
     corrected = np.where(corr > 0, corr, 0).sum(axis=1)
     data = fixed[:, : total - NROOTS * depth]
-    return data, corrected, uncorrectable
+    return data, corrected, np.asarray(uncorrectable, dtype=bool)
 
 
 def _valid_rows(cb: np.ndarray, depth: int, tab: np.ndarray) -> np.ndarray:
     n = cb.shape[0]
     cw = np.ascontiguousarray(deinterleave(cb, depth))
     acc = _xor_gather(tab, cw)
-    return ~acc.reshape(n, depth * 4).any(axis=1)
+    return np.asarray(~acc.reshape(n, depth * 4).any(axis=1), dtype=bool)
 
 
 def codeblocks_valid(codeblocks: np.ndarray, depth: int, dual: bool = True, workers: int | None = None) -> np.ndarray:

@@ -126,7 +126,7 @@ def frame_sync(
             p = q
             break
         # lost lock: next candidate after p
-        i = np.searchsorted(cand, p + 1)
+        i = int(np.searchsorted(cand, p + 1))
         if i >= cand.size:
             defects.append(Defect(off(q), "sync_loss", f"no sync marker after bit {q}; {total_bits - q} bits not decoded"))
             p = -1

@@ -134,7 +134,7 @@ def apply_formula(formula: str, x: np.ndarray) -> np.ndarray:
     try:
         coeffs = [float(p) for p in parts]
         xf = np.asarray(x, dtype=np.float64)
-        return sum(c * xf**i for i, c in enumerate(coeffs))
+        return np.asarray(sum((c * xf**i for i, c in enumerate(coeffs)), np.zeros_like(xf)))
     except ValueError:
         pass
     try:
@@ -221,7 +221,9 @@ def load_dictionary(path: str | Path) -> dict[int | str, PacketDef]:
             out[pd_.apid if pd_.apid is not None else pd_.name] = pd_
         return out
     if p.suffix == ".xml":
-        return dict(load_xtce(p))
+        for k, v in load_xtce(p).items():
+            out[k] = v
+        return out
     if p.suffix in (".yaml", ".yml"):
         try:
             d = yaml.safe_load(p.read_text())
@@ -316,7 +318,10 @@ def decode_packets(packets: list[Packet], dictionary: dict) -> dict[str, pd.Data
             else:
                 val = raw
             if not valid.all():
-                val = np.where(valid, val, None) if f.kind == "B" else np.where(valid, np.asarray(val, dtype=np.float64), np.nan)
+                if f.kind == "B":
+                    val = np.where(valid, val, np.array(None, dtype=object))
+                else:
+                    val = np.where(valid, np.asarray(val, dtype=np.float64), np.nan)
             cols[f.name] = val
             units[f.name] = f.units
         df = pd.DataFrame(cols)

@@ -70,30 +70,32 @@ def load_xtce(path: str | Path) -> dict[int, PacketDef]:
         types[name] = {"bits": bits, "kind": kind, "little": little, "formula": formula, "units": units}
     params: dict[str, str] = {}
     for el in root.iter():
-        if _local(el.tag) == "Parameter" and el.get("name") and el.get("parameterTypeRef"):
-            params[el.get("name")] = el.get("parameterTypeRef").rsplit("/", 1)[-1]
+        pname, pref = el.get("name"), el.get("parameterTypeRef")
+        if _local(el.tag) == "Parameter" and pname and pref:
+            params[pname] = pref.rsplit("/", 1)[-1]
     containers: dict[str, tuple] = {}
     for el in root.iter():
         if _local(el.tag) != "SequenceContainer":
             continue
         entries = []
         el_list = _find(el, "EntryList")
-        for e in (el_list if el_list is not None else []):
-            if _local(e.tag) != "ParameterRefEntry":
+        for ent in (el_list if el_list is not None else []):
+            if _local(ent.tag) != "ParameterRefEntry":
                 continue
-            loc = _find(e, "LocationInContainerInBits")
+            loc = _find(ent, "LocationInContainerInBits")
             loc_spec = None
             if loc is not None:
                 fv = _find(loc, "FixedValue")
                 loc_spec = (loc.get("referenceLocation", "previousEntry"), int(fv.text) if fv is not None and fv.text else 0)
-            entries.append((e.get("parameterRef"), loc_spec))
+            entries.append((ent.get("parameterRef"), loc_spec))
         base = _find(el, "BaseContainer")
         apid = None
         if base is not None:
             for c in base.iter():
                 if _local(c.tag) == "Comparison" and (c.get("parameterRef") or "").upper().endswith("APID"):
                     apid = int(c.get("value"), 0)
-        containers[el.get("name")] = (base.get("containerRef").rsplit("/", 1)[-1] if base is not None else None, entries, apid)
+        cref = base.get("containerRef") if base is not None else None
+        containers[el.get("name") or ""] = (cref.rsplit("/", 1)[-1] if cref else None, entries, apid)
 
     def layout(name: str, depth: int = 0) -> tuple[list[FieldDef], int]:
         if depth > 16 or name not in containers:
