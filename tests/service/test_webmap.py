@@ -284,6 +284,8 @@ def test_map_draw_feasibility_submit_planned(map_server, chromium, tmp_path):
         shown = drv.find_element(By.ID, "task-out").text
         assert status == "planned", (shown, opp_text)
         n_req_acq = _wait(drv, "return document.querySelectorAll('path.request-acquisition').length;", 10)
+        time.sleep(0.5)
+        (tmp_path / "tasking.png").write_bytes(drv.get_screenshot_as_png())
         hosts = _hosts(drv.get_log("performance"))
     finally:
         drv.quit()
