@@ -58,13 +58,29 @@ EXT_RASTER = "https://stac-extensions.github.io/raster/v1.1.0/schema.json"
 
 #: product type → (collection title, description, default media type of the main asset, role)
 PRODUCT_TYPES: dict[str, tuple[str, str, str, str]] = {
-    "raw": ("Raw SAR echoes", "Unfocused SAR echo data (range lines of complex samples) as simulated or decoded.", "application/octet-stream", "data"),
-    "level0": ("Level-0 packets", "Time-ordered, de-duplicated CCSDS space packets of a downlink (Level-0).", "application/octet-stream", "data"),
-    "slc": ("Single-look complex", "Focused single-look complex SAR images in slant-range/azimuth geometry.", "application/x-hdf5", "data"),
-    "ard": ("Analysis-ready backscatter", "Terrain-corrected, radiometrically calibrated gamma0 backscatter (CEOS ARD NRB) on a map grid, as Cloud-Optimized GeoTIFF.", "image/tiff; application=geotiff; profile=cloud-optimized", "data"),
-    "flood": ("Flood maps", "Binary flood/water masks derived from SAR backscatter, as Cloud-Optimized GeoTIFF.", "image/tiff; application=geotiff; profile=cloud-optimized", "data"),
-    "detections": ("Ship detections", "Vessel detections from SAR images (GeoJSON points/boxes with scores), optionally matched to AIS.", "application/geo+json", "data"),
-    "plan": ("Acquisition plans", "Acquisition and downlink plans: planned acquisitions, ground tracks and station visibility masks (GeoJSON).", "application/geo+json", "metadata"),
+    "raw": ("Raw SAR echoes",
+            "Unfocused SAR echo data (range lines of complex samples) as simulated or decoded.",
+            "application/octet-stream", "data"),
+    "level0": ("Level-0 packets",
+            "Time-ordered, de-duplicated CCSDS space packets of a downlink (Level-0).",
+            "application/octet-stream", "data"),
+    "slc": ("Single-look complex",
+            "Focused single-look complex SAR images in slant-range/azimuth geometry.",
+            "application/x-hdf5", "data"),
+    "ard": ("Analysis-ready backscatter",
+            "Terrain-corrected, radiometrically calibrated gamma0 backscatter (CEOS ARD NRB) on a map grid, as "
+            "Cloud-Optimized GeoTIFF.",
+            "image/tiff; application=geotiff; profile=cloud-optimized", "data"),
+    "flood": ("Flood maps",
+            "Binary flood/water masks derived from SAR backscatter, as Cloud-Optimized GeoTIFF.",
+            "image/tiff; application=geotiff; profile=cloud-optimized", "data"),
+    "detections": ("Ship detections",
+            "Vessel detections from SAR images (GeoJSON points/boxes with scores), optionally matched to AIS.",
+            "application/geo+json", "data"),
+    "plan": ("Acquisition plans",
+            "Acquisition and downlink plans: planned acquisitions, ground tracks and station visibility masks "
+            "(GeoJSON).",
+            "application/geo+json", "metadata"),
 }
 
 _MEDIA_BY_SUFFIX = {

@@ -387,7 +387,7 @@ class Dialect(abc.ABC):
             parts.append(f"collection IN ({','.join([ph] * len(q.collections))})")
             params += q.collections
         if q.bbox is not None or q.intersects is not None:
-            g = q.intersects if q.intersects is not None else _geom_from_bbox(q.bbox)
+            g = q.intersects if q.intersects is not None else _geom_from_bbox(q.bbox or [])
             s, p = self.intersects(g)
             parts.append(s)
             params += p
@@ -453,7 +453,10 @@ class Dialect(abc.ABC):
             if not (isinstance(pa, dict) and pa.get("property") == "geometry"):
                 raise ValidationError("CQL2 s_intersects: first argument must be {'property': 'geometry'}")
             if isinstance(ga, dict) and "bbox" in ga:
-                geom = _geom_from_bbox(parse_bbox(ga["bbox"]))
+                bbox = parse_bbox(ga["bbox"])
+                if bbox is None:
+                    raise ValidationError("CQL2 s_intersects: empty bbox")
+                geom = _geom_from_bbox(bbox)
             else:
                 geom = check_geojson(ga, "s_intersects geometry")
             return self.intersects(geom)
@@ -524,7 +527,7 @@ class Dialect(abc.ABC):
     def sort_exprs(self, q: SearchQuery) -> list[tuple[str, list, str, bool]]:
         """[(sql expr, params, direction, nullable)]; always ends with the unique (collection, id)."""
         keys = list(q.sortby) or [("datetime", "desc")]
-        out = []
+        out: list[tuple[str, list, str, bool]] = []
         seen = set()
         for f, d in keys:
             name = self._strip(f)

@@ -196,7 +196,7 @@ class Catalog(abc.ABC):
             bb, (t0, t1) = ext
             c = json.loads(json.dumps(c))
             c["extent"]["spatial"]["bbox"] = [bb] + c["extent"]["spatial"]["bbox"][1:]
-            span = [_iso_seconds(t0), _iso_seconds(t1)]
+            span = [None if t0 is None else _iso_seconds(t0), None if t1 is None else _iso_seconds(t1)]
             c["extent"]["temporal"]["interval"] = [span] + c["extent"]["temporal"]["interval"][1:]
         return c
 
@@ -241,14 +241,17 @@ class Catalog(abc.ABC):
         return self.put_items([item], verify_assets=verify_assets)
 
     def get_item(self, cid: str, iid: str) -> dict:
-        rows = self._query(*self.dialect.where(SearchQuery(ids=[iid], collections=[cid])), "id", [], 1, [])
+        where, params = self.dialect.where(SearchQuery(ids=[iid], collections=[cid]))
+        rows = self._query(where, params, "id", [], 1, [])
         if not rows:
             raise NotFoundError(f"item {iid!r} not found in collection {cid!r}")
         return rows[0][0]
 
     def find_item(self, iid: str, collection: str | None = None) -> dict:
         q = SearchQuery(ids=[iid], collections=[collection] if collection else None, limit=2)
-        rows = self._query(*self.dialect.where(q), *self.dialect.order(q), 2, [])
+        where, params = self.dialect.where(q)
+        order, oparams = self.dialect.order(q)
+        rows = self._query(where, params, order, oparams, 2, [])
         if not rows:
             raise NotFoundError(f"item {iid!r} not found")
         return rows[0][0]

@@ -118,8 +118,6 @@ def create_app(config: ServiceConfig | None = None) -> GuardMiddleware:
     guarded = GuardMiddleware(app, max_body_bytes=cfg.max_body_bytes,
                               read_buckets=TokenBuckets(cfg.read_rate_per_s, cfg.read_burst),
                               write_buckets=TokenBuckets(cfg.write_rate_per_s, cfg.write_burst))
-    guarded.state = app.state  # type: ignore[attr-defined]
-    guarded.fastapi = app  # type: ignore[attr-defined]
     return guarded
 
 

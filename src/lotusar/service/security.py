@@ -22,6 +22,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lotusar.errors import InputFormatError, ValidationError
 
@@ -134,6 +135,8 @@ class GuardMiddleware:
 
     def __init__(self, app, *, max_body_bytes: int, read_buckets: TokenBuckets, write_buckets: TokenBuckets):
         self.app = app
+        self.state: Any = getattr(app, "state", None)  # the wrapped app's state (catalog, config, ...)
+        self.fastapi = app
         self.max_body = int(max_body_bytes)
         self.reads = read_buckets
         self.writes = write_buckets

@@ -233,12 +233,12 @@ class Tasking:
             t1 = parse_utc(committed["window"]["end"])
             if t0 <= req.earliest_start and req.deadline <= t1:
                 return replan(committed, [req], self.fleet, time_limit_s=self.time_limit_s, urgent=urgent).to_json_dict()
-        return self.solve(extra=[req])
+        return self.solve(extra=(req,))
 
     def open_requests(self) -> list[TaskingRequest]:
         return [task_request(t) for t in self.catalog.list_tasks(None, 100_000) if t["status"] in OPEN]
 
-    def solve(self, extra: list[TaskingRequest] = ()) -> dict:
+    def solve(self, extra: tuple[TaskingRequest, ...] = ()) -> dict:
         """Plan every open request (and ``extra``) from scratch over the union of their windows."""
         reqs = {r.id: r for r in self.open_requests()}
         reqs.update({r.id: r for r in extra})
