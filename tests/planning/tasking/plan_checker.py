@@ -12,7 +12,7 @@ Returns a list of violation strings (empty = valid).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -88,6 +88,54 @@ def skyfield_passes(fleet, sat_name: str, station, t0: datetime, t1: datetime):
     return out
 
 
+MIN_SUN_ELEVATION_DEG = 15.0   # the planner's documented camera assumption
+BITS_PER_SAMPLE = 12           # the planner's documented camera assumption
+
+
+def _check_optical(a, r, subs, fleet, s, e) -> list[str]:
+    """A camera take: sun elevation at the area (the Almanac's low-precision Sun), volume from
+    the camera's push-broom rate (skyfield ground speed), cloud probability within the
+    request's limit."""
+    from skyfield.api import EarthSatellite, load
+    from skyfield.framelib import itrs
+
+    bad = []
+    sub = subs.get(a.get("sub_request_id"), r)
+    lon_c, lat_c = _centroid_lonlat(sub["aoi"])
+    ts = load.timescale(builtin=True)
+    mid = s + (e - s) / 2
+    sun_el = _sun_elevation_deg(mid, lat_c, lon_c)
+    if sun_el < MIN_SUN_ELEVATION_DEG - 0.5:
+        bad.append(f"{a['request_id']}: camera take with the sun at {sun_el:.1f} deg")
+    cam = next(p for p in _platforms(fleet)[a["satellite"]].payloads if p.kind == "optical")
+    w64 = np.datetime64(mid.replace(tzinfo=None), "ns")
+    sat = _platforms(fleet)[a["satellite"]]
+    es = min(sat.element_sets(), key=lambda x: abs((x.epoch - w64).astype(np.int64)))
+    pos, vel = EarthSatellite(es.line1, es.line2, ts=ts).at(ts.from_datetime(mid)).frame_xyz_and_velocity(itrs)
+    ground = np.linalg.norm(vel.m_per_s) * 6_371_008.8 / np.linalg.norm(pos.m)
+    rate = cam.swath_km * 1000 / cam.gsd_m * max(len(cam.bands), 1) * BITS_PER_SAMPLE * ground / cam.gsd_m
+    if abs(a["volume_bits"] - (e - s).total_seconds() * rate) > 0.02 * a["volume_bits"]:
+        bad.append(f"{a['request_id']}: camera volume {a['volume_bits']:.3g} != duration × rate {rate:.3g}")
+    if a.get("cloud_probability") is None or a["cloud_probability"] > r.get("max_cloud_probability", 0.8) + 1e-9:
+        bad.append(f"{a['request_id']}: cloud probability {a.get('cloud_probability')} above the request's limit")
+    return bad
+
+
+def _sun_elevation_deg(when: datetime, lat_deg: float, lon_deg: float) -> float:
+    """Sun elevation from a low-precision solar position (Astronomical Almanac, ±0.01°)."""
+    jd = (when - datetime(2000, 1, 1, 12, tzinfo=UTC)).total_seconds() / 86400.0
+    g = np.radians((357.528 + 0.9856003 * jd) % 360)
+    q = (280.459 + 0.98564736 * jd) % 360
+    lam = np.radians(q + 1.915 * np.sin(g) + 0.020 * np.sin(2 * g))
+    eps = np.radians(23.439 - 0.0000004 * jd)
+    ra = np.arctan2(np.cos(eps) * np.sin(lam), np.cos(lam))
+    dec = np.arcsin(np.sin(eps) * np.sin(lam))
+    gmst = np.radians((280.46061837 + 360.98564736629 * jd) % 360)
+    ha = gmst + np.radians(lon_deg) - ra
+    lat = np.radians(lat_deg)
+    return float(np.degrees(np.arcsin(np.sin(lat) * np.sin(dec) + np.cos(lat) * np.cos(dec) * np.cos(ha))))
+
+
 def check_plan(plan: dict, fleet, requests: list[dict] | None = None) -> list[str]:
     bad: list[str] = []
     t0 = _t(plan["window"]["start"])
@@ -120,13 +168,11 @@ def check_plan(plan: dict, fleet, requests: list[dict] | None = None) -> list[st
             bad.append(f"{a['request_id']}: look side {a['look_side']} != requested {r['look_side']}")
         if r.get("pass_direction", "any") not in ("any", a.get("direction")):
             bad.append(f"{a['request_id']}: direction {a.get('direction')} != requested {r['pass_direction']}")
-        mode = sats[a["satellite"]].sar_mode(r["mode"])
-        lo = max(r.get("incidence_min_deg", 0), mode.incidence_min_deg) - 1e-6
-        hi = min(r.get("incidence_max_deg", 90), mode.incidence_max_deg) + 1e-6
-        if not lo <= a["incidence_deg"] <= hi:
-            bad.append(f"{a['request_id']}: incidence {a['incidence_deg']:.2f} outside [{lo:.2f}, {hi:.2f}]")
         if a["off_nadir_deg"] > sats[a["satellite"]].platform.max_roll_deg + 1e-6:
             bad.append(f"{a['request_id']}: off-nadir beyond max roll")
+        sensor = a.get("sensor", "sar")
+        if r.get("sensor", "sar") not in ("any", sensor):
+            bad.append(f"{a['request_id']}: {sensor} take for a {r.get('sensor', 'sar')} request")
         sub = subs.get(a.get("sub_request_id"), r)
         lon_c, lat_c = _centroid_lonlat(sub["aoi"])
         pitch = skyfield_pitch_deg(fleet, a["satellite"], s + (e - s) / 2, lon_c, lat_c)
@@ -134,6 +180,14 @@ def check_plan(plan: dict, fleet, requests: list[dict] | None = None) -> list[st
             bad.append(f"{a['request_id']}: pitch {a.get('pitch_deg', 0.0):.2f} deg, skyfield gives {pitch:.2f}")
         if abs(pitch) > MAX_PITCH_DEG + PITCH_TOL_DEG:
             bad.append(f"{a['request_id']}: pitch {pitch:.2f} deg beyond the ±{MAX_PITCH_DEG:g} deg limit")
+        if sensor == "optical":
+            bad += _check_optical(a, r, subs, fleet, s, e)
+            continue
+        mode = sats[a["satellite"]].sar_mode(r["mode"])
+        lo = max(r.get("incidence_min_deg", 0), mode.incidence_min_deg) - 1e-6
+        hi = min(r.get("incidence_max_deg", 90), mode.incidence_max_deg) + 1e-6
+        if not lo <= a["incidence_deg"] <= hi:
+            bad.append(f"{a['request_id']}: incidence {a['incidence_deg']:.2f} outside [{lo:.2f}, {hi:.2f}]")
         dur = (e - s).total_seconds()
         if abs(a["volume_bits"] - dur * mode.data_rate_bps) > 1e-6 * a["volume_bits"] + 1:
             bad.append(f"{a['request_id']}: volume {a['volume_bits']} != duration × data rate")

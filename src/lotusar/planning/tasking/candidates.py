@@ -35,9 +35,17 @@ from lotusar.geodesy import geodetic_to_ecef
 from lotusar.orbit.passes import find_passes
 from lotusar.orbit.propagate import sunlit
 from lotusar.planning.tasking.opportunities import (
+    MEAN_EARTH_RADIUS_M,
     aoi_point_arrays,
     centroid_crossings,
     crossing_geometry,
+)
+from lotusar.planning.tasking.optical import (
+    MIN_SUN_ELEVATION_DEG,
+    CloudField,
+    optical_data_rate_bps,
+    optical_payload,
+    sun_elevation_deg,
 )
 from lotusar.timeutil import to_datetime64
 
@@ -96,6 +104,9 @@ class Candidate:
     orbit_rate_rad_s: float = 0.0         # angular rate of the velocity direction (|r × v| / |r|²)
     window_start_s: float | None = None   # earliest start (|pitch| ≤ MAX_PITCH_DEG, request window)
     window_end_s: float | None = None     # latest start
+    sensor: str = "sar"                   # "sar" or "optical"
+    cloud_probability: float | None = None    # optical: at the area and time (weight × (1 − p))
+    sun_elevation_deg: float | None = None    # optical: at the area's centroid, mid-take
 
     @property
     def roll_deg(self) -> float:
@@ -130,7 +141,8 @@ class Candidate:
         return {k: getattr(self, k) for k in (
             "request_id", "satellite", "start_s", "end_s", "look_side", "direction", "incidence_deg",
             "off_nadir_deg", "volume_bits", "mode", "priority", "weight", "t_ref_s", "slant_range_m",
-            "speed_m_s", "orbit_rate_rad_s", "window_start_s", "window_end_s")}
+            "speed_m_s", "orbit_rate_rad_s", "window_start_s", "window_end_s", "sensor", "cloud_probability",
+            "sun_elevation_deg")}
 
 
 def pitch_at(c: Candidate, start_s):
@@ -195,27 +207,48 @@ def sar_satellites(fleet):
     return [s for s in fleet.satellites if s.sar_payload() is not None and s.status != "reentered"]
 
 
+def imaging_satellites(fleet, optical: bool = False):
+    """SAR satellites, plus those with an optical camera when ``optical`` (not re-entered)."""
+    return [s for s in fleet.satellites if s.status != "reentered"
+            and (s.sar_payload() is not None or (optical and optical_payload(s) is not None))]
+
+
+def wants_optical(requests) -> bool:
+    return any(r.sensor != "sar" for r in requests)
+
+
 def _satellite_passes(sat, epoch, end_s, polys, inc_hi, lon, lat):
-    """Per request index: list of (crossing row, geometry) of ``sat`` (one vectorised pass)."""
+    """Per request index: list of (crossing row, geometry) of ``sat`` (one vectorised pass);
+    for a camera also the sun elevation at each crossing."""
     radius_m = np.array([0.5 * np.hypot((p.bounds[2] - p.bounds[0]) * np.cos(np.radians(p.centroid.y)),
                                         p.bounds[3] - p.bounds[1]) * 111_195.0 for p in polys])
     P = geodetic_to_ecef(lat_deg=lat[:, 0], lon_deg=lon[:, 0], height_m=np.zeros(lat.shape[0]))
-    cr = centroid_crossings(sat, epoch, end_s, P, np.asarray(inc_hi, float) + 5.0, radius_m)
+    inc = np.asarray(inc_hi, float) + 5.0
+    if sat.sar_payload() is None:       # a camera: reach set by the roll limit (incidence ≈ 1.1 × off-nadir)
+        inc = np.full(len(polys), 1.1 * sat.platform.max_roll_deg + 5.0)
+    cr = centroid_crossings(sat, epoch, end_s, P, inc, radius_m)
     geo = crossing_geometry(cr, lon, lat)
     rows: dict[int, list[int]] = {}
     for m in np.argsort(cr.t_s, kind="stable"):
         rows.setdefault(int(cr.req[m]), []).append(int(m))
-    return cr, geo, rows
+    sun = None
+    if optical_payload(sat) is not None and cr.t_s.size:
+        sun = sun_elevation_deg(epoch, cr.t_s, lat[cr.req, 0], lon[cr.req, 0])
+    return cr, geo, rows, sun
 
 
-def request_candidates(requests, fleet, epoch, end, start_idx: int = 0, progress=None) -> list[RequestCandidates]:
-    """Candidates for every request on every SAR satellite of ``fleet`` in [epoch, end].
+def request_candidates(requests, fleet, epoch, end, start_idx: int = 0, progress=None,
+                       cloud: CloudField | None = None) -> list[RequestCandidates]:
+    """Candidates for every request on every imaging satellite of ``fleet`` in [epoch, end]
+    (SAR takes for ``sensor`` sar/any, camera takes for optical/any; ``cloud``: a cloud
+    forecast, default the climatology).
 
     One vectorised opportunity search per satellite for all requests (:mod:`opportunities`);
     ``progress(done, total)`` is called after each request when given.
     """
     end_s = (end - epoch).total_seconds()
-    sats = sar_satellites(fleet)
+    sats = imaging_satellites(fleet, wants_optical(requests))
+    cloud = cloud or CloudField()
     polys = [r.polygon() for r in requests]
     out: list[RequestCandidates] = []
     if not requests:
@@ -236,7 +269,11 @@ def request_candidates(requests, fleet, epoch, end, start_idx: int = 0, progress
             out.append(rc)
             continue
         for sat in sats:
-            idx = _candidates_on(rc, req, sat, passes[sat.name], k, rel_s, dl_s, idx, reasons)
+            if req.sensor in ("sar", "any") and sat.sar_payload() is not None:
+                idx = _candidates_on(rc, req, sat, passes[sat.name], k, rel_s, dl_s, idx, reasons)
+            if req.sensor in ("optical", "any") and optical_payload(sat) is not None:
+                idx = _optical_candidates_on(rc, req, sat, passes[sat.name], k, (rel_s, dl_s), idx, reasons,
+                                             epoch, cloud)
         if not sats:
             reasons.append("no opportunity in its window (no SAR satellite in the fleet)")
         rc.candidates.sort(key=lambda c: c.start_s)
@@ -263,7 +300,7 @@ def _candidates_on(rc, req, sat, passes, k, rel_s, dl_s, idx, reasons) -> int:
     if not sides:
         reasons.append(f"look side {req.look_side} not available in {req.mode} on {sat.name}")
         return idx
-    cr, geo, rows = passes
+    cr, geo, rows, _sun = passes
     n_opp = n_partial = n_roll = 0
     swath = float(mode.swath_km)
     for m in rows.get(k, []):
@@ -314,14 +351,76 @@ def _candidates_on(rc, req, sat, passes, k, rel_s, dl_s, idx, reasons) -> int:
     return idx
 
 
-def downlink_windows(fleet, epoch, end, setup_s: float = DOWNLINK_SETUP_S) -> list[DownlinkWindow]:
+def _optical_candidates_on(rc, req, sat, passes, k, window, idx, reasons, epoch, cloud) -> int:
+    """Append request ``k``'s camera takes on ``sat`` (see :mod:`optical`); next free idx."""
+    rel_s, dl_s = window
+    payload = optical_payload(sat)
+    cr, geo, rows, sun = passes
+    n_opp = n_wide = n_dark = n_cloud = 0
+    for m in rows.get(k, []):
+        direction = "ascending" if cr.ascending[m] else "descending"
+        if req.pass_direction not in ("any", direction):
+            continue
+        if geo.t1_s[m] < rel_s - 300.0 or geo.t0_s[m] > dl_s + 300.0:
+            continue
+        side = "right" if geo.right[m, 0] else "left"
+        if req.look_side not in ("any", side):
+            continue
+        n_opp += 1
+        on_side = geo.right[m] if side == "right" else ~geo.right[m]
+        xt = geo.xt_km[m] * (1 if side == "right" else -1)
+        if not (on_side.all() or geo.off_nadir_deg[m] < 1.0) or xt.max() - xt.min() > payload.swath_km \
+                or geo.off_nadir_deg[m] > sat.platform.max_roll_deg:
+            n_wide += 1
+            continue
+        if sun[m] < MIN_SUN_ELEVATION_DEG:
+            n_dark += 1
+            continue
+        p_cloud = cloud.probability(epoch, float(cr.t_s[m]), float(req.polygon().centroid.y),
+                                    float(req.polygon().centroid.x))
+        if p_cloud > req.max_cloud_probability:
+            n_cloud += 1
+            continue
+        t0, t1, t_ref = float(geo.t0_s[m]), float(geo.t1_s[m]), float(cr.t_s[m])
+        dwell = round(max(t1 - t0, STRIP_MIN_DWELL_S) + 2 * MARGIN_S, 3)
+        rate = float(cr.orbit_rate_rad_s[m])
+        tw = take_window(0.5 * (t0 + t1), dwell, t_ref, float(geo.slant_range_m[m]), float(cr.speed_m_s[m]),
+                         rate * math.cos(math.radians(float(geo.off_nadir_deg[m]))), rel_s, dl_s)
+        if tw is None:
+            continue
+        ws, we, s0 = tw
+        ground_speed = float(cr.speed_m_s[m]) * MEAN_EARTH_RADIUS_M / float(np.linalg.norm(cr.r[m]))
+        rc.candidates.append(Candidate(
+            idx=idx, request_id=req.id, satellite=sat.name, start_s=s0, end_s=round(s0 + dwell, 3),
+            look_side=side, direction=direction, incidence_deg=float(geo.inc_deg[m, 0]),
+            off_nadir_deg=float(geo.off_nadir_deg[m]),
+            volume_bits=dwell * optical_data_rate_bps(payload, ground_speed), mode="optical", priority=req.priority,
+            weight=req.weight * (1.0 - p_cloud), t_ref_s=t_ref, slant_range_m=float(geo.slant_range_m[m]),
+            speed_m_s=float(cr.speed_m_s[m]), orbit_rate_rad_s=rate, window_start_s=ws, window_end_s=we,
+            sensor="optical", cloud_probability=p_cloud, sun_elevation_deg=float(sun[m])))
+        idx += 1
+    if n_opp == 0:
+        reasons.append(f"no camera opportunity in its window on {sat.name} (look {req.look_side}, "
+                       f"direction {req.pass_direction})")
+    elif n_wide == n_opp:
+        reasons.append(f"no camera opportunity on {sat.name} within the swath and the off-nadir limit")
+    elif n_dark + n_wide == n_opp:
+        reasons.append(f"no camera opportunity on {sat.name} with the sun above {MIN_SUN_ELEVATION_DEG:g} deg")
+    elif n_cloud:
+        reasons.append(f"cloud probability above {req.max_cloud_probability:g} at every camera opportunity "
+                       f"on {sat.name}")
+    return idx
+
+
+def downlink_windows(fleet, epoch, end, setup_s: float = DOWNLINK_SETUP_S, sats=None) -> list[DownlinkWindow]:
     """Station passes of every SAR satellite, as usable downlink windows (s from epoch).
 
     One satellite per antenna at a time and one station per satellite at a time: windows are
     taken first come (by AOS) and later overlapping ones start after the earlier LOS plus the
-    set-up time (or are dropped when less than a minute is left).
+    set-up time (or are dropped when less than a minute is left). ``sats``: default the SAR
+    satellites.
     """
-    sats = sar_satellites(fleet)
+    sats = sar_satellites(fleet) if sats is None else sats
     if not sats or not fleet.stations:
         return []
     epoch64 = to_datetime64(epoch)

@@ -154,6 +154,8 @@ def solve_cmd(
     no_cpsat: bool = typer.Option(False, "--no-cpsat", help="heuristic only"),
     gantt: bool = typer.Option(True, "--gantt/--no-gantt", help="write <out>_gantt.png"),
     timeline: bool = typer.Option(True, "--timeline/--no-timeline", help="write <out>_commands.json, <out>_stations.json"),
+    cloud: Path | None = typer.Option(None, "--cloud", help="cloud-probability forecast grid (JSON) for camera takes; "
+                                      "default: the climatology"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
 ) -> None:
     """Plan requests into a conflict-free acquisition + downlink plan (JSON, written atomically)."""
@@ -173,10 +175,13 @@ def solve_cmd(
 
         t1 = t0 + timedelta(days=1)
     reqs = read_requests(requests)
+    from lotusar.planning.tasking.optical import read_cloud_field
+
+    cloud_field = read_cloud_field(cloud) if cloud is not None else None
     with _progress("imaging opportunities") as cb:
         plan = plan_requests(reqs, fl, t0, t1, time_limit_s=time_limit_s,
                              fleet_path=str(fleet.resolve()) if fleet else None, use_cpsat=not no_cpsat,
-                             progress=cb)
+                             progress=cb, cloud=cloud_field)
     d = plan.to_json_dict()
     write_text_atomic(out, to_json(d) + "\n")
     extra = _side_outputs(d, out, gantt, timeline)

@@ -316,9 +316,10 @@ class Schedule:
         return False, why, blockers
 
     def key(self):
-        """Lexicographic value: per priority level (ascending), the summed weight planned."""
+        """Lexicographic value: per priority level (ascending), the summed weight of the takes
+        planned (a camera take's weight is discounted by its cloud probability)."""
         levels = sorted({r.priority for r in self.p.requests.values()})
-        return tuple(sum(self.p.requests[rid].weight for rid in self.sel if self.p.requests[rid].priority == lv)
+        return tuple(sum(c.weight for rid, c in self.sel.items() if self.p.requests[rid].priority == lv)
                      for lv in levels)
 
 

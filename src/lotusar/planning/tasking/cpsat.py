@@ -109,7 +109,7 @@ def cpsat_improve(problem, sched, time_limit_s: float, workers: int = 2):
         m.ClearHints()
         for c in cands:
             m.AddHint(x[c.idx], c.idx in hint)
-        expr = sum(int(round(problem.requests[c.request_id].weight * W)) * x[c.idx] for c in cands
+        expr = sum(int(round(c.weight * W)) * x[c.idx] for c in cands
                    if problem.requests[c.request_id].priority == lv)
         if isinstance(expr, int):
             continue
@@ -119,7 +119,7 @@ def cpsat_improve(problem, sched, time_limit_s: float, workers: int = 2):
         if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             # no solution within this level's share of time: keep the incumbent's value for the
             # level (the hint is feasible) and go on with the next level
-            val = sum(int(round(problem.requests[c.request_id].weight * W)) for c in cands
+            val = sum(int(round(c.weight * W)) for c in cands
                       if c.idx in hint and problem.requests[c.request_id].priority == lv)
             info["levels"].append({"priority": lv, "status": solver.StatusName(st), "value": val / W})
             m.Add(expr >= val)

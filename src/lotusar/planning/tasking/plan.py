@@ -20,8 +20,10 @@ from lotusar.planning.tasking.candidates import (
     DOWNLINK_SETUP_S,
     MAX_PITCH_DEG,
     downlink_windows,
+    imaging_satellites,
     request_candidates,
     sar_satellites,
+    wants_optical,
 )
 from lotusar.planning.tasking.core import (
     MIN_SOC_FRACTION,
@@ -34,6 +36,7 @@ from lotusar.planning.tasking.core import (
     priority_repair,
 )
 from lotusar.planning.tasking.cpsat import cpsat_improve
+from lotusar.planning.tasking.optical import optical_payload
 from lotusar.planning.tasking.requests import (
     TaskingRequest,
     expand_repeats,
@@ -104,9 +107,17 @@ def expand_requests(requests, fleet) -> list[TaskingRequest]:
     """Repeats → occurrences, wide areas → strips (the narrowest swath of the fleet's mode)."""
     sats = sar_satellites(fleet)
     out = []
+    cams = [optical_payload(s) for s in imaging_satellites(fleet, True) if optical_payload(s) is not None]
     for r in requests:
         for occ in expand_repeats(r):
             swaths = [s.sar_mode(occ.mode) for s in sats if occ.mode in s.sar_payload().modes]
+            if occ.sensor == "optical" and cams:    # a camera's swath tiles it
+                parts = split_request(occ, float(min(c.swath_km for c in cams)), None, 0.0)
+                if len(parts) > 1:
+                    for q in parts:
+                        q.weight = occ.weight / len(parts)
+                out.extend(parts)
+                continue
             if not swaths:
                 out.append(occ)
                 continue
@@ -124,16 +135,17 @@ def expand_requests(requests, fleet) -> list[TaskingRequest]:
 
 
 def build_problem(requests, fleet, start, end, *, sub_requests=None, cands=None, windows=None, reasons=None,
-                  progress=None):
+                  progress=None, cloud=None):
     t0, t1 = parse_window(start, end)
     subs = sub_requests if sub_requests is not None else expand_requests(requests, fleet)
+    imaging = imaging_satellites(fleet, wants_optical(subs))
     if cands is None:
-        rcs = request_candidates(subs, fleet, t0, t1, progress=progress)
+        rcs = request_candidates(subs, fleet, t0, t1, progress=progress, cloud=cloud)
         cands = {rc.request_id: rc.candidates for rc in rcs}
         reasons = {rc.request_id: rc.reason for rc in rcs if rc.reason}
     if windows is None:
-        windows = downlink_windows(fleet, t0, t1)
-    sats = {s.name: SatParams.from_satellite(s, t0, t1) for s in sar_satellites(fleet)}
+        windows = downlink_windows(fleet, t0, t1, sats=imaging)
+    sats = {s.name: SatParams.from_satellite(s, t0, t1) for s in imaging}
     prob = Problem(subs, cands, sats, windows, t0, t1)
     prob.reasons.update(reasons or {})
     return prob
@@ -188,7 +200,8 @@ def assemble(problem: Problem, sched: Schedule, requests, window, fleet_path, so
                 "request_id": req.root_id, "sub_request_id": a.request_id, "satellite": sat,
                 "start": _iso(ep, a.start_s), "end": _iso(ep, a.end_s), "look_side": a.look_side,
                 "incidence_deg": a.incidence_deg, "off_nadir_deg": a.off_nadir_deg, "roll_deg": a.roll_deg,
-                "pitch_deg": a.pitch_deg,
+                "pitch_deg": a.pitch_deg, "sensor": a.sensor, "cloud_probability": a.cloud_probability,
+                "sun_elevation_deg": a.sun_elevation_deg,
                 "volume_bits": a.volume_bits, "mode": a.mode, "direction": a.direction, "priority": a.priority,
                 "weight": req.weight, "downlink_indices": [base + j for j in ev.carried_by.get(a.idx, [])],
                 "on_ground": _iso(ep, tg) if tg is not None else None,
@@ -249,8 +262,9 @@ def as_requests(items) -> list[TaskingRequest]:
 
 
 def plan_requests(requests, fleet=None, start=None, end=None, time_limit_s: float = 10.0,
-                  fleet_path: str | None = None, use_cpsat: bool = True, progress=None) -> Plan:
-    """Plan ``requests`` (TaskingRequest list) on ``fleet`` (default fleet when None) in [start, end]."""
+                  fleet_path: str | None = None, use_cpsat: bool = True, progress=None, cloud=None) -> Plan:
+    """Plan ``requests`` (TaskingRequest list) on ``fleet`` (default fleet when None) in [start, end];
+    ``cloud``: a :class:`optical.CloudField` for camera takes (default: the climatology)."""
     if fleet is None or isinstance(fleet, (str, Path)):
         fleet_path = str(fleet) if fleet is not None else fleet_path
         fleet = load_fleet(fleet_path)
@@ -262,7 +276,7 @@ def plan_requests(requests, fleet=None, start=None, end=None, time_limit_s: floa
     if time_limit_s <= 0:
         raise ValidationError(f"time_limit_s must be > 0, got {time_limit_s}")
     t0 = time.perf_counter()
-    prob = build_problem(requests, fleet, start, end, progress=progress)
+    prob = build_problem(requests, fleet, start, end, progress=progress, cloud=cloud)
     t_cand = time.perf_counter() - t0
     sched, info = solve(prob, time_limit_s, use_cpsat)
     info["candidates_s"] = t_cand

@@ -74,7 +74,8 @@ def problem_from_plan_dict(d: dict, fleet=None):
     for c in st["candidates"]:
         cands.setdefault(c["request_id"], []).append(Candidate(**c))
     windows = [DownlinkWindow(**w) for w in st["windows"]]
-    sats = {s.name: SatParams.from_satellite(s, t0, t1) for s in sar_satellites(fleet)}
+    planned_on = set(d.get("constraints", {}).get("satellites", {})) or {s.name for s in sar_satellites(fleet)}
+    sats = {s.name: SatParams.from_satellite(s, t0, t1) for s in fleet.satellites if s.name in planned_on}
     prob = Problem(subs, cands, sats, windows, t0, t1)
     prob.reasons.update(st.get("reasons", {}))
     sched = Schedule(prob)

@@ -76,6 +76,10 @@ class TaskingRequest(BaseModel):
     requester: str = "unknown"
     max_latency_s: float | None = Field(default=None, gt=0.0)
     parent_id: str | None = None     # set on strips / repeats: the request they complete
+    # which sensor may image it: "sar" (the mode above), "optical" (a camera: daylight, clouds),
+    # "any" (the first image of the area, either sensor)
+    sensor: Literal["sar", "optical", "any"] = "sar"
+    max_cloud_probability: float = Field(default=0.8, ge=0.0, le=1.0)   # optical takes above it are excluded
 
     @field_validator("earliest_start", "deadline", mode="before")
     @classmethod
