@@ -159,7 +159,7 @@ def test_map_basemap_items_flood_tiles_and_statistics(map_server, chromium, tmp_
         _wait(drv, "var s = document.getElementById('status').dataset; return s.ready !== 'false' && Number(s.floodStatsRows) > 0;")
         time.sleep(1.0)  # let the canvas paint
         status = _status(drv)
-        assert status["ready"] == "true", status
+        assert status["ready"] == "true" and status["errors"] == "0", status
         png_default = drv.get_screenshot_as_png()
         n_fp = drv.execute_script("return document.querySelectorAll('.leaflet-footprints-pane path.footprint').length;")
         tracks_in_view, masks_in_view = _in_view(drv, "path.ground-track"), _in_view(drv, "path.station-mask")

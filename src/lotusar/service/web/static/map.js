@@ -18,7 +18,7 @@
   var state = {
     footprints: [], floodLayers: [], floodTiles: 0, planFeatures: 0, fleetFeatures: 0, tmin: null, tmax: null,
     basemap: {}, provinces: [], provinceFlood: {}, floodStatsRows: 0,
-    trackFeats: [], acqFeats: [], drawing: false, vertices: [], aoi: null, opportunities: null, request: null
+    trackFeats: [], acqFeats: [], errors: [], drawing: false, vertices: [], aoi: null, opportunities: null, request: null
   };
 
   // ------------------------------------------------------------------ controls: scale, cursor
@@ -108,8 +108,10 @@
     d.requestId = state.request ? state.request.id : "";
     d.requestStatus = state.request ? state.request.status : "";
     d.requestAcquisitions = state.request ? String((state.request.acquisitions || []).length) : "0";
+    d.errors = String(state.errors.length);
     statusEl.textContent = fpLayer.getLayers().length + " footprints · " + state.floodLayers.length + " flood maps · " +
-      state.planFeatures + " plan features · " + state.fleetFeatures + " fleet tracks/masks";
+      state.planFeatures + " plan features · " + state.fleetFeatures + " fleet tracks/masks" +
+      (state.errors.length ? " · not shown: " + state.errors.join("; ") : "");
   }
   function fetchJSON(url, opt) {
     return fetch(url, opt || {}).then(function (r) {
@@ -372,14 +374,18 @@
       state.planFeatures = layers.features.length;
       if (state.tmax !== null) {  // the fleet's ground tracks and station masks around the latest product
         var t0 = new Date(state.tmax - 50 * 60000).toISOString(), t1 = new Date(state.tmax + 50 * 60000).toISOString();
-        var fl = await fetchJSON("/map/fleet.geojson?start=" + encodeURIComponent(t0) + "&end=" + encodeURIComponent(t1));
-        fl.features.forEach(function (f) { if (f.properties.kind === "ground_track") state.trackFeats.push(f); else masks.addData(f); });
-        state.fleetFeatures = fl.features.length;
+        try {  // a page without fleet layers is still useful: say why they are missing
+          var fl = await fetchJSON("/map/fleet.geojson?start=" + encodeURIComponent(t0) + "&end=" + encodeURIComponent(t1));
+          fl.features.forEach(function (f) { if (f.properties.kind === "ground_track") state.trackFeats.push(f); else masks.addData(f); });
+          state.fleetFeatures = fl.features.length;
+        } catch (e) { state.errors.push("fleet layers (" + e.message + ")"); }
         $("task-start").value = $("task-start").value || new Date(state.tmax).toISOString().slice(0, 19) + "Z";
         $("task-end").value = $("task-end").value || new Date(state.tmax + 2 * 86400000).toISOString().slice(0, 19) + "Z";
       }
       extendTimes(state.trackFeats.concat(state.acqFeats));
-      for (var i = 0; i < floods.length; i++) await addFlood(floods[i]);
+      for (var i = 0; i < floods.length; i++) {
+        try { await addFlood(floods[i]); } catch (e) { state.errors.push(floods[i].id + " (" + e.message + ")"); }
+      }
       applyTime();
       defaultView(feats);
       statusEl.dataset.ready = "true";
