@@ -51,7 +51,8 @@ def plan_single_request(request: TaskingRequest | dict, committed: Plan | dict |
         sub = subs.get(a["sub_request_id"])
         dls = [plan.downlinks[j] for j in a["downlink_indices"]]
         acqs.append({
-            "satellite": a["satellite"], "start": a["start"], "end": a["end"], "mode": a["mode"],
+            "satellite": a["satellite"], "sensor": a["sensor"], "start": a["start"], "end": a["end"],
+            "mode": a["mode"], "cloud_probability": a["cloud_probability"], "sun_elevation_deg": a["sun_elevation_deg"],
             "look_side": a["look_side"], "direction": a["direction"], "incidence_deg": a["incidence_deg"],
             "off_nadir_deg": a["off_nadir_deg"], "roll_deg": a["roll_deg"], "pitch_deg": a["pitch_deg"],
             "sub_request_id": a["sub_request_id"],
