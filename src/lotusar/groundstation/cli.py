@@ -87,7 +87,10 @@ def beacon_cmd(
     if sample_rate_hz is not None and not sample_rate_hz > 0:
         raise ValidationError(f"--sample-rate-hz must be positive, not {sample_rate_hz:g}")
     prof = load_profile(profile) if profile is not None else None
-    if satyaml is not None or input_format == "iq" or (prof is not None and input_format == "wav" and profile_needs_receiver(prof)):
+    receiver_path = (
+        satyaml is not None or input_format == "iq" or (prof is not None and input_format == "wav" and profile_needs_receiver(prof))
+    )
+    if receiver_path:
         if input_format not in ("wav", "iq"):
             raise ValidationError(f"--satyaml decodes recordings: --input-format wav or iq, not {input_format!r}")
         sat = load_satyaml(satyaml) if satyaml is not None else satellite_from_dict(prof.raw if prof else {}, f"profile {profile}")
@@ -114,7 +117,10 @@ def beacon_cmd(
     else:
         from lotusar.cliutil import print_table
 
-        cols = sorted({k for f in shown for k in f if not isinstance(f[k], (dict, list))}, key=lambda c: (c != "index", c))
+        if receiver_path:
+            cols = [c for c in ("index", "offset_s", "framing", "length", "crc_ok", "rs_corrected", "hex") if any(c in f for f in shown)]
+        else:
+            cols = sorted({k for f in shown for k in f if not isinstance(f[k], (dict, list))}, key=lambda c: (c != "index", c))
         print_table(shown, cols[:10], title=f"{input.name}: {sum(f.get('status', 'ok') == 'ok' for f in frames)} frames decoded")
 
 

@@ -104,7 +104,7 @@ def iq_channel(sig: Signal, baud: float, bandwidth_hz: float) -> Signal:
     sm = dsp.boxcar(np.fft.fftshift(spec), k)
     fs = np.fft.fftshift(np.fft.fftfreq(n, 1 / sig.rate_hz))
     w = sm * (sm > 0.1 * sm.max())
-    f0 = float(np.sum(fs * w) / np.sum(w))
+    f0 = float(np.sum(fs * w) / np.sum(w)) if np.sum(w) > 0 else 0.0
     zz = z * np.exp(-2j * np.pi * f0 * np.arange(z.size) / sig.rate_hz)
     zz, rate = decimate_iq(zz, sig.rate_hz, bandwidth_hz, baud)
     return Signal(zz, rate)
