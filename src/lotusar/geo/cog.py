@@ -8,10 +8,21 @@ projection extensions (pystac).
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 from pathlib import Path
 
 import numpy as np
+import pystac
+import rasterio
+from pyproj import Transformer
+from pystac.extensions.projection import ProjectionExtension
+from pystac.extensions.sar import FrequencyBand, ObservationDirection, Polarization, SarExtension
+from pystac.extensions.sat import OrbitState, SatExtension
+from pystac.extensions.view import ViewExtension
+from rio_cogeo.cogeo import cog_validate
+from shapely.geometry import Polygon, mapping
 
 from lotusar.fileio import atomic_path, write_text_atomic
 
@@ -19,8 +30,6 @@ from lotusar.fileio import atomic_path, write_text_atomic
 def write_cog(path: str | os.PathLike, array: np.ndarray, transform, crs: str, nodata=None,
               description: str | None = None, tags: dict | None = None, resampling: str = "AVERAGE") -> Path:
     """Write one band as a COG (atomic)."""
-    import rasterio
-
     arr = np.asarray(array)
     if nodata is None:
         nodata = np.nan if arr.dtype.kind == "f" else 255
@@ -42,23 +51,11 @@ def write_cog(path: str | os.PathLike, array: np.ndarray, transform, crs: str, n
 
 def validate_cog(path) -> tuple[bool, list[str], list[str]]:
     """(is_valid, errors, warnings) from rio-cogeo."""
-    from rio_cogeo.cogeo import cog_validate
-
     return cog_validate(str(path), quiet=True)
 
 
 def stac_item(item_id: str, assets: dict[str, dict], grid, product_info: dict, processing: dict, footprint_lonlat=None):
     """Build a pystac Item for the ARD product (SAR, sat, view, projection extensions)."""
-    import datetime as dt
-
-    import pystac
-    from pyproj import Transformer
-    from pystac.extensions.projection import ProjectionExtension
-    from pystac.extensions.sar import FrequencyBand, ObservationDirection, Polarization, SarExtension
-    from pystac.extensions.sat import OrbitState, SatExtension
-    from pystac.extensions.view import ViewExtension
-    from shapely.geometry import Polygon, mapping
-
     if footprint_lonlat is not None:
         geom = Polygon(list(zip(*footprint_lonlat))).convex_hull
     else:
@@ -115,8 +112,6 @@ def stac_item(item_id: str, assets: dict[str, dict], grid, product_info: dict, p
 
 
 def write_stac_item(path, item) -> Path:
-    import json
-
     d = item.to_dict(include_self_link=False)
     write_text_atomic(path, json.dumps(d, indent=2, default=str))
     return Path(path)

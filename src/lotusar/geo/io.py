@@ -16,6 +16,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import rasterio
+from pyproj import CRS, Transformer
+from rasterio.warp import transform_bounds
+from rasterio.windows import from_bounds
 
 from lotusar.errors import InputFormatError, ValidationError
 from lotusar.geo.dem import Dem, Geoid
@@ -31,8 +35,6 @@ DEFAULT_GEOID_PATH = Path(
 @lru_cache(maxsize=4)
 def read_geoid(path: str | os.PathLike = DEFAULT_GEOID_PATH) -> Geoid:
     """Read a GTX (or any GDAL raster) geoid grid of undulations in metres."""
-    import rasterio
-
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(2, "geoid grid not found (set --geoid or LOTUSAR_GEOID)", str(p))
@@ -55,7 +57,6 @@ def _vertical_datum(crs) -> str:
     """'ellipsoid', 'egm96' or 'unknown' from a rasterio CRS."""
     if crs is None:
         return "unknown"
-    from pyproj import CRS
 
     c = CRS.from_wkt(crs.to_wkt())
     if c.is_compound:
@@ -75,9 +76,6 @@ def read_dem(path: str | os.PathLike, datum: str = "auto", geoid_path: str | os.
     ``window_lonlat`` (lon_min, lat_min, lon_max, lat_max) limits the read to a bounding
     box (plus a margin) so that large DEMs stay within memory.
     """
-    import rasterio
-    from rasterio.windows import from_bounds
-
     if datum not in ("auto", "egm96", "ellipsoid"):
         raise ValidationError(f"unknown DEM datum {datum!r}: auto, egm96 or ellipsoid")
     p = Path(path)
@@ -92,8 +90,6 @@ def read_dem(path: str | os.PathLike, datum: str = "auto", geoid_path: str | os.
             raise InputFormatError(f"{p}: DEM has no CRS")
         window = None
         if window_lonlat is not None:
-            from rasterio.warp import transform_bounds
-
             lo0, la0, lo1, la1 = window_lonlat
             b = transform_bounds("EPSG:4326", src.crs, lo0, la0, lo1, la1) if not src.crs.is_geographic else (lo0, la0, lo1, la1)
             mx, my = 8 * abs(src.transform.a), 8 * abs(src.transform.e)
@@ -118,7 +114,6 @@ def read_dem(path: str | os.PathLike, datum: str = "auto", geoid_path: str | os.
         rows, cols = np.indices(h.shape)
         xs, ys = rasterio.transform.xy(transform, rows.ravel(), cols.ravel(), offset="center")
         xs, ys = np.asarray(xs), np.asarray(ys)
-        from pyproj import CRS, Transformer
 
         c = CRS.from_wkt(crs.to_wkt())
         horiz = c.sub_crs_list[0] if c.is_compound else c

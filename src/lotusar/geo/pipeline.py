@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import xarray as xr
+from rich.progress import Progress
 from scipy import ndimage
 
 from lotusar import __version__
@@ -47,8 +49,6 @@ class ArdResult:
 
 def load_product(product, polarization: str | None = None, swath: str | None = None) -> RadarProduct:
     """Path (SAFE / NISAR HDF5 / lotusar SLC), lotusar SLC ``xr.Dataset`` or RadarProduct."""
-    import xarray as xr
-
     if isinstance(product, RadarProduct):
         return product
     if isinstance(product, xr.Dataset):
@@ -134,8 +134,6 @@ def ard(product, dem=None, out: str | os.PathLike = "ard", *, crs: str | None = 
     reader = RadarWindowReader(p, radar_q, la, lr, speckle_filter, filter_size, remove_noise, 1.0)
     total = grid.height * (2 if quantity == "gamma0_t" else 1)
     if progress:
-        from rich.progress import Progress
-
         with Progress(transient=True) as prog:
             task = prog.add_task("terrain correction", total=total)
             res = geocode(p, reader, d, grid, rtc=quantity == "gamma0_t", block_rows=block_rows,

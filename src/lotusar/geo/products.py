@@ -7,10 +7,15 @@ the source product; all are written atomically and in row blocks (bounded memory
 
 from __future__ import annotations
 
+import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
+import rasterio
+from rasterio.errors import NotGeoreferencedWarning
+from rasterio.windows import Window
+from rich.progress import Progress
 
 from lotusar.errors import InputFormatError, ValidationError
 from lotusar.fileio import atomic_path
@@ -18,20 +23,13 @@ from lotusar.geo.calibration import QUANTITIES, calibrate_block, to_db
 from lotusar.geo.filters import despeckle_blocked, enl, multilook
 from lotusar.geo.readers import open_product
 
-try:  # radar-geometry rasters have no geotransform by design
-    from rasterio.errors import NotGeoreferencedWarning
-
-    warnings.filterwarnings("ignore", category=NotGeoreferencedWarning)
-except ImportError:  # pragma: no cover
-    pass
+# radar-geometry rasters have no geotransform by design
+warnings.filterwarnings("ignore", category=NotGeoreferencedWarning)
 
 
 def _progress(total: int, label: str):
-    import sys
-
     if not sys.stderr.isatty():
         return None, None
-    from rich.progress import Progress
 
     prog = Progress(transient=True)
     prog.start()
@@ -40,8 +38,6 @@ def _progress(total: int, label: str):
 
 
 def _open_gtiff_out(tmp, shape, tags):
-    import rasterio
-
     prof = dict(driver="GTiff", width=shape[1], height=shape[0], count=1, dtype="float32", tiled=True,
                 blockxsize=256, blockysize=256, compress="DEFLATE", predictor=3, nodata=np.nan, BIGTIFF="IF_SAFER")
     dst = rasterio.open(tmp, "w", **prof)
@@ -54,8 +50,6 @@ def _is_raster(path: Path) -> bool:
 
 
 def read_intensity(path: Path):
-    import rasterio
-
     try:
         with rasterio.open(path) as src:
             return src.read(1).astype(np.float32), dict(src.tags())
@@ -77,8 +71,6 @@ def run_calibrate(input, out, quantity="sigma0", remove_noise=False, db=False, p
             with _open_gtiff_out(tmp, (H, W), {"quantity": quantity + ("_db" if db else ""), "looks": 1,
                                                "source": p.attrs.get("source"), "polarization": p.polarization,
                                                "calibration": p.calibration.source, "noise_removed": remove_noise}) as dst:
-                from rasterio.windows import Window
-
                 for r0 in range(0, H, block_rows):
                     r1 = min(H, r0 + block_rows)
                     dn = np.asarray(p.image[r0:r1].values)

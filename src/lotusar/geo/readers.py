@@ -13,8 +13,11 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import h5py
 import numpy as np
 import xarray as xr
+import xarray_sentinel
+from xarray_sentinel import esa_safe
 
 from lotusar.constants import SPEED_OF_LIGHT_M_S as SPEED_OF_LIGHT_MPS
 from lotusar.errors import InputFormatError, NotFoundError
@@ -37,8 +40,6 @@ def detect_format(path: str | Path) -> str:
     with open(p, "rb") as f:
         head = f.read(8)
     if head.startswith(b"\x89HDF\r\n\x1a\n"):
-        import h5py
-
         try:
             with h5py.File(p, "r") as h:
                 if "science/LSAR" in h or "science/SSAR" in h:
@@ -93,7 +94,6 @@ def s1_orbit(path, group: str) -> tuple[Orbit, float]:
     orb = _s1_open(path, f"{group}/orbit")
     orbit = Orbit.from_datetimes(orb.azimuth_time.values, orb.position.transpose("azimuth_time", "axis").values,
                                  orb.velocity.transpose("azimuth_time", "axis").values)
-    from xarray_sentinel import esa_safe
 
     info = esa_safe.parse_tag(s1_annotation_path(path, group), "//generalAnnotation/productInformation")
     return orbit, SPEED_OF_LIGHT_MPS / float(info["radarFrequency"])
@@ -111,8 +111,6 @@ def s1_geolocation_points(path, group: str) -> dict[str, np.ndarray]:
     """Every ``geolocationGridPoint`` of the annotation, with its own azimuth time and
     slant-range time (they vary point to point; xarray-sentinel's gridded ``gcp`` group
     keeps one time per row/column)."""
-    from xarray_sentinel import esa_safe
-
     pts = esa_safe.parse_tag_as_list(s1_annotation_path(path, group),
                                      "//geolocationGrid/geolocationGridPointList/geolocationGridPoint")
     out = {k: np.array([q[k] for q in pts], dtype=np.float64)
@@ -125,8 +123,6 @@ def open_sentinel1(path, polarization: str | None = None, swath: str | None = No
     """Sentinel-1 SAFE (SLC or GRD) channel. IW/EW SLC bursts are mosaicked (xarray-sentinel
     ``mosaic_slc_iw``) unless ``mosaic=False``; the ``line``/``pixel`` coordinates of the
     original measurement are kept for the calibration LUTs."""
-    import xarray_sentinel
-
     p = Path(path)
     if p.name == "manifest.safe":
         p = p.parent
@@ -213,8 +209,6 @@ def _epoch_from_units(units: str) -> np.datetime64:
 
 def open_nisar(path, polarization: str | None = None, frequency: str = "A") -> RadarProduct:
     """NISAR-format RSLC/SLC HDF5 (UAVSAR NISAR-simulated, ALOS-1 via ISCE3)."""
-    import h5py
-
     p = Path(path)
     h = h5py.File(p, "r")
     band = "LSAR" if "science/LSAR" in h else "SSAR"

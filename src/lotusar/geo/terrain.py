@@ -27,8 +27,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import dask.array as da
 import numpy as np
+from pyproj import CRS, Transformer
+from rasterio.transform import Affine, array_bounds
+from rasterio.warp import transform_bounds
 from scipy import ndimage
+from scipy.interpolate import RegularGridInterpolator
+from shapely.geometry import Polygon, box
 
 from lotusar.errors import ValidationError
 from lotusar.geo.dem import Dem, FlatDem
@@ -55,8 +61,6 @@ class MapGrid:
 
     @property
     def transform(self):
-        from rasterio.transform import Affine
-
         return Affine(self.dx, 0.0, self.x0, 0.0, -self.dy, self.y0)
 
     def centres(self, r0: int, r1: int, c0: int = 0, c1: int | None = None, corners: bool = False):
@@ -90,8 +94,6 @@ def footprint_lonlat(product: RadarProduct, dem, n: int = 16):
 def make_grid(product: RadarProduct, dem, crs: str | None = "UTM", resolution_m: float = 20.0,
               bounds: tuple[float, float, float, float] | None = None, max_cells: int = 400_000_000) -> MapGrid:
     """Output grid covering the product footprint (or ``bounds`` in the output CRS)."""
-    from pyproj import CRS, Transformer
-
     if resolution_m <= 0:
         raise ValidationError(f"resolution must be > 0, got {resolution_m}")
     lon, lat = footprint_lonlat(product, dem)
@@ -109,7 +111,6 @@ def make_grid(product: RadarProduct, dem, crs: str | None = "UTM", resolution_m:
     if bounds is None:
         clip = dem_bounds_lonlat(dem)
         if clip is not None:  # output only where the DEM is: intersect footprint and DEM
-            from shapely.geometry import Polygon, box
 
             inter = Polygon(list(zip(lon, lat))).convex_hull.intersection(box(*clip))
             if inter.is_empty:
@@ -134,14 +135,11 @@ def dem_bounds_lonlat(dem):
     """(lon_min, lat_min, lon_max, lat_max) of a gridded DEM, None for FlatDem/None."""
     if dem is None or isinstance(dem, FlatDem) or getattr(dem, "transform", None) is None:
         return None
-    from rasterio.transform import array_bounds
-    from rasterio.warp import transform_bounds
 
     h, w = dem.height_m.shape
     b = array_bounds(h, w, dem.transform)  # (west, south, east, north)
     if dem._geographic:
         return b
-    from pyproj import CRS
 
     c = CRS.from_user_input(dem.crs)
     horiz = c.sub_crs_list[0] if c.is_compound else c
@@ -152,8 +150,6 @@ class _Geom:
     """Per-block geometry of the map grid: radar coordinates, facet areas, LOS."""
 
     def __init__(self, product: RadarProduct, dem, grid: MapGrid, t_guess: float):
-        from pyproj import Transformer
-
         self.p = product
         self.dem = dem if dem is not None else FlatDem(0.0)
         self.grid = grid
@@ -172,7 +168,6 @@ class _Geom:
         ts, _, _ = geo2rdr(self.p.orbit, X[np.ix_(ri, ci)], self.p.wavelength_m, self.p.doppler_hz, t0_s=self.t_guess)
         if ri.size == 1 or ci.size == 1:
             return np.full((H, W), float(np.mean(ts)))
-        from scipy.interpolate import RegularGridInterpolator
 
         f = RegularGridInterpolator((ri.astype(float), ci.astype(float)), ts)
         rr, cc = np.meshgrid(np.arange(H, dtype=float), np.arange(W, dtype=float), indexing="ij")
@@ -348,8 +343,6 @@ def radar_coordinates(product: RadarProduct, dem, grid: MapGrid, block_rows: int
 def geocode_dask(product: RadarProduct, radar_values, dem, grid: MapGrid, chunks: int = 1024):
     """Geometric terrain correction of an in-memory/Dask radar array on a Dask map grid:
     the same per-block geometry (:class:`_Geom`) runs in each output chunk."""
-    import dask.array as da
-
     t_mid = float(np.mean(product.azimuth_time_s[[0, -1]]))
     Hr, Wr = product.shape
 

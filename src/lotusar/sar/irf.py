@@ -13,6 +13,7 @@ values come from the same measurement applied to the IFFT of the processed spect
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from lotusar.constants import SPEED_OF_LIGHT_M_S as C
 from lotusar.fileio import atomic_path
@@ -175,15 +176,11 @@ def analyse_slc(ds, factor: int = 16) -> list[dict]:
 
 
 def irf_png(records: list[dict], path) -> None:
-    """Contours of the up-sampled IRFs and their range/azimuth cuts (matplotlib, Agg)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    """Contours of the up-sampled IRFs and their range/azimuth cuts (a matplotlib Figure, no pyplot state)."""
     recs = [r for r in records if "_upsampled" in r]
     n = max(len(recs), 1)
-    fig, axes = plt.subplots(n, 3, figsize=(12, 3.6 * n), squeeze=False)
+    fig = Figure(figsize=(12, 3.6 * n))
+    axes = fig.subplots(n, 3, squeeze=False)
     for row, r in zip(axes, recs):
         up = r["_upsampled"]
         db = 10 * np.log10(up / up.max() + 1e-12)
@@ -210,4 +207,3 @@ def irf_png(records: list[dict], path) -> None:
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=90, format="png")
-    plt.close(fig)

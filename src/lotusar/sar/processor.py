@@ -7,7 +7,9 @@ parameter object, so that readers of real raw formats can call them directly.
 from __future__ import annotations
 
 import numpy as np
+import rasterio
 import xarray as xr
+from matplotlib.figure import Figure
 
 from lotusar.constants import SPEED_OF_LIGHT_M_S as C
 from lotusar.errors import ValidationError
@@ -107,12 +109,6 @@ def focus_dataset(ds: xr.Dataset, algorithm: str = "rda", device: str = "cpu", w
 
 def quicklook_png(ds: xr.Dataset, path, max_size: int = 1024) -> None:
     """Multilooked (to ~square ground pixels) dB quicklook, azimuth down, range across."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-
     slc = ds["slc"].values
     inc = float(ds.attrs.get("incidence_angle_mid_deg", 35.0))
     gr = float(ds.attrs["range_pixel_spacing_m"]) / np.sin(np.radians(inc))
@@ -125,21 +121,18 @@ def quicklook_png(ds: xr.Dataset, path, max_size: int = 1024) -> None:
     inten = (np.abs(slc[:na, :nr]) ** 2).reshape(na // la, la, nr // lr, lr).mean(axis=(1, 3))
     db = 10 * np.log10(inten + 1e-30)
     vmax = np.percentile(db, 99.9)
-    fig, ax = plt.subplots(figsize=(8, 8 * db.shape[0] / max(db.shape[1], 1) + 0.8))
+    fig = Figure(figsize=(8, 8 * db.shape[0] / max(db.shape[1], 1) + 0.8))
+    ax = fig.subplots()
     ax.imshow(db, cmap="gray", vmin=vmax - 40, vmax=vmax, aspect="auto")
     ax.set_title(f"{ds.attrs.get('algorithm', '')} SLC, {la}x{lr} looks (dB)")
     ax.set_xlabel("slant range (multilooked px)")
     ax.set_ylabel("azimuth (multilooked px)")
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=90, format="png")
-    plt.close(fig)
 
 
 def export_gtiff(ds: xr.Dataset, path) -> None:
     """CFloat32 GeoTIFF (rows azimuth, columns slant range) with pixel-spacing tags."""
-    import rasterio
-
-
     slc = ds["slc"].values.astype(np.complex64)
     tags = {"RANGE_PIXEL_SPACING_M": repr(float(ds.attrs["range_pixel_spacing_m"])),
             "AZIMUTH_PIXEL_SPACING_M": repr(float(ds.attrs["azimuth_pixel_spacing_m"])),

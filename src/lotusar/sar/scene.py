@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import rasterio
 
 from lotusar.errors import InputFormatError, ValidationError
 
@@ -89,8 +90,6 @@ def _load_sigma0(value, src: str, base: Path) -> np.ndarray:
         if p.suffix == ".npy":
             arr = np.load(p).astype(float)
         else:
-            import rasterio
-
             with rasterio.open(p) as r:
                 arr = r.read(1).astype(float)
     else:

@@ -19,11 +19,15 @@ Vectorised over pixels and chunks of pulses; one code path for NumPy and CuPy (`
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.io
+import xarray as xr
+from matplotlib.figure import Figure
 
 from lotusar.constants import SPEED_OF_LIGHT_M_S as C_M_S
 from lotusar.errors import InputFormatError, ValidationError
@@ -79,8 +83,6 @@ class PhaseHistory:
 
 def read_file(path: str | Path) -> PhaseHistory:
     """One Gotcha ``.mat`` file (one degree of azimuth)."""
-    import scipy.io
-
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(2, "No such file or directory", str(p))
@@ -206,10 +208,6 @@ def sharpness(img: np.ndarray) -> float:
 
 def write_image(img: GroundImage, out: str | Path, quicklook: str | Path | None = None) -> dict[str, Any]:
     """Write the ground image as HDF5 (xarray/h5netcdf, complex64 native) and an optional PNG."""
-    import warnings
-
-    import xarray as xr
-
     ds = xr.Dataset({"image": (("y", "x"), img.image)}, coords={"x": img.x_m, "y": img.y_m},
                     attrs={k: v for k, v in img.meta.items() if isinstance(v, (int, float, str))} | {
                         "product_type": "lotusar-gotcha-bp", "frame": "scene-centred local x/y on z = 0 (m)"})
@@ -217,14 +215,10 @@ def write_image(img: GroundImage, out: str | Path, quicklook: str | Path | None 
         warnings.simplefilter("ignore")
         ds.to_netcdf(tmp, engine="h5netcdf", invalid_netcdf=True)
     if quicklook:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         db = 20 * np.log10(np.abs(img.image) + 1e-30)
         hi = np.percentile(db, 99.95)
-        fig, ax = plt.subplots(figsize=(8, 8), dpi=110)
+        fig = Figure(figsize=(8, 8), dpi=110)
+        ax = fig.subplots()
         ax.imshow(db, cmap="gray", vmin=hi - 45, vmax=hi, origin="lower",
                   extent=[img.x_m[0], img.x_m[-1], img.y_m[0], img.y_m[-1]])
         ax.set_xlabel("x (m)")
@@ -233,7 +227,6 @@ def write_image(img: GroundImage, out: str | Path, quicklook: str | Path | None 
         fig.tight_layout()
         with atomic_path(quicklook) as tmp:
             fig.savefig(tmp, format="png")
-        plt.close(fig)
     return {"out": str(out), "quicklook": str(quicklook) if quicklook else None, "shape": list(img.image.shape),
             "pixel_m": float(img.x_m[1] - img.x_m[0]) if img.x_m.size > 1 else None,
             "sharpness": sharpness(img.image), **img.meta}

@@ -24,6 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import scipy.io
 
 from lotusar.errors import InputFormatError
 from lotusar.sar.readers.model import RawBlock
@@ -34,8 +35,6 @@ _ODD_LEVELS = np.arange(-15, 16, 2)
 
 
 def _loadmat(path: Path) -> dict:
-    import scipy.io
-
     if not path.exists():
         raise FileNotFoundError(2, "No such file or directory", str(path))
     try:
