@@ -74,10 +74,11 @@ def synthetic_scene(n: int, seed: int = 0):
         water |= ((yy - r0) / a) ** 2 + ((xx - c0) / b) ** 2 < 1
     vv = np.where(water, 10 ** (-2.0), 10 ** (-0.9)) * rng.gamma(4.4, 1 / 4.4, (n, n))
     vh = np.where(water, 10 ** (-2.7), 10 ** (-1.6)) * rng.gamma(4.4, 1 / 4.4, (n, n))
-    wr, wc = np.nonzero(water[::50, ::50])
+    # ships on open water: at least 100 m (10 px) from any shore, on a 50 px lattice
+    open_water = ndi.binary_erosion(water, np.ones((21, 21), bool))
+    wr, wc = np.nonzero(open_water[25::50, 25::50])
     pick = rng.choice(wr.size, size=min(wr.size, max(10, n // 20)), replace=False) if wr.size else []
     ships_rc = np.stack([wr[pick] * 50 + 25, wc[pick] * 50 + 25], 1) if wr.size else np.zeros((0, 2), int)
-    ships_rc = np.clip(ships_rc, 2, n - 3)
     for r, c in ships_rc:
         vv[r - 1:r + 2, c - 2:c + 3] = 10.0  # a 5 × 3 px (50 m × 30 m) hull, +20 dB
     return 10 * np.log10(vv).astype(np.float32), 10 * np.log10(vh).astype(np.float32), water, ships_rc
