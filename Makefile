@@ -5,10 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT ?= out/demo
 PYTEST_ARGS ?=
-# `mypy --strict` on the shared vocabulary and the SAR product model (when it exists); the
-# non-strict pass over the type-clean packages is configured in pyproject.toml ([tool.mypy]).
+# `mypy --strict` on the shared vocabulary and the SAR product model; the non-strict pass over
+# the type-clean packages is configured in pyproject.toml ([tool.mypy]).
 MYPY_STRICT := src/lotusar/constants.py src/lotusar/geodesy.py src/lotusar/timeutil.py src/lotusar/errors.py \
-	$(wildcard src/lotusar/sar/model.py)
+	src/lotusar/sar/model.py
 
 .PHONY: setup system web demo lint test bench clean
 
