@@ -3,7 +3,7 @@ tutorial executed, figures in the pages, tutorial 3's IRF numbers at theory (the
 tests/sar/test_sar_core.py), served at /guide, and opened in headless Chromium with every request
 staying on this machine.
 
-The build executes all seven tutorials once for the whole module (about 1 min of CPU).
+The build executes all seven tutorials once for the whole module.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TUTORIALS = ["01_fleet_orbits", "02_planning", "03_raw_to_image", "04_calibration_ard", "05_flood_mapping",
              "06_cubesat_beacon", "07_typhoon_end_to_end"]
+# the module's first test builds the site (English, then each translation re-using the executed
+# notebooks): about 3 min of CPU, far longer on a loaded machine than the suite's 600 s default
+pytestmark = pytest.mark.timeout(2400)
 LANGUAGES = sorted(p.name for p in (PROJECT_ROOT / "docs" / "site" / "locales").glob("*") if p.is_dir())
 
 
