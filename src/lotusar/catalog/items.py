@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import h5py
 import numpy as np
 import pystac
 import rasterio
@@ -38,8 +39,11 @@ from shapely.geometry import mapping, shape
 from shapely.ops import unary_union
 from shapely.validation import explain_validity
 
+from lotusar.constants import SPEED_OF_LIGHT_M_S
 from lotusar.errors import InputFormatError, ValidationError
-from lotusar.timeutil import iso_utc, parse_utc
+from lotusar.geodesy import ecef_to_geodetic
+from lotusar.sar.model import Orbit, zero_doppler_ground_points
+from lotusar.timeutil import iso_utc, parse_datetime64, parse_utc
 
 #: The one STAC version of everything lotusar writes and serves (items, collections, the API's
 #: landing page): the version pystac writes.
@@ -226,18 +230,11 @@ def _sar_hdf5_info(path: Path, edge_points: int = 6) -> dict[str, Any]:
     """Footprint and times of a lotusar raw/SLC HDF5 file from its own orbit and axes.
 
     Each edge of the image (first/last azimuth line, near/far range) is geolocated on the WGS84
-    ellipsoid at zero Doppler (:func:`lotusar.sar.model.zero_doppler_ground_points`: the point at slant range R,
-    perpendicular to the velocity, on the look side, at height 0). Raw files
+    ellipsoid at zero Doppler (:func:`lotusar.sar.model.zero_doppler_ground_points`: the point at
+    slant range R, perpendicular to the velocity, on the look side, at height 0). Raw files
     give slant range from the two-way fast time, R = c·τ/2. Only coordinates and attributes are
     read (h5py), never the sample arrays.
     """
-    import h5py
-    import numpy as np
-
-    from lotusar.geodesy import ecef_to_geodetic
-    from lotusar.sar.model import Orbit, zero_doppler_ground_points
-
-    c_m_s = 299_792_458.0
     try:
         with h5py.File(path, "r") as f:
             attrs = {}
@@ -249,10 +246,13 @@ def _sar_hdf5_info(path: Path, edge_points: int = 6) -> dict[str, Any]:
             if kind not in ("lotusar-raw", "lotusar-slc"):
                 return {}
             az = np.asarray(f["azimuth_time"][()], float)
-            rng = np.asarray(f["slant_range"][()], float) if "slant_range" in f else c_m_s * np.asarray(f["fast_time"][()], float) / 2
+            if "slant_range" in f:
+                rng = np.asarray(f["slant_range"][()], float)
+            else:  # raw echoes: two-way fast time
+                rng = SPEED_OF_LIGHT_M_S * np.asarray(f["fast_time"][()], float) / 2
             sv = Orbit(time_s=np.asarray(f["orbit_time"][()], float), position_m=np.asarray(f["orbit_position"][()], float),
                        velocity_m_s=np.asarray(f["orbit_velocity"][()], float),
-                       epoch_utc=np.datetime64(str(attrs["reference_epoch_utc"]).replace("Z", ""), "ns"))
+                       epoch_utc=parse_datetime64(str(attrs["reference_epoch_utc"]), "reference_epoch_utc"))
     except (OSError, KeyError, ValueError) as e:
         raise InputFormatError(f"{path}: not a readable lotusar raw/SLC HDF5 file ({type(e).__name__}: {e})") from None
     look = str(attrs.get("look_side", "right")).lower()
