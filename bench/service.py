@@ -222,6 +222,37 @@ def print_table(rows: list, title: str) -> None:
     Console(width=140).print(table)
 
 
+def compare(rows: list[dict]) -> list[dict]:
+    """lotusar against its peer in each phase: p99 and throughput ratios, and the targets
+    (search p99 < 100 ms, tile p99 < 200 ms at 50 clients)."""
+    peer_of = {"search": "pgstac", "tiles-cold": "titiler"}
+    by = {(r["server"], r["kind"], r["mode"], r["clients"]): r for r in rows}
+    out = []
+    for (server, kind, mode, clients), r in sorted(by.items()):
+        if server != "lotusar":
+            continue
+        target = 100.0 if kind == "search" else 200.0
+        c = {"kind": kind, "mode": mode, "clients": clients, "lotusar_p99_ms": r["p99_ms"], "lotusar_rps": r["rps"],
+             "target_p99_ms": target, "meets_target": r["p99_ms"] < target}
+        peer = by.get((peer_of.get(kind, ""), kind, mode, clients))
+        if peer is not None:
+            c.update({"peer": peer["server"], "peer_p99_ms": peer["p99_ms"], "peer_rps": peer["rps"],
+                      "p99_ratio": r["p99_ms"] / peer["p99_ms"], "rps_ratio": r["rps"] / peer["rps"]})
+        out.append(c)
+    return out
+
+
+def print_comparison(cmp: list[dict]) -> None:
+    table = Table(title="lotusar / peer (p99 ratio < 1 and rps ratio > 1: lotusar better)")
+    for c in ("kind", "mode", "clients", "peer", "p99 ratio", "rps ratio", "lotusar p99 ms", "target ms", "meets"):
+        table.add_column(c)
+    for c in cmp:
+        table.add_row(c["kind"], c["mode"], str(c["clients"]), c.get("peer", "—"), f"{c['p99_ratio']:.2f}" if "peer" in c else "—",
+                      f"{c['rps_ratio']:.2f}" if "peer" in c else "—", f"{c['lotusar_p99_ms']:.1f}", f"{c['target_p99_ms']:.0f}",
+                      "yes" if c["meets_target"] else "no")
+    Console(width=140).print(table)
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
@@ -285,9 +316,11 @@ def main(argv: list[str] | None = None) -> dict:
     title = (f"lotusar vs stac-fastapi-pgstac / TiTiler — {n_items} items, {args.workers} workers each, {args.duration:.0f} s per phase, "
              f"{os.cpu_count()} CPUs")
     print_table(rows, title)
+    cmp = compare(rows)
+    print_comparison(cmp)
     out = {"items": n_items, "clients": args.clients, "duration_s": args.duration, "workers": args.workers, "think_ms": args.think_ms,
            "cpu_count": os.cpu_count(), "peers": {"stac-fastapi-pgstac": "7.2.0", "pypgstac": "0.10.0", "titiler.core": "2.4.0"},
-           "rows": rows}
+           "rows": rows, "comparison": cmp}
     res_dir = ROOT / "bench" / "results"
     res_dir.mkdir(parents=True, exist_ok=True)
     (res_dir / "service.json").write_text(json.dumps(out, indent=2))
