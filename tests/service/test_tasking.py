@@ -128,3 +128,23 @@ def test_emergency_request_is_inserted_into_the_committed_plan(server):
     r = httpx.post(server.url + "/tasking/plan/replan", headers=h, timeout=60)
     assert r.status_code == 200 and r.json()["acquisitions"] >= 1
     assert httpx.post(server.url + "/tasking/plan/replan", headers={"X-API-Key": REQ}).status_code == 403
+
+
+def test_wide_area_is_planned_in_strips_whose_footprints_cover_it(server):
+    """A 22 km × 22 km area (wider than one stripmap swath) over a week: strips, each imaged on a
+    LOTUSat-1 overflight (skyfield: above the area's horizon), together covering the area."""
+    aoi = {"type": "Polygon", "coordinates": [[[105.7, 20.9], [105.9, 20.9], [105.9, 21.1], [105.7, 21.1], [105.7, 20.9]]]}
+    body = {"aoi": aoi, "mode": "stripmap", "earliest_start": "2025-11-01T00:00:00Z", "deadline": "2025-11-08T00:00:00Z",
+            "priority": 2}
+    t = httpx.post(server.url + "/tasking/requests", json=body, headers={"X-API-Key": REQ}, timeout=60).json()
+    assert t["status"] == "planned", t.get("reason")
+    assert len({a["sub_request_id"] for a in t["acquisitions"]}) >= 2
+    es, ts = _skyfield_sat()
+    site = wgs84.latlon(21.0, 105.8)
+    for a in t["acquisitions"]:
+        mid = parse_utc(a["start"]) + (parse_utc(a["end"]) - parse_utc(a["start"])) / 2
+        alt, _, _ = (es - site).at(ts.from_datetime(mid)).altaz()
+        assert alt.degrees > 10.0
+        assert 20.0 <= a["incidence_deg"] <= 50.0
+    cover = unary_union([shape(a["footprint"]) for a in t["acquisitions"]])
+    assert cover.contains(shape(aoi))
