@@ -50,10 +50,10 @@ def test_nmea_round_trip_real_sentences():
 
 
 def test_both_channels_with_doppler():
-    """48 bursts, A and B alternating, Doppler uniform in ±4 kHz, Eb/N0 16 dB: ≥ 95 % of the
-    messages recovered (measured: 95 % at 14 dB, 65 % at 12 dB, see docs), every one exact,
-    MMSI as pyais reads the transmitted sentence."""
-    sig, sent, msgs = _scene(48, 16.0, seed=1)
+    """48 bursts, A and B alternating, Doppler uniform in ±4 kHz, Eb/N0 14 dB: ≥ 95 % of the
+    messages recovered (measured 47/48; 43/48 at 12 dB, 34/48 at 10 dB — see
+    test_ais_at_10_db), every one exact, MMSI as pyais reads the transmitted sentence."""
+    sig, sent, msgs = _scene(48, 14.0, seed=1)
     out = ais.decode_ais_iq(sig)
     assert len(out) >= 0.95 * len(sent)
     sent_bits = {tuple(m.tolist()) for m in msgs}
@@ -65,6 +65,16 @@ def test_both_channels_with_doppler():
     assert all(a.offset_s <= b.offset_s for a, b in zip(out, out[1:]))
 
 
+def test_ais_at_10_db():
+    """The issue's operating point, Eb/N0 10 dB: 34/48 (71 %) recovered in this scene, all exact.
+    The goal of ≥ 95 % is not reached (see docs/groundstation.md); this pins the measured level."""
+    sig, sent, msgs = _scene(48, 10.0, seed=1)
+    out = ais.decode_ais_iq(sig)
+    sent_bits = {tuple(m.tolist()) for m in msgs}
+    assert len(out) >= 0.65 * len(sent)
+    assert all(tuple(ais.nmea_to_bits(o.nmea).tolist()) in sent_bits for o in out)
+
+
 def test_collisions_give_only_crc_correct_messages():
     """Pairs of bursts on channel A overlapping by 70 % (second one 10 dB weaker): whatever is
     recovered is exactly a transmitted message (the stronger burst is sometimes captured)."""
@@ -72,4 +82,4 @@ def test_collisions_give_only_crc_correct_messages():
     out = ais.decode_ais_iq(sig)
     sent_bits = {tuple(m.tolist()) for m in msgs}
     assert out and all(tuple(ais.nmea_to_bits(o.nmea).tolist()) in sent_bits for o in out)
-    assert len(out) >= 2  # of the 8 strong bursts (3 captured in this scene; see docs)
+    assert len(out) >= 6  # of the 8 strong bursts (all 8 captured in this scene)
