@@ -21,6 +21,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -146,7 +147,7 @@ def decode_nmea_lines(lines, reference_time: datetime | None = None, source: str
             except Exception:
                 raise InputFormatError(f"{source}: line {lineno}: cannot assemble multi-part message") from None
         try:
-            d = msg.decode().asdict()
+            d: dict[str, Any] = msg.decode().asdict()
         except Exception as exc:
             raise InputFormatError(f"{source}: line {lineno}: cannot decode payload ({type(exc).__name__})") from None
         mt = int(d.get("msg_type", 0))
@@ -287,7 +288,7 @@ def encode_position_report(mmsi: int, lat_deg: float, lon_deg: float, sog_kn: fl
 
     if not (0 < mmsi < 1_000_000_000):
         raise ValidationError(f"MMSI must be 9 digits, got {mmsi}")
-    data = {"type": 1, "mmsi": mmsi, "lat": lat_deg, "lon": lon_deg, "speed": sog_kn, "course": cog_deg,
+    data: dict[str, Any] = {"type": 1, "mmsi": mmsi, "lat": lat_deg, "lon": lon_deg, "speed": sog_kn, "course": cog_deg,
             "second": time.second, "heading": int(round(cog_deg)) % 360, "status": 0}
     sentences = encode_dict(data, radio_channel=channel, talker_id="AI", sentence_type="VDM")
     ts = int(time.timestamp())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -168,7 +169,7 @@ def ais_cmd(
     t = parse_utc(time)
     reports, static = ais_mod.read_nmea(nmea, t)
     vessels = ais_mod.vessel_states_at(reports, t, static, max_age_s=max_age_s)
-    out = {"time": t, "reports": len(reports), "vessels": [
+    out: dict[str, Any] = {"time": t, "reports": len(reports), "vessels": [
         {"mmsi": v.mmsi, "lat": v.lat_deg, "lon": v.lon_deg, "sog_kn": v.sog_kn, "cog_deg": v.cog_deg,
          "extrapolated_s": v.dt_s, "gate_m": v.gate_m, "name": v.name} for v in vessels]}
     if detections is not None:

@@ -188,8 +188,8 @@ class FloodResult:
             m = self.classes == k
             entry: dict = {"pixels": int(m.sum())}
             if pixel_area_m2 is not None:
-                if np.isscalar(pixel_area_m2):
-                    entry["area_km2"] = float(m.sum() * float(pixel_area_m2) / 1e6)
+                if isinstance(pixel_area_m2, (int, float)):
+                    entry["area_km2"] = float(m.sum() * pixel_area_m2 / 1e6)
                 else:
                     entry["area_km2"] = float((m * np.asarray(pixel_area_m2)).sum() / 1e6)
             out["classes"][name] = entry

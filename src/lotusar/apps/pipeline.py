@@ -481,7 +481,7 @@ def run_change(before, after, out, *, db: bool = False, method: str = "ki", cohe
         products.save_class_png(outputs["png"], res.classes, ra.data[0] if not coherence else res.statistic,
                                 f"Change ({res.method}) — {Path(after).name}", colours=colours,
                                 names={k: v for k, v in change.CHANGE_NAMES.items() if k != 255})
-    assets = {"classes": {"href": o, "type": "image/tiff; application=geotiff; profile=cloud-optimized",
+    assets: dict[str, dict] = {"classes": {"href": o, "type": "image/tiff; application=geotiff; profile=cloud-optimized",
                           "roles": ["data"]},
               "statistic": {"href": outputs["statistic"], "type": "image/tiff; application=geotiff; profile=cloud-optimized",
                             "roles": ["data"]},

@@ -122,6 +122,12 @@ def region_statistics(classes: np.ndarray, raster: Raster, class_names: dict[int
     return rows
 
 
+def _rgba(c: tuple) -> tuple[float, float, float, float]:
+    """8-bit RGBA → matplotlib's 0–1 floats."""
+    r, g, b, a = (float(v) / 255 for v in (tuple(c) + (255,))[:4])
+    return r, g, b, a
+
+
 def save_class_png(path: str | Path, classes: np.ndarray, background: np.ndarray | None, title: str,
                    colours: dict[int, tuple] = FLOOD_COLOURS, names: dict[int, str] | None = None) -> Path:
     """PNG map: grey backscatter under the coloured classes, with a legend."""
@@ -143,7 +149,7 @@ def save_class_png(path: str | Path, classes: np.ndarray, background: np.ndarray
         rgba[classes == k] = np.array(c, np.float32) / 255.0
     ax.imshow(rgba, interpolation="nearest")
     if names:
-        ax.legend(handles=[Patch(color=np.array(colours[k]) / 255, label=n) for k, n in names.items()
+        ax.legend(handles=[Patch(color=_rgba(colours[k]), label=n) for k, n in names.items()
                            if k != 255 and k in colours], loc="lower right", fontsize=8)
     ax.set_title(title)
     ax.axis("off")

@@ -13,6 +13,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import rasterio
@@ -49,8 +50,8 @@ class Raster:
     path: Path
     data: np.ndarray
     names: list[str]
-    transform: object | None  # affine.Affine
-    crs: object | None  # rasterio CRS
+    transform: Any  # affine.Affine or None
+    crs: Any  # rasterio CRS or None
     tags: dict
     dtype: str = "float64"  # data type in the file (uint8 for grey-level quicklooks and chips)
 
