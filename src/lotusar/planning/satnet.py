@@ -400,38 +400,38 @@ def _model(case: SatnetCase, epoch_s: int):
             hi = (vp.off_s - epoch_s) // 60
             if hi - lo < tmin:
                 continue
-            pres = m.NewBoolVar(f"p{i}_{k}")
-            on = m.NewIntVar(lo, hi, f"on{i}_{k}")
-            ln = m.NewIntVar(0, min(hi - lo, cap), f"ln{i}_{k}")
-            off = m.NewIntVar(lo, hi, f"off{i}_{k}")
-            m.Add(off == on + ln)
-            m.Add(ln >= tmin).OnlyEnforceIf(pres)
-            m.Add(ln == 0).OnlyEnforceIf(pres.Not())
-            ant_iv = m.NewOptionalIntervalVar(on - su, ln + su + td, off + td, pres, f"a{i}_{k}")
+            pres = m.new_bool_var(f"p{i}_{k}")
+            on = m.new_int_var(lo, hi, f"on{i}_{k}")
+            ln = m.new_int_var(0, min(hi - lo, cap), f"ln{i}_{k}")
+            off = m.new_int_var(lo, hi, f"off{i}_{k}")
+            m.add(off == on + ln)
+            m.add(ln >= tmin).only_enforce_if(pres)
+            m.add(ln == 0).only_enforce_if(pres.negated())
+            ant_iv = m.new_optional_interval_var(on - su, ln + su + td, off + td, pres, f"a{i}_{k}")
             for a in vp.antennas:
                 per_ant[a].append(ant_iv)
-            per_req[i].append(m.NewOptionalIntervalVar(on, ln, off, pres, f"t{i}_{k}"))
+            per_req[i].append(m.new_optional_interval_var(on, ln, off, pres, f"t{i}_{k}"))
             opt.append((i, k, pres, on, off, ln))
     for a, ivs in per_ant.items():
         for s, e in case.maintenance.get(a, []):
             s0 = (s - epoch_s) // 60
             e0 = -((-(e - epoch_s)) // 60)
             if e0 > s0:
-                ivs.append(m.NewIntervalVar(s0, e0 - s0, e0, f"mnt{a}{s0}"))
-        m.AddNoOverlap(ivs)
+                ivs.append(m.new_interval_var(s0, e0 - s0, e0, f"mnt{a}{s0}"))
+        m.add_no_overlap(ivs)
     for ivs in per_req.values():
         if len(ivs) > 1:
-            m.AddNoOverlap(ivs)
+            m.add_no_overlap(ivs)
     alloc = {}
     for i, r in enumerate(case.requests):
         lens = [o[5] for o in opt if o[0] == i]
         cap = r.duration_s // 60
-        a = m.NewIntVar(0, cap, f"al{i}")
+        al = m.new_int_var(0, cap, f"al{i}")
         if lens:
-            m.Add(a <= sum(lens))
+            m.add(al <= sum(lens))
         else:
-            m.Add(a == 0)
-        alloc[i] = a
+            m.add(al == 0)
+        alloc[i] = al
     missions: dict[int, list[int]] = defaultdict(list)
     for i, r in enumerate(case.requests):
         missions[r.mission].append(i)
@@ -440,10 +440,10 @@ def _model(case: SatnetCase, epoch_s: int):
         req_min = sum(case.requests[i].duration_s for i in idx) / 60.0
         if req_min <= 0:
             continue
-        um = m.NewIntVar(0, U_SCALE, f"u{mi}")
+        um = m.new_int_var(0, U_SCALE, f"u{mi}")
         # U_m ≥ 1 − alloc/requested, in U_SCALE units (integers: multiply through by 60·requested)
         req_s = sum(case.requests[i].duration_s for i in idx)
-        m.Add(um * req_s >= U_SCALE * (req_s - 60 * sum(alloc[i] for i in idx)))
+        m.add(um * req_s >= U_SCALE * (req_s - 60 * sum(alloc[i] for i in idx)))
         u[mi] = um
     return m, {"opt": opt, "alloc": alloc, "u": u}
 
@@ -465,13 +465,13 @@ def solve_satnet(case: SatnetCase, time_limit_s: float = 300.0, workers: int = 2
     m, v = _model(case, epoch)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
-    umax = m.NewIntVar(0, U_SCALE, "umax")
+    umax = m.new_int_var(0, U_SCALE, "umax")
     for um in v["u"].values():
-        m.Add(um <= umax)
+        m.add(um <= umax)
     sq = []
     for mi, um in v["u"].items():
-        s = m.NewIntVar(0, U_SCALE * U_SCALE, f"sq{mi}")
-        m.AddMultiplicationEquality(s, [um, um])
+        s = m.new_int_var(0, U_SCALE * U_SCALE, f"sq{mi}")
+        m.add_multiplication_equality(s, [um, um])
         sq.append(s)
     stages = [("u_max", umax, 0.45), ("u_sq", sum(sq), 1.0)]
     for name, obj, share in stages:
@@ -479,18 +479,18 @@ def solve_satnet(case: SatnetCase, time_limit_s: float = 300.0, workers: int = 2
         if left < 1.0:
             break
         _hint(m, v, case, best, epoch)
-        m.Minimize(obj)
+        m.minimize(obj)
         solver.parameters.max_time_in_seconds = max(0.5, left * share)
-        st = solver.Solve(m)
-        rec = {"stage": name, "status": solver.StatusName(st), "time_s": solver.WallTime()}
+        st = solver.solve(m)
+        rec = {"stage": name, "status": solver.status_name(st), "time_s": solver.wall_time}
         if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            cand = [Track(i, k, epoch + 60 * solver.Value(on), epoch + 60 * solver.Value(off))
-                    for i, k, pres, on, off, _ in v["opt"] if solver.Value(pres)]
-            rec["value"] = solver.ObjectiveValue()
+            cand = [Track(i, k, epoch + 60 * solver.value(on), epoch + 60 * solver.value(off))
+                    for i, k, pres, on, off, _ in v["opt"] if solver.value(pres)]
+            rec["value"] = solver.objective_value
             if _key(case, cand) <= _key(case, best):
                 best = cand
             if name == "u_max":
-                m.Add(umax <= int(round(solver.ObjectiveValue())))
+                m.add(umax <= int(round(solver.objective_value)))
         info["stages"].append(rec)
         if log:
             log(rec)
@@ -510,21 +510,21 @@ def _summary(case, tracks) -> dict:
 
 
 def _hint(m, v, case, tracks, epoch) -> None:
-    m.ClearHints()
+    m.clear_hints()
     chosen = {(t.req, t.vp): t for t in tracks}
     per_req_alloc: dict[int, int] = defaultdict(int)
     for i, k, pres, on, off, ln in v["opt"]:
         t = chosen.get((i, k))
-        m.AddHint(pres, t is not None)
+        m.add_hint(pres, t is not None)
         if t is not None:
-            m.AddHint(on, (t.on_s - epoch) // 60)
-            m.AddHint(off, (t.off_s - epoch) // 60)
-            m.AddHint(ln, (t.off_s - t.on_s) // 60)
+            m.add_hint(on, (t.on_s - epoch) // 60)
+            m.add_hint(off, (t.off_s - epoch) // 60)
+            m.add_hint(ln, (t.off_s - t.on_s) // 60)
             per_req_alloc[i] += (t.off_s - t.on_s) // 60
         else:
-            m.AddHint(ln, 0)
+            m.add_hint(ln, 0)
     for i, a in v["alloc"].items():
-        m.AddHint(a, min(per_req_alloc.get(i, 0), case.requests[i].duration_s // 60))
+        m.add_hint(a, min(per_req_alloc.get(i, 0), case.requests[i].duration_s // 60))
 
 
 def verify_solution(case: SatnetCase, tracks: list[dict]) -> list[str]:

@@ -31,14 +31,14 @@ def cpsat_improve(problem, sched, time_limit_s: float, workers: int = 2):
     # the incumbent's takes where they are placed (possibly slid), the others where they start
     placed = {c.idx: c for c in sched.sel.values()}
     cands = [placed.get(c.idx, c) for cs in problem.cands_by_req.values() for c in cs]
-    info = {"n_vars": len(cands), "levels": [], "used": False}
+    info: dict = {"n_vars": len(cands), "levels": [], "used": False}
     if not cands:
         return sched, info
     m = cp_model.CpModel()
-    x = {c.idx: m.NewBoolVar(f"x{c.idx}") for c in cands}
+    x = {c.idx: m.new_bool_var(f"x{c.idx}") for c in cands}
     for cs in problem.cands_by_req.values():
         if len(cs) > 1:
-            m.AddAtMostOne(x[c.idx] for c in cs)
+            m.add_at_most_one(x[c.idx] for c in cs)
     for sat, sp in problem.sats.items():
         cs = sorted([c for c in cands if c.satellite == sat], key=lambda c: c.start_s)
         if not cs:
@@ -57,9 +57,9 @@ def cpsat_improve(problem, sched, time_limit_s: float, workers: int = 2):
             need = sp.mode_transition_s + np.maximum(np.abs(roll[j] - roll[i]), np.abs(pitch[j] - pitch[i])) \
                 / sp.roll_rate_deg_s
             bad = j[(st[j] - en[i] < need - 1e-9) & (rid[j] != rid[i])]
-            xa = x[cs[i].idx].Not()
+            xa = x[cs[i].idx].negated()
             for k in bad:
-                m.AddBoolOr([xa, x[cs[k].idx].Not()])
+                m.add_bool_or([xa, x[cs[k].idx].negated()])
         # duty cycle, sliding window starting at each candidate start
         cap = int(math.floor(sp.max_imaging_s_per_orbit * T_UNIT))
         last = np.searchsorted(st, st + sp.period_s, side="left")
@@ -68,7 +68,7 @@ def cpsat_improve(problem, sched, time_limit_s: float, workers: int = 2):
             k = np.concatenate([np.nonzero(en[:i] > st[i])[0], k]) if i else k
             ov = np.clip(np.minimum(en[k], st[i] + sp.period_s) - np.maximum(st[k], st[i]), 0, None)
             if ov.sum() * T_UNIT > cap:
-                m.Add(cp_model.LinearExpr.WeightedSum([x[cs[q].idx] for q in k],
+                m.add(cp_model.LinearExpr.weighted_sum([x[cs[q].idx] for q in k],
                                                       [int(math.ceil(o * T_UNIT)) for o in ov]) <= cap)
         if time.perf_counter() - t0 > BUILD_SHARE * time_limit_s:
             info["skipped"] = "model building took more than its share of the time limit"
@@ -83,17 +83,17 @@ def cpsat_improve(problem, sched, time_limit_s: float, workers: int = 2):
         stored_prev, d_prev = None, None
         for k, _tb in enumerate(bounds):
             new = np.nonzero(ends_before == k)[0]
-            acquired = cp_model.LinearExpr.WeightedSum([x[cs[q].idx] for q in new], [int(vol[q]) for q in new])
-            stored = m.NewIntVar(0, mem, f"s_{sat}_{k}")
-            if stored_prev is None:
-                m.Add(stored == acquired)
+            acquired = cp_model.LinearExpr.weighted_sum([x[cs[q].idx] for q in new], [int(vol[q]) for q in new])
+            stored = m.new_int_var(0, mem, f"s_{sat}_{k}")
+            if stored_prev is None or d_prev is None:
+                m.add(stored == acquired)
             else:
-                m.Add(stored == stored_prev + acquired - d_prev)
+                m.add(stored == stored_prev + acquired - d_prev)
             if k < len(wins):
                 w = wins[k]
                 cap_k = int(math.floor(sp.downlink_rate_bps * (w.usable_end_s - w.start_s) / VOL_UNIT))
-                d = m.NewIntVar(0, max(cap_k, 0), f"d_{sat}_{k}")
-                m.Add(d <= stored)
+                d = m.new_int_var(0, max(cap_k, 0), f"d_{sat}_{k}")
+                m.add(d <= stored)
                 stored_prev, d_prev = stored, d
     levels = sorted({r.priority for r in problem.requests.values()})
     W = 1000  # weights to integers (milli)
@@ -101,36 +101,36 @@ def cpsat_improve(problem, sched, time_limit_s: float, workers: int = 2):
     hint = {c.idx for c in sched.sel.values()}
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
-    fixed = []
+    fixed: list[int] = []
     for lv in levels:
         left = time_limit_s - (time.perf_counter() - t0)
         if left <= 0.05:
             break
-        m.ClearHints()
+        m.clear_hints()
         for c in cands:
-            m.AddHint(x[c.idx], c.idx in hint)
+            m.add_hint(x[c.idx], c.idx in hint)
         expr = sum(int(round(c.weight * W)) * x[c.idx] for c in cands
                    if problem.requests[c.request_id].priority == lv)
         if isinstance(expr, int):
             continue
-        m.Maximize(expr)
+        m.maximize(expr)
         solver.parameters.max_time_in_seconds = max(0.05, left / max(1, len(levels) - len(fixed)))
-        st = solver.Solve(m)
-        if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        status = solver.solve(m)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             # no solution within this level's share of time: keep the incumbent's value for the
             # level (the hint is feasible) and go on with the next level
             val = sum(int(round(c.weight * W)) for c in cands
                       if c.idx in hint and problem.requests[c.request_id].priority == lv)
-            info["levels"].append({"priority": lv, "status": solver.StatusName(st), "value": val / W})
-            m.Add(expr >= val)
+            info["levels"].append({"priority": lv, "status": solver.status_name(status), "value": val / W})
+            m.add(expr >= val)
             fixed.append(lv)
             continue
-        val = int(round(solver.ObjectiveValue()))
-        info["levels"].append({"priority": lv, "status": solver.StatusName(st), "value": val / W,
-                               "bound": solver.BestObjectiveBound() / W})
-        m.Add(expr >= val)
+        val = int(round(solver.objective_value))
+        info["levels"].append({"priority": lv, "status": solver.status_name(status), "value": val / W,
+                               "bound": solver.best_objective_bound / W})
+        m.add(expr >= val)
         fixed.append(lv)
-        hint = {c.idx for c in cands if solver.Value(x[c.idx])}
+        hint = {c.idx for c in cands if solver.value(x[c.idx])}
     # exact check of the CP-SAT selection; keep it only if valid and lexicographically better
     if info["levels"] and hint:
         trial = Schedule(problem)
@@ -141,8 +141,8 @@ def cpsat_improve(problem, sched, time_limit_s: float, workers: int = 2):
         ok = all(e.ok for e in evs.values())
         info["exact_check"] = ok if ok else "; ".join(f"{s}: {e.reason}" for s, e in evs.items() if not e.ok)
         if ok and trial.key() > best.key():
-            for rid in trial.sel:
-                problem.reasons.pop(rid, None)
+            for req_id in trial.sel:
+                problem.reasons.pop(req_id, None)
             best = trial
             info["used"] = True
     info["time_s"] = time.perf_counter() - t0
