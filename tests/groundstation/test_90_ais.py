@@ -49,11 +49,11 @@ def test_nmea_round_trip_real_sentences():
         assert set(np.unique(lv)) <= {0, 1}
 
 
-def test_both_channels_with_doppler():
-    """48 bursts, A and B alternating, Doppler uniform in ±4 kHz, Eb/N0 14 dB: ≥ 95 % of the
-    messages recovered (measured 47/48; 43/48 at 12 dB, 34/48 at 10 dB — see
-    test_ais_at_10_db), every one exact, MMSI as pyais reads the transmitted sentence."""
-    sig, sent, msgs = _scene(48, 14.0, seed=1)
+def test_both_channels_with_doppler_at_10_db():
+    """48 bursts, A and B alternating, Doppler uniform in ±4 kHz, Eb/N0 10 dB: ≥ 95 % of the
+    messages recovered (measured 48/48; 35/48 at 8 dB, 48/48 at 9 dB), every one exact, MMSI
+    and type as pyais reads the re-armoured sentence."""
+    sig, sent, msgs = _scene(48, 10.0, seed=1)
     out = ais.decode_ais_iq(sig)
     assert len(out) >= 0.95 * len(sent)
     sent_bits = {tuple(m.tolist()) for m in msgs}
@@ -65,14 +65,14 @@ def test_both_channels_with_doppler():
     assert all(a.offset_s <= b.offset_s for a, b in zip(out, out[1:]))
 
 
-def test_ais_at_10_db():
-    """The issue's operating point, Eb/N0 10 dB: 34/48 (71 %) recovered in this scene, all exact.
-    The goal of ≥ 95 % is not reached (see docs/groundstation.md); this pins the measured level."""
-    sig, sent, msgs = _scene(48, 10.0, seed=1)
-    out = ais.decode_ais_iq(sig)
-    sent_bits = {tuple(m.tolist()) for m in msgs}
-    assert len(out) >= 0.65 * len(sent)
-    assert all(tuple(ais.nmea_to_bits(o.nmea).tolist()) in sent_bits for o in out)
+def test_burst_doppler_estimate():
+    """The squared-burst spectral lines give f₀ within 20 Hz over ±4 kHz at 10 dB."""
+    rng = np.random.default_rng(3)
+    m = ais.nmea_to_bits([REAL[0]])
+    for f0 in rng.uniform(-4000, 4000, 10):
+        z = ais.modulate_ais(m, 96_000.0, f0)
+        z = z + np.sqrt(1 / ais.BAUD / 10 * 96_000.0 / 2) * (rng.standard_normal(z.size) + 1j * rng.standard_normal(z.size))
+        assert abs(ais.burst_doppler_hz(z, 96_000.0, 10) - f0) < 20.0
 
 
 def test_collisions_give_only_crc_correct_messages():
@@ -82,4 +82,4 @@ def test_collisions_give_only_crc_correct_messages():
     out = ais.decode_ais_iq(sig)
     sent_bits = {tuple(m.tolist()) for m in msgs}
     assert out and all(tuple(ais.nmea_to_bits(o.nmea).tolist()) in sent_bits for o in out)
-    assert len(out) >= 6  # of the 8 strong bursts (all 8 captured in this scene)
+    assert len(out) >= 8  # all 8 strong bursts captured in this scene
