@@ -3,6 +3,8 @@ Doppler → receiver → NMEA decoded by pyais, compared with what was sent."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import numpy as np
 from pyais import decode
 
@@ -83,3 +85,32 @@ def test_collisions_give_only_crc_correct_messages():
     sent_bits = {tuple(m.tolist()) for m in msgs}
     assert out and all(tuple(ais.nmea_to_bits(o.nmea).tolist()) in sent_bits for o in out)
     assert len(out) >= 8  # all 8 strong bursts captured in this scene
+
+
+def test_dark_vessel_end_to_end():
+    """Ships' position reports → GMSK bursts heard by NanoDragon at 10 dB with Doppler → NMEA →
+    lotusar.apps.ais (decode, dead reckoning, Hungarian match with SAR detections): the one
+    detection with no AIS is flagged dark, the three reporting ships are matched."""
+    from datetime import datetime
+
+    from lotusar.apps.ais import decode_nmea_lines, encode_position_report, match_detections, vessel_states_at
+
+    t_img = datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC)
+    ships = [(574001001, 10.50, 107.50), (574001002, 10.56, 107.61), (574001003, 10.43, 107.70)]
+    rng = np.random.default_rng(9)
+    rec = np.zeros(int(RATE * 0.05 * (len(ships) + 1)), complex)
+    for i, (mmsi, lat, lon) in enumerate(ships):
+        sentence = encode_position_report(mmsi, lat, lon, 0.0, 0.0, t_img)[0].split("\\")[-1]
+        ch = "AB"[i % 2]
+        z = ais.modulate_ais(ais.nmea_to_bits([sentence]), RATE, ais.CHANNELS_HZ[ch] - ais.CENTRE_HZ + rng.uniform(-4000, 4000))
+        rec[int(RATE * 0.05 * i) : int(RATE * 0.05 * i) + z.size] += z
+    sigma = np.sqrt(1 / ais.BAUD / 10 ** (10 / 10) * RATE / 2)
+    rec += sigma * (rng.standard_normal(rec.size) + 1j * rng.standard_normal(rec.size))
+    heard = ais.decode_ais_iq(Signal(rec, RATE))
+    lines = [f"2024-05-01T10:00:00Z,{s}" for m in heard for s in m.nmea]
+    reports, _ = decode_nmea_lines(lines, reference_time=t_img)
+    vessels = vessel_states_at(reports, t_img)
+    detections = np.array([[lon, lat] for _, lat, lon in ships] + [[107.55, 10.47]])  # the last: no AIS
+    res = match_detections(detections, vessels)
+    assert sorted(m["mmsi"] for m in res.matches) == [s[0] for s in ships]
+    assert res.dark == [3]
