@@ -18,7 +18,7 @@ from lotusar.geodesy import local_up
 from lotusar.sar.focus import FocusParams, focus
 from lotusar.sar.model import orbit_of, zero_doppler_ground_points
 from lotusar.sar.readers.apps import estimate
-from lotusar.sar.readers.convert import from_raw_dataset
+from lotusar.sar.readers.convert import from_raw_dataset, processing_attrs
 from lotusar.sar.readers.doppler import DopplerEstimate
 from lotusar.xp import device_namespace, to_numpy
 
@@ -59,15 +59,19 @@ def focus_dataset(ds: xr.Dataset, algorithm: str = "rda", device: str = "cpu", w
                   doppler: str = "auto", progress=None) -> xr.Dataset:
     """Focus a raw Dataset into an SLC Dataset (zero-Doppler grid recorded in the raw file)."""
     xp = device_namespace(device)
+    if doppler not in ("auto", "data", "geometry"):
+        raise ValidationError(f"--doppler must be auto, data or geometry, got {doppler!r}")
+    est = None
+    has_geometry = "doppler_centroid_poly_hz" in ds.attrs or "doppler_centroid_hz" in ds.attrs
+    if doppler == "data" or (doppler == "auto" and not has_geometry):
+        block = from_raw_dataset(ds)
+        est = estimate(block)
+        if "slc_first_azimuth_time_s" not in ds.attrs:  # no recorded grid: the zero-Doppler one of read-raw
+            ds = ds.assign_attrs(processing_attrs(block, est))
     p = params_from_raw(ds, window)
     raw = ds["echoes"].values
     p = p.with_default_grid(*raw.shape)
-    est = None
-    if doppler not in ("auto", "data", "geometry"):
-        raise ValidationError(f"--doppler must be auto, data or geometry, got {doppler!r}")
-    has_geometry = "doppler_centroid_poly_hz" in ds.attrs or "doppler_centroid_hz" in ds.attrs
-    if doppler == "data" or (doppler == "auto" and not has_geometry):
-        est = estimate_doppler(ds)
+    if est is not None:
         p.doppler_poly_hz = np.array([est.slope_hz_per_m, est.centroid_hz])
         p.doppler_ref_range_m = est.reference_range_m
     slc, model = focus(raw, p, algorithm, xp=xp, progress=progress)

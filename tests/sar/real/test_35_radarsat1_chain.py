@@ -59,3 +59,19 @@ def test_export_is_the_slc(chain):
     with rasterio.open(d / "rda.tif") as src:
         img = src.read(1)
     np.testing.assert_array_equal(img, read_slc(d / "rda.h5")["slc"].values)
+
+
+def test_focus_estimates_doppler_and_grid_when_read_raw_did_not(chain, shared_data, run_cli, tmp_path):
+    """`read-raw --no-doppler` then `sar focus`: the focuser estimates the Doppler from the echoes
+    and writes the same zero-Doppler grid as the read-raw path."""
+    from lotusar.sar.io import read_slc
+
+    d, _ = chain
+    src = shared_data("radarsat1-vancouver-raw") / SCENE
+    run_cli("sar", "read-raw", src, "--format", "radarsat1", "--no-doppler", "--out", tmp_path / "raw.h5", check=True)
+    run_cli("sar", "focus", tmp_path / "raw.h5", "--algorithm", "csa", "--out", tmp_path / "csa.h5", check=True)
+    a, b = read_slc(tmp_path / "csa.h5"), read_slc(d / "csa.h5")
+    assert a.attrs["doppler_ambiguity"] == -6 and a.attrs["doppler_source"] == "data"
+    assert float(a["azimuth_time"][0]) == pytest.approx(float(b["azimuth_time"][0]), abs=1e-9)
+    assert float(a["slant_range"][0]) == pytest.approx(float(b["slant_range"][0]), abs=0.01)
+    assert np.corrcoef(np.abs(a["slc"].values).ravel(), np.abs(b["slc"].values).ravel())[0, 1] > 0.999
