@@ -10,8 +10,9 @@ file's bytes never depend on thread scheduling; parallelism comes from scenes.
 
 Tasks (``TASKS``):
 
-- ``cog``: GeoTIFF → Cloud-Optimized GeoTIFF (rio-cogeo, DEFLATE, 256² blocks, overviews with
-  ``nearest`` for integer/paletted data and ``average`` for float);
+- ``cog``: single-band GeoTIFF → Cloud-Optimized GeoTIFF through the one COG writer
+  (:func:`lotusar.geo.cog.write_cog`: GDAL's COG driver, DEFLATE, 256² blocks, overviews with
+  ``nearest`` for integer/paletted data and ``average`` for float, colour table and tags kept);
 - ``item``: the STAC item of a product file (:func:`lotusar.catalog.items.make_item`);
 - ``flood``: the flood map of an ARD backscatter scene (``lotusar.apps.pipeline.run_flood``).
 """
@@ -27,14 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import rasterio
-from rio_cogeo.cogeo import cog_translate
-from rio_cogeo.profiles import cog_profiles
 
 from lotusar.apps.pipeline import run_flood
 from lotusar.catalog.ingest import guess_product_type
 from lotusar.catalog.items import make_item
 from lotusar.errors import ValidationError
-from lotusar.fileio import atomic_path, write_text_atomic
+from lotusar.fileio import write_text_atomic
+from lotusar.geo.cog import write_cog
 
 
 def _sha256(path: Path) -> str:
@@ -46,17 +46,24 @@ def _sha256(path: Path) -> str:
 
 
 def cog_task(src: str, out_dir: str, **_: Any) -> dict:
-    """Write ``out_dir/<stem>.tif`` as a COG of ``src``; returns its hash."""
+    """Write ``out_dir/<stem>.tif`` as a COG of the single-band GeoTIFF ``src`` (the one COG writer,
+    :func:`lotusar.geo.cog.write_cog`: 256² blocks, overviews nearest for integer/paletted data and
+    average for float, colour table and tags kept); returns its hash."""
     os.environ["GDAL_NUM_THREADS"] = "1"
     dst = Path(out_dir) / (Path(src).stem + ".tif")
     with rasterio.open(src) as ds:
-        integer = ds.dtypes[0].startswith(("int", "uint")) or ds.colorinterp[0].name == "palette"
-    profile = cog_profiles.get("deflate")
-    profile.update(blockxsize=256, blockysize=256)
-    with atomic_path(dst) as tmp:
-        cog_translate(src, str(tmp), profile, overview_resampling="nearest" if integer else "average",
-                      quiet=True, in_memory=True, use_cog_driver=False,
-                      config={"GDAL_NUM_THREADS": "1", "GDAL_TIFF_INTERNAL_MASK": "TRUE"})
+        if ds.count != 1:
+            raise ValidationError(f"{src}: {ds.count} bands; the cog task writes single-band GeoTIFFs")
+        data = ds.read(1)
+        paletted = ds.colorinterp[0].name == "palette"
+        colormap = ds.colormap(1) if paletted else None
+        crs = ds.crs.to_string() if ds.crs else None
+        info = (ds.transform, ds.nodata, ds.tags(), ds.descriptions[0])
+    transform, nodata, tags, description = info
+    integer = data.dtype.kind in "iu" or paletted
+    with rasterio.Env(GDAL_NUM_THREADS="1"):
+        write_cog(dst, data, transform, crs, nodata=nodata, description=description, tags=tags,
+                  resampling="NEAREST" if integer else "AVERAGE", colormap=colormap, blocksize=256)
     return {"input": str(src), "output": str(dst), "sha256": _sha256(dst), "items": []}
 
 

@@ -28,14 +28,15 @@ from lotusar.fileio import atomic_path, write_text_atomic
 
 
 def write_cog(path: str | os.PathLike, array: np.ndarray, transform, crs: str, nodata=None,
-              description: str | None = None, tags: dict | None = None, resampling: str = "AVERAGE") -> Path:
-    """Write one band as a COG (atomic)."""
+              description: str | None = None, tags: dict | None = None, resampling: str = "AVERAGE",
+              colormap: dict | None = None, blocksize: int = 512) -> Path:
+    """Write one band as a COG (atomic); ``colormap`` {value: RGBA} makes it paletted."""
     arr = np.asarray(array)
     if nodata is None:
         nodata = np.nan if arr.dtype.kind == "f" else 255
     profile = dict(driver="COG", width=arr.shape[1], height=arr.shape[0], count=1, dtype=arr.dtype.name,
                    crs=crs, transform=transform, nodata=nodata, compress="DEFLATE",
-                   predictor=3 if arr.dtype.kind == "f" else 2, blocksize=512, overview_resampling=resampling,
+                   predictor=3 if arr.dtype.kind == "f" else 2, blocksize=blocksize, overview_resampling=resampling,
                    BIGTIFF="IF_SAFER")
     if arr.dtype.kind != "f" and resampling == "AVERAGE":
         profile["overview_resampling"] = "NEAREST"
@@ -46,6 +47,8 @@ def write_cog(path: str | os.PathLike, array: np.ndarray, transform, crs: str, n
                 dst.set_band_description(1, description)
             if tags:
                 dst.update_tags(**{k: str(v) for k, v in tags.items()})
+            if colormap:
+                dst.write_colormap(1, colormap)
     return Path(path)
 
 
