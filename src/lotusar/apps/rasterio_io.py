@@ -209,10 +209,12 @@ def write_cog(path: str | Path, data: np.ndarray, like: Raster | None, *, nodata
                     ds.write_colormap(1, colormap)
                 if tags:
                     ds.update_tags(**{k: str(v) for k, v in tags.items()})
-        with atomic_path(path) as tmp:
+        with atomic_path(path) as tmp, warnings.catch_warnings():
+            # an image without georeferencing is written in pixel coordinates on purpose
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
             with mem.open() as src:
                 rio_copy(src, tmp, driver="COG", compress="DEFLATE",
-                                     overview_resampling="nearest" if arr.dtype == np.uint8 else "average")
+                         overview_resampling="nearest" if arr.dtype == np.uint8 else "average")
     return Path(path)
 
 
