@@ -174,3 +174,19 @@ def test_csv_dictionary_decode(tmp_path_factory, rows, payload):
     pdef.apid = 5
     pkt = P.make_packet(5, 0, payload or b"\x00")
     decode_packets([P.Packet(pkt, 0, 5, 3, 0, 0, 0)], {5: pdef})
+
+
+def test_formula_on_a_byte_block_is_not_applied(tmp_path):
+    """A field wider than 64 bits is an opaque byte block: its conversion formula is ignored
+    (found by the hypothesis test above: 'X*2' on a 10-byte block raised)."""
+    from lotusar.groundstation.telemetry import decode_packets, load_dictionary
+
+    p = tmp_path / "T.csv"
+    p.write_text("Mnemonic,Type,Start Byte,Start Bit,Data Size,Units,Conversion Formula\nBLK,U1,6,0,80,u,X*2\nN,U1,16,0,8,u,X*2\n")
+    pdef = next(iter(load_dictionary(p).values()))
+    pdef.apid = 5
+    pkt = P.make_packet(5, 0, bytes(range(1, 12)))
+    t = decode_packets([P.Packet(pkt, 0, 5, 3, 0, 0, 0)], {5: pdef})
+    df = next(iter(t.values()))
+    assert df["BLK"].iloc[0] == bytes(range(1, 11))
+    assert df["N"].iloc[0] == 2 * 11

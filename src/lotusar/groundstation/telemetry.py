@@ -312,7 +312,7 @@ def decode_packets(packets: list[Packet], dictionary: dict) -> dict[str, pd.Data
         units = {}
         for f in pdef.fields:
             raw, valid = extract_field(buf, lengths, f)
-            if f.formula:
+            if f.formula and f.kind != "B":  # byte strings have no calibration
                 val = apply_formula(f.formula, raw)
                 cols[f.name + "_raw"] = raw
             else:
