@@ -112,7 +112,7 @@ def deframe_ao40(soft: np.ndarray) -> list[Frame]:
     """AO-40 FEC frames (256 bytes) whose two RS codewords decode."""
     s = conv.sanitize_symbols(soft)
     out = []
-    for off, inv in ao40.find_frames(s):
+    for off, inv in ao40.find_frames(s, threshold=0.4):  # weak real signals: RS decides
         seg = s[off : off + ao40.FRAME_SYMBOLS]
         d = ao40.decode_frame_symbols(-seg if inv else seg)
         if d["ok"]:
