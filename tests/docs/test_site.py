@@ -37,7 +37,7 @@ def site(tmp_path_factory):
     env = dict(os.environ, LOTUSAR_TUTORIAL_OUT=str(d / "tutorial-outputs"))
     t0 = time.monotonic()
     proc = subprocess.run(["bash", "scripts/build-docs.sh", str(out)], cwd=PROJECT_ROOT, env=env, capture_output=True,
-                          text=True, timeout=900)
+                          text=True, timeout=2300)
     assert proc.returncode == 0, f"make docs failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}"
     print(f"site built in {time.monotonic() - t0:.0f} s")
     return out
