@@ -42,7 +42,10 @@ lint: setup
 test: lint system web
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
+# Peers measured in the same run (pgstac, TiTiler): their own lock, installed without
+# dependency resolution because pypgstac declares cachetools<6.1 (it runs with the main lock's 8.0.2).
 bench: setup
+	$(BIN)/pip install -q --no-deps -r requirements-bench.lock
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
