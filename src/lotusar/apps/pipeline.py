@@ -157,11 +157,11 @@ def run_flood(input_path, out, *, db: bool = False, scale: str | None = None, ba
                            layover_shadow=ls, params=params, scale=method_scale)
     paths = flood_outputs(out)
     _step(progress, "flood: writing COG, polygons, statistics, PNG, STAC")
-    rio.write_cog(paths["classes"], res.classes, img, nodata=255, descriptions=["flood_class"],
+    rio.write_cog(paths["classes"], res.classes, img, nodata=255, description="flood_class",
                   colormap=dict(products.FLOOD_COLOURS), tags={f"CLASS_{k}": v for k, v in flood.CLASS_NAMES.items()})
-    rio.write_cog(paths["confidence"], res.confidence, img, nodata=float("nan"), descriptions=["confidence"])
+    rio.write_cog(paths["confidence"], res.confidence, img, nodata=float("nan"), description="confidence")
     rio.write_cog(paths["likelihood"], res.water_probability, img, nodata=float("nan"),
-                  descriptions=["water_likelihood"])
+                  description="water_likelihood")
     polys = products.class_polygons(res.classes, img, flood.CLASS_NAMES, (1, 2, 3), res.confidence)
     rio.write_geojson(paths["polygons"], polys, name=Path(out).stem)
     stats = products.region_statistics(res.classes, img, flood.CLASS_NAMES, region_fc, spacing)
@@ -466,10 +466,10 @@ def run_change(before, after, out, *, db: bool = False, method: str = "ki", cohe
     outputs = {"classes": str(o), "statistic": f"{stem}_statistic.tif", "polygons": f"{stem}.geojson",
                "stats": f"{stem}_stats.json", "stac": f"{stem}_item.json"}
     colours = {0: (230, 230, 230, 255), 1: (40, 90, 220, 255), 2: (220, 60, 40, 255), 255: (0, 0, 0, 0)}
-    rio.write_cog(o, res.classes, ra, nodata=255, descriptions=["change_class"], colormap=colours,
+    rio.write_cog(o, res.classes, ra, nodata=255, description="change_class", colormap=colours,
                   tags={f"CLASS_{k}": v for k, v in change.CHANGE_NAMES.items()})
     rio.write_cog(outputs["statistic"], res.statistic, ra, nodata=float("nan"),
-                  descriptions=["coherence" if coherence else "log_ratio_db"])
+                  description="coherence" if coherence else "log_ratio_db")
     polys = products.class_polygons(res.classes, ra, change.CHANGE_NAMES, (1, 2), res.confidence)
     rio.write_geojson(outputs["polygons"], polys, name=o.stem)
     stats = products.region_statistics(res.classes, ra, change.CHANGE_NAMES) if ra.georeferenced else []

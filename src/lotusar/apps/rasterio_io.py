@@ -19,13 +19,12 @@ import numpy as np
 import rasterio
 from rasterio.enums import Resampling
 from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
-from rasterio.io import MemoryFile
-from rasterio.shutil import copy as rio_copy
 from rasterio.warp import reproject, transform_geom
 
 from lotusar.cliutil import to_json
 from lotusar.errors import InputFormatError, ValidationError
-from lotusar.fileio import atomic_path, write_text_atomic
+from lotusar.fileio import write_text_atomic
+from lotusar.geo import cog
 from lotusar.geodesy import r_east_m, r_north_m
 
 __all__ = [
@@ -179,43 +178,24 @@ def footprint_lonlat(r: Raster) -> tuple[list[float], dict]:
     return [min(xs), min(ys), max(xs), max(ys)], g
 
 
-def write_cog(path: str | Path, data: np.ndarray, like: Raster | None, *, nodata=None, descriptions=None,
+def write_cog(path: str | Path, data: np.ndarray, like: Raster | None, *, nodata=None, description: str | None = None,
               colormap: dict | None = None, tags: dict | None = None) -> Path:
-    """Write ``data`` (rows, cols) or (bands, rows, cols) as a Cloud-Optimised GeoTIFF, atomically.
-
-    Unlike :func:`lotusar.geo.cog.write_cog` (one band, georeferenced grids only) this writes
-    several bands, a colour table, tags, and images without georeferencing (pixel coordinates).
-    """
+    """Write one band (rows, cols) on the grid of ``like`` as a Cloud-Optimised GeoTIFF, atomically,
+    through the project's one COG writer (:func:`lotusar.geo.cog.write_cog`). Without
+    georeferencing the file is written in pixel coordinates (no CRS)."""
     arr = np.asarray(data)
-    if arr.ndim == 2:
-        arr = arr[None]
-    profile = {
-        "driver": "GTiff", "width": arr.shape[2], "height": arr.shape[1], "count": arr.shape[0],
-        "dtype": arr.dtype.name,
-    }
+    if arr.ndim != 2:
+        raise ValidationError(f"write_cog writes one band, got shape {arr.shape}")
+    transform: Any = None
+    crs: Any = None
     if like is not None and like.georeferenced:
-        profile.update(crs=like.crs, transform=like.transform)
-    if nodata is not None:
-        profile["nodata"] = nodata
-    with MemoryFile() as mem:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with mem.open(**profile) as ds:
-                ds.write(arr)
-                if descriptions:
-                    for i, d in enumerate(descriptions):
-                        ds.set_band_description(i + 1, d)
-                if colormap:
-                    ds.write_colormap(1, colormap)
-                if tags:
-                    ds.update_tags(**{k: str(v) for k, v in tags.items()})
-        with atomic_path(path) as tmp, warnings.catch_warnings():
-            # an image without georeferencing is written in pixel coordinates on purpose
-            warnings.simplefilter("ignore", NotGeoreferencedWarning)
-            with mem.open() as src:
-                rio_copy(src, tmp, driver="COG", compress="DEFLATE",
-                         overview_resampling="nearest" if arr.dtype == np.uint8 else "average")
-    return Path(path)
+        transform, crs = like.transform, like.crs
+    with warnings.catch_warnings():
+        # an image without georeferencing is written in pixel coordinates on purpose
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        return cog.write_cog(path, arr, transform, crs, nodata=nodata,
+                             description=description, tags=tags, colormap=colormap,
+                             resampling="NEAREST" if arr.dtype == np.uint8 else "AVERAGE")
 
 
 def write_geojson(path: str | Path, features: list[dict], **properties) -> Path:
