@@ -197,7 +197,12 @@ def test_site_in_headless_chromium(site, chromium, monkeypatch, tmp_path):
             assert drv.current_url.endswith("/guide/site/index.html"), drv.current_url
             assert "lotusar guide" in drv.title
             # navigation: the sidebar leads to the tutorials, and a tutorial to its neighbours
-            links = drv.execute_script("return Array.from(document.querySelectorAll('.sidebar-tree a')).map(a => a.href);")
+            t0 = time.monotonic()
+            links = []
+            while not links and time.monotonic() - t0 < 20:  # the meta-refresh target may still be loading
+                links = drv.execute_script("return document.readyState == 'complete' ? "
+                                           "Array.from(document.querySelectorAll('.sidebar-tree a')).map(a => a.href) : [];")
+                time.sleep(0.1)
             assert any(u.endswith("/tutorials/index.html") for u in links), links[:20]
             drv.get(next(u for u in links if u.endswith("/tutorials/index.html")))
             tut = drv.execute_script("return Array.from(document.querySelectorAll('article a.reference.internal'))"
@@ -221,7 +226,7 @@ def test_site_in_headless_chromium(site, chromium, monkeypatch, tmp_path):
             while time.monotonic() - t0 < 30:
                 hits = drv.execute_script("return Array.from(document.querySelectorAll('#search-results li a'))"
                                           ".map(a => a.href);")
-                if hits:
+                if any("/tutorials/" in h for h in hits):  # object matches come first, page matches after
                     break
                 time.sleep(0.25)
             assert any("01_fleet_orbits" in h for h in hits), hits
