@@ -199,3 +199,18 @@ def test_bpsk_from_ssb_audio(baud, framing, modulation):
     sat = satellite_from_dict({"name": "T", "transmitters": {"t": {"modulation": modulation, "baudrate": baud, "framing": framing}}})
     res = decode_recording(Signal(audio, rate), sat)
     assert [f["hex"] for f in res.frames] == [f[:-2].hex() for f in frames]
+
+
+def test_bpsk_manchester_from_audio():
+    """BPSK Manchester (chips at twice the baud rate, 1 → +−) from SSB audio at 14 dB: every frame."""
+    rng = np.random.default_rng(1)
+    frames = [ax25.ax25_ui_frame("CQ", "LOTUS", bytes(rng.integers(0, 256, 60 + 9 * i, dtype=np.uint8))) for i in range(3)]
+    line = ax25.g3ruh_scramble(ax25.nrzi_encode(ax25.hdlc_encode(frames, preamble_flags=24, postamble_flags=8)))
+    chips = np.stack([line, 1 - line], axis=1).reshape(-1)
+    rate, baud = 48000.0, 1200.0
+    audio = np.real(channel(bpsk_iq(chips, rate, 2 * baud), rate, baud, 14.0, f0_hz=3000.0, seed=2, lead_s=0.05))
+    sat = satellite_from_dict(
+        {"name": "T", "transmitters": {"t": {"modulation": "BPSK Manchester", "baudrate": 1200, "framing": "AX.25 G3RUH"}}}
+    )
+    res = decode_recording(Signal(audio, rate), sat)
+    assert [f["hex"] for f in res.frames] == [f[:-2].hex() for f in frames]
