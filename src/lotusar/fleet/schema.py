@@ -42,6 +42,9 @@ class SarMode(_Strict):
     look_sides: list[LookSide] = Field(min_length=1)
     data_rate_bps: float = Field(gt=0)
     scene_length_km: float | None = Field(default=None, gt=0)
+    # largest beam pitch (squint) at which this mode images and its products focus at theory;
+    # None: the planner's platform default (planning.tasking.candidates.DEFAULT_MAX_PITCH_DEG)
+    max_pitch_deg: float | None = Field(default=None, ge=0, lt=90)
     # the mode's code in product metadata (STAC ``sar:instrument_mode``), e.g. SM, SL, SC
     abbreviation: str | None = Field(default=None, pattern=r"^[A-Z0-9]{1,4}$")
     # --- optional sensor parameters (SAR-core stage) ---

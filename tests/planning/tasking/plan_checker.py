@@ -18,7 +18,7 @@ import numpy as np
 
 SETUP_S = 60.0
 TOL_S = 1e-3
-MAX_PITCH_DEG = 20.0      # the planner's documented assumption (docs/planning_tasking.md)
+MAX_PITCH_DEG = 20.0      # the platform default (docs/planning_tasking.md); a SAR mode's max_pitch_deg narrows it
 PITCH_TOL_DEG = 1.0       # SGP4 element set / centroid / Earth-model differences
 
 
@@ -178,8 +178,12 @@ def check_plan(plan: dict, fleet, requests: list[dict] | None = None) -> list[st
         pitch = skyfield_pitch_deg(fleet, a["satellite"], s + (e - s) / 2, lon_c, lat_c)
         if abs(pitch - a.get("pitch_deg", 0.0)) > PITCH_TOL_DEG:
             bad.append(f"{a['request_id']}: pitch {a.get('pitch_deg', 0.0):.2f} deg, skyfield gives {pitch:.2f}")
-        if abs(pitch) > MAX_PITCH_DEG + PITCH_TOL_DEG:
-            bad.append(f"{a['request_id']}: pitch {pitch:.2f} deg beyond the ±{MAX_PITCH_DEG:g} deg limit")
+        limit = MAX_PITCH_DEG
+        if sensor == "sar":
+            stated = sats[a["satellite"]].sar_mode(a["mode"]).max_pitch_deg
+            limit = MAX_PITCH_DEG if stated is None else stated
+        if abs(pitch) > limit + PITCH_TOL_DEG:
+            bad.append(f"{a['request_id']}: pitch {pitch:.2f} deg beyond the ±{limit:g} deg limit")
         if sensor == "optical":
             bad += _check_optical(a, r, subs, fleet, s, e)
             continue

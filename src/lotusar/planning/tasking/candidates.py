@@ -15,7 +15,7 @@ speed relative to the ground (ITRS), a take centred at ``t`` looks with pitch
     pitch(t) = atan(v (t_ref − t) / R0)        (positive: looking forward)
 
 and the take may start anywhere in ``[window_start_s, window_end_s]``, where |pitch| ≤
-``MAX_PITCH_DEG`` (and inside the request's window). ``start_s`` is the position the
+``max_pitch_deg(mode)`` (and inside the request's window). ``start_s`` is the position the
 candidate is placed at (by default the one nearest to zero pitch); :meth:`Candidate.at`
 slides it.
 
@@ -60,9 +60,17 @@ STRIP_MIN_DWELL_S = 2.0
 MARGIN_S = 1.0                 # before and after each acquisition (instrument start / stop)
 DOWNLINK_SETUP_S = 60.0        # antenna acquisition + carrier lock after AOS
 PASS_GUARD_S = 2.0             # margin inside [AOS + set-up, LOS] for pass-time differences between tools (< 1 s)
-# ASSUMPTION: the bus pitches the beam up to ±20° (squinted SAR take; the SAR processor
-# handles this squint) at the same rate as it rolls (same reaction wheels).
-MAX_PITCH_DEG = 20.0
+# ASSUMPTION: the bus pitches up to ±20° at the same rate as it rolls (same reaction wheels).
+# A SAR mode narrows this with its own ``max_pitch_deg`` in the fleet file: the squint at which
+# its products still focus at theory (see :func:`max_pitch_deg`).
+DEFAULT_MAX_PITCH_DEG = 20.0
+
+
+def max_pitch_deg(mode=None) -> float:
+    """Pitch limit of a take [deg]: the fleet SAR mode's ``max_pitch_deg`` where it states one,
+    else the platform default (camera takes, modes without a stated limit)."""
+    limit = getattr(mode, "max_pitch_deg", None)
+    return DEFAULT_MAX_PITCH_DEG if limit is None else float(limit)
 
 
 def mode_kind(mode) -> str:
@@ -102,7 +110,7 @@ class Candidate:
     slant_range_m: float = 0.0            # slant range at t_ref
     speed_m_s: float = 0.0                # satellite speed relative to the ground
     orbit_rate_rad_s: float = 0.0         # angular rate of the velocity direction (|r × v| / |r|²)
-    window_start_s: float | None = None   # earliest start (|pitch| ≤ MAX_PITCH_DEG, request window)
+    window_start_s: float | None = None   # earliest start (|pitch| ≤ max pitch, request window)
     window_end_s: float | None = None     # latest start
     sensor: str = "sar"                   # "sar" or "optical"
     cloud_probability: float | None = None    # optical: at the area and time (weight × (1 − p))
@@ -183,15 +191,15 @@ def _s(t64, epoch64) -> float:
 
 
 def take_window(centre_s: float, dwell_s: float, t_ref_s: float, slant_range_m: float, speed_m_s: float,
-                turn_rad_s: float, rel_s: float, deadline_s: float):
+                turn_rad_s: float, rel_s: float, deadline_s: float, pitch_limit_deg: float = DEFAULT_MAX_PITCH_DEG):
     """(earliest start, latest start, preferred start) of a take of ``dwell_s`` whose zero-pitch
-    centre is ``centre_s``: |pitch| ≤ MAX_PITCH_DEG at the take's centre and the take inside
+    centre is ``centre_s``: |pitch| ≤ ``pitch_limit_deg`` at the take's centre and the take inside
     [rel_s, deadline_s]; the preferred start is the one nearest to zero pitch. Millisecond grid
     (the plan file's ISO times carry exact values). None when no start is possible."""
-    # |atan(v Δt / R0) − turn Δt| ≤ MAX_PITCH_DEG: the straight-line bound, widened by the turn
-    half = slant_range_m * math.tan(math.radians(MAX_PITCH_DEG)) / max(speed_m_s, 1.0)
+    # |atan(v Δt / R0) − turn Δt| ≤ pitch limit: the straight-line bound, widened by the turn
+    half = slant_range_m * math.tan(math.radians(pitch_limit_deg)) / max(speed_m_s, 1.0)
     for _ in range(3):
-        half = slant_range_m * math.tan(math.radians(MAX_PITCH_DEG) + turn_rad_s * half) / max(speed_m_s, 1.0)
+        half = slant_range_m * math.tan(math.radians(pitch_limit_deg) + turn_rad_s * half) / max(speed_m_s, 1.0)
     # pitch is measured at the take's centre from t_ref; keep |t_ref − centre| ≤ half
     lo = t_ref_s - half - 0.5 * dwell_s
     hi = t_ref_s + half - 0.5 * dwell_s
@@ -328,7 +336,8 @@ def _candidates_on(rc, req, sat, passes, k, rel_s, dl_s, idx, reasons) -> int:
             dwell = round(max(t1 - t0, min_dwell_s(mode)) + 2 * MARGIN_S, 3)
             rate = float(cr.orbit_rate_rad_s[m])
             window = take_window(0.5 * (t0 + t1), dwell, t_ref, float(geo.slant_range_m[m]), float(cr.speed_m_s[m]),
-                                 rate * math.cos(math.radians(float(geo.off_nadir_deg[m]))), rel_s, dl_s)
+                                 rate * math.cos(math.radians(float(geo.off_nadir_deg[m]))), rel_s, dl_s,
+                                 max_pitch_deg(mode))
             if window is None:
                 continue
             ws, we, s0 = window

@@ -18,7 +18,7 @@ from lotusar.errors import ValidationError
 from lotusar.fleet import load_fleet
 from lotusar.planning.tasking.candidates import (
     DOWNLINK_SETUP_S,
-    MAX_PITCH_DEG,
+    DEFAULT_MAX_PITCH_DEG,
     downlink_windows,
     imaging_satellites,
     request_candidates,
@@ -81,7 +81,7 @@ class Plan:
             d["stability"] = self.stability
         d["constraints"] = {
             "downlink_setup_s": DOWNLINK_SETUP_S, "min_soc_fraction": MIN_SOC_FRACTION,
-            "max_pitch_deg": MAX_PITCH_DEG, "pitch_rate": "roll_rate_deg_s",
+            "max_pitch_deg": DEFAULT_MAX_PITCH_DEG, "pitch_rate": "roll_rate_deg_s",
             "satellites": {s: {k: getattr(sp, k) for k in (
                 "memory_bits", "downlink_rate_bps", "roll_rate_deg_s", "mode_transition_s",
                 "max_imaging_s_per_orbit", "period_s", "battery_wh", "power_generation_w", "idle_power_w",
