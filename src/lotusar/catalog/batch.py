@@ -57,7 +57,9 @@ def cog_task(src: str, out_dir: str, **_: Any) -> dict:
         data = ds.read(1)
         paletted = ds.colorinterp[0].name == "palette"
         colormap = ds.colormap(1) if paletted else None
-        crs = ds.crs.to_string() if ds.crs else None
+        if ds.crs is None:
+            raise ValidationError(f"{src}: GeoTIFF has no CRS; a COG for the catalog needs one")
+        crs = ds.crs.to_string()
         info = (ds.transform, ds.nodata, ds.tags(), ds.descriptions[0])
     transform, nodata, tags, description = info
     integer = data.dtype.kind in "iu" or paletted
