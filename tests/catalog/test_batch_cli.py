@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 
 
 def _scenes(folder, n=3):
@@ -98,7 +97,6 @@ def test_batch_cli_on_a_running_scheduler(tmp_path, run_cli):
 
 def test_dask_flood_batch_equals_single_process(tmp_path):
     """ARD → flood map for several scenes (lotusar.apps) on 2 worker processes."""
-    pytest.importorskip("lotusar.apps.pipeline")
     from lotusar.catalog.batch import run_batch
 
     scenes = _scenes(tmp_path / "in")

@@ -165,7 +165,8 @@ def test_item_for_an_slc_written_by_the_sar_stage(tmp_path):
     """The sar stage's own writer (h5netcdf layout, 1-element attribute arrays) is understood."""
     import xarray as xr
 
-    sio = pytest.importorskip("lotusar.sar.io")
+    from lotusar.sar import io as sio
+
     src, t, pos, vel = _sar_h5(tmp_path / "x.h5")
     attrs = dict(reference_epoch_utc="2025-06-01T10:00:00Z", carrier_hz=5.405e9, range_sampling_rate_hz=1.5e8, prf_hz=2000.0,
                  look_side="left", range_pixel_spacing_m=2.0, azimuth_pixel_spacing_m=3.5, processed_range_bandwidth_hz=1e8,

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
-schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, settings  # noqa: E402
+import schemathesis
+from hypothesis import HealthCheck, settings
 
 OP = "operator-key-fuzz01"
 
