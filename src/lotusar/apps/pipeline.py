@@ -379,7 +379,7 @@ def run_ships(input_path, out, *, pixel_spacing_m: float | None = None, kind: st
     products.write_stac_item(outputs["stac"], f"ships-{o.stem}", img if img.georeferenced else None, assets,
                              {"lotusar:product": "ship-detections", "lotusar:source": str(input_path),
                               "lotusar:detections": len(dets), "lotusar:cfar": p.method, "lotusar:pfa": p.pfa,
-                              "lotusar:pixel_spacing_m": pixel_spacing_m})
+                              "lotusar:pixel_spacing_m": pixel_spacing_m}, product_type="detections")
     keys = ("id", "row", "col", "confidence", "length_m", "heading_deg", "lon", "lat", "dark", "mmsi")
     summary = {"input": str(input_path), "pixel_spacing_m": pixel_spacing_m, "kind": kind, "detections": len(dets),
                "outputs": outputs, "cfar": p.method, "pfa": p.pfa,
@@ -491,5 +491,5 @@ def run_change(before, after, out, *, db: bool = False, method: str = "ki", cohe
         assets["thumbnail"] = {"href": outputs["png"], "type": "image/png", "roles": ["overview"]}
     products.write_stac_item(outputs["stac"], f"change-{o.stem}", ra if ra.georeferenced else None, assets,
                              {"lotusar:product": "change-map", "lotusar:method": res.method,
-                              "lotusar:threshold": res.threshold})
+                              "lotusar:threshold": res.threshold}, product_type="change")
     return summary

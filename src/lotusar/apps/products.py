@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import pystac
 from affine import Affine
 from rasterio import features
 from rasterio.warp import transform_geom
 from scipy import ndimage as ndi
 
 from lotusar.apps.rasterio_io import Raster, footprint_lonlat, pixel_area_m2
+from lotusar.catalog.items import build_item
 from lotusar.cliutil import to_json
 from lotusar.errors import ValidationError
 from lotusar.fileio import atomic_path, write_text_atomic
@@ -161,26 +161,26 @@ def save_class_png(path: str | Path, classes: np.ndarray, background: np.ndarray
 
 
 def write_stac_item(path: str | Path, item_id: str, raster: Raster | None, assets: dict[str, dict],
-                    properties: dict, when: datetime | None = None) -> Path:
-    """Write a STAC 1.x Item (pystac) describing the outputs; asset hrefs are relative to the item."""
-    if raster is not None and raster.georeferenced:
-        bbox, geom = footprint_lonlat(raster)
-    else:
-        bbox, geom = None, None
+                    properties: dict, when: datetime | None = None, product_type: str = "flood") -> Path:
+    """Write the STAC Item describing the outputs (built by the catalog's
+    :func:`lotusar.catalog.items.build_item`, collection ``lotusar-<product_type>``); asset hrefs
+    are relative to the item."""
+    geom = footprint_lonlat(raster)[1] if raster is not None and raster.georeferenced else None
     if when is None:
         tag = (raster.tags.get("TIFFTAG_DATETIME") or raster.tags.get("acquisition_time")) if raster else None
         when = _parse_when(tag) or datetime.now(UTC)
-    item = pystac.Item(id=item_id, geometry=geom, bbox=bbox, datetime=when, properties=dict(properties))
     item_dir = Path(path).resolve().parent
+    relative = {}
     for key, a in assets.items():
         href = Path(a["href"]).resolve()
         try:
             rel = href.relative_to(item_dir).as_posix()
         except ValueError:
             rel = str(href)
-        item.add_asset(key, pystac.Asset(href=rel, media_type=a.get("type"), roles=a.get("roles"),
-                                         title=a.get("title")))
-    d = item.to_dict(include_self_link=False)
+        relative[key] = {**a, "href": rel}
+    item = build_item(item_id, geometry=geom, datetime_utc=when, properties=properties, assets=relative,
+                      collection_id=f"lotusar-{product_type}")
+    d = item.to_dict(include_self_link=False, transform_hrefs=False)
     write_text_atomic(path, to_json(d) + "\n")
     return Path(path)
 

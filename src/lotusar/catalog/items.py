@@ -410,6 +410,46 @@ def declared_extensions(props: Mapping[str, Any], has_bands: bool) -> list[str]:
     return exts
 
 
+_EXT_BY_PREFIX = {"sar:": EXT_SAR, "sat:": EXT_SAT, "view:": EXT_VIEW, "proj:": EXT_PROJ, "file:": EXT_FILE,
+                  "raster:": EXT_RASTER}
+
+
+def build_item(
+    item_id: str,
+    *,
+    geometry: Mapping[str, Any] | None,
+    datetime_utc: datetime | str,
+    properties: Mapping[str, Any],
+    assets: Mapping[str, Mapping[str, Any]] | None = None,
+    collection_id: str | None = None,
+) -> pystac.Item:
+    """The one constructor of STAC items in lotusar: producers (ARD, flood, ships, change) hand
+    their metadata here instead of building items themselves.
+
+    ``geometry`` is a WGS84 GeoJSON geometry, or None for a product in pixel coordinates (the item
+    then has no bbox, as STAC allows). ``properties`` may carry ``sar:``, ``sat:``, ``view:`` and
+    ``proj:`` fields (STAC extension field names); ``assets`` maps a key to ``{"href", "type",
+    "roles", "title", ...}`` where further keys (``file:size``, ``raster:bands``) are extension
+    fields. Each extension schema is declared exactly when one of its fields is present. An item
+    with a footprint passes :func:`validate_item` (what the catalog ingests; ValidationError naming
+    the field otherwise); one in pixel coordinates is valid STAC but not catalogued.
+    """
+    geom = dict(geometry) if geometry is not None else None
+    bbox = bbox_of_geometry(geom) if geom is not None else None
+    item = pystac.Item(id=item_id, geometry=geom, bbox=bbox, datetime=parse_utc(datetime_utc),
+                       properties=dict(properties), collection=collection_id)
+    fields = set(properties)
+    for key, a in (assets or {}).items():
+        extra = {k: v for k, v in a.items() if k not in ("href", "type", "roles", "title")}
+        fields |= set(extra)
+        item.add_asset(key, pystac.Asset(href=str(a["href"]), media_type=a.get("type"), roles=a.get("roles"),
+                                         title=a.get("title"), extra_fields=extra))
+    item.stac_extensions = [ext for prefix, ext in _EXT_BY_PREFIX.items() if any(f.startswith(prefix) for f in fields)]
+    if geom is not None:
+        validate_item(item.to_dict(include_self_link=False, transform_hrefs=False))
+    return item
+
+
 def _add_assets(item, path: Path, product_type: str, info: dict[str, Any], extra_assets, checksum: bool) -> None:
     """The main file (``data``/``plan``/``detections``) and further files, with size and checksum."""
     _, _, default_media, role = PRODUCT_TYPES[product_type]
@@ -504,8 +544,8 @@ def make_item(
     props = _properties(product_type, info, sar, start, end)
     if properties:
         props.update(properties)
-    item = pystac.Item(id=item_id or path.stem, geometry=geom, bbox=bbox_of_geometry(geom), datetime=parse_utc(dt),
-                       properties=props, collection=collection_id or f"lotusar-{product_type}")
+    item = build_item(item_id or path.stem, geometry=geom, datetime_utc=dt, properties=props,
+                      collection_id=collection_id or f"lotusar-{product_type}")
     item.stac_extensions = declared_extensions(props, bool(info.get("bands")))
     _add_assets(item, path, product_type, info, extra_assets, checksum)
     validate_item(item.to_dict(include_self_link=False, transform_hrefs=False))
