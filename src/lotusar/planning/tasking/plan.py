@@ -17,8 +17,8 @@ import numpy as np
 from lotusar.errors import ValidationError
 from lotusar.fleet import load_fleet
 from lotusar.planning.tasking.candidates import (
-    DOWNLINK_SETUP_S,
     DEFAULT_MAX_PITCH_DEG,
+    DOWNLINK_SETUP_S,
     downlink_windows,
     imaging_satellites,
     request_candidates,
