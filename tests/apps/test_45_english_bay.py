@@ -13,11 +13,10 @@ def test_english_bay_ships_detected_from_raw(shared_data, tmp_path):
     from lotusar.apps.pipeline import run_ships
     from lotusar.sar.io import write_slc
     from lotusar.sar.processor import focus_dataset
-    from lotusar.sar.readers import convert
+    from lotusar.sar.readers.doppler import processing_attrs
 
-    block = readers.open_block(d, "radarsat1")
-    raw = convert.to_raw_dataset(block)
-    raw.attrs.update(convert.processing_attrs(block, readers.estimate(block)))
+    raw = readers.open_block(d, "radarsat1")
+    raw.attrs.update(processing_attrs(raw, readers.estimate(raw)))
     slc = tmp_path / "english_bay_slc.h5"
     write_slc(focus_dataset(raw, "rda"), slc)
     out = tmp_path / "ships.geojson"

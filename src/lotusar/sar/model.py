@@ -412,3 +412,101 @@ def zero_doppler_ground_points(orbit: Orbit, azimuth_time_s: float, slant_range_
     rng = np.atleast_1d(np.asarray(slant_range_m, np.float64))
     return rdr2geo(orbit, np.full(rng.shape, float(azimuth_time_s)), rng, height_m, look_side=look_side)[3]
 
+
+
+# --- raw product: the echo-start range convention of real recorders and the zero-Doppler grid ---
+
+
+def _pulse_centre_s(pulse_length_s: float, range_sampling_rate_hz: float) -> float:
+    """Time from the first to the centre sample of a pulse of T·fs samples: (n − 1)/2 / fs."""
+    n = int(round(pulse_length_s * range_sampling_rate_hz))
+    return (n - 1) / 2.0 / range_sampling_rate_hz
+
+
+def raw_fast_time0_s(near_range_m: float, pulse_length_s: float, range_sampling_rate_hz: float) -> float:
+    """``fast_time`` of sample 0 of a raw product whose echoes start at ``near_range_m``.
+
+    Real recorders count range from the *start* of each echo (a target at R begins at the
+    sample of two-way time 2R/c); the raw product centres the pulse on 2R/c. The centre of an
+    n-sample pulse starting at sample 0 is sample (n − 1)/2 (where the replica's t = 0 falls),
+    so fast_time[0] = 2 R_near / c − (n − 1)/(2 fs) ≈ 2 R_near / c − T/2.
+    """
+    return 2.0 * near_range_m / SPEED_OF_LIGHT_M_S - _pulse_centre_s(pulse_length_s, range_sampling_rate_hz)
+
+
+def raw_near_range_m(ds: xr.Dataset) -> float:
+    """Echo-start slant range of sample 0 of a raw product (inverse of :func:`raw_fast_time0_s`)."""
+    a = ds.attrs
+    fs = float(a["range_sampling_rate_hz"])
+    ft0 = float(ds["fast_time"].values[0])
+    return SPEED_OF_LIGHT_M_S / 2.0 * (ft0 + _pulse_centre_s(float(a["pulse_length_s"]), fs))
+
+
+def raw_range_spacing_m(ds: xr.Dataset) -> float:
+    """Slant-range sample spacing c / (2 fs) of a raw product."""
+    return SPEED_OF_LIGHT_M_S / (2.0 * float(ds.attrs["range_sampling_rate_hz"]))
+
+
+def raw_slant_range_m(ds: xr.Dataset) -> FloatArray:
+    """Echo-start slant range of every range sample of a raw product."""
+    n = int(ds.sizes["fast_time"])
+    return raw_near_range_m(ds) + np.arange(n, dtype=np.float64) * raw_range_spacing_m(ds)
+
+
+def chirp_replica(ds: xr.Dataset) -> NDArray[np.complex64]:
+    """Transmitted pulse sampled at fs, centred: the measured ``chirp_replica`` or the ideal chirp."""
+    if "chirp_replica" in ds:
+        return np.asarray(ds["chirp_replica"].values, np.complex64)
+    a = ds.attrs
+    fs = float(a["range_sampling_rate_hz"])
+    n = int(round(float(a["pulse_length_s"]) * fs))
+    t = (np.arange(n) - (n - 1) / 2.0) / fs
+    return np.asarray(np.exp(1j * np.pi * float(a["chirp_rate_hz_s"]) * t * t), np.complex64)
+
+
+def fitted_effective_velocity_m_s(orbit: Orbit, azimuth_time_s: float, slant_range_m: float, look_side: str,
+                                  half_aperture_s: float = 1.5) -> float:
+    """V_r at (η, R) from an orbit: fit R(t)² − R0² = V_r² (t − t0)² (hyperbolic model) over
+    ± ``half_aperture_s`` (clipped to the orbit's span) at the zero-Doppler ground point."""
+    p = zero_doppler_ground_points(orbit, azimuth_time_s, np.array([slant_range_m]), look_side)[0]
+    u = np.linspace(-half_aperture_s, half_aperture_s, 31)
+    u = u[(azimuth_time_s + u >= orbit.start_s) & (azimuth_time_s + u <= orbit.end_s)]
+    rr = np.linalg.norm(orbit.position(azimuth_time_s + u) - p, axis=1)
+    return float(np.sqrt(np.sum((rr**2 - slant_range_m**2) * u**2) / np.sum(u**4)))
+
+
+def raw_effective_velocity_m_s(ds: xr.Dataset) -> float:
+    """V_r of a raw product: its ``effective_velocity_m_s`` attribute, else fitted to its orbit at
+    the mean pulse time and mid-swath range."""
+    v = float(ds.attrs.get("effective_velocity_m_s", 0.0))
+    if v:
+        return v
+    t0 = float(np.mean(ds["azimuth_time"].values))
+    r0 = float(raw_slant_range_m(ds)[int(ds.sizes["fast_time"]) // 2])
+    return fitted_effective_velocity_m_s(orbit_of(ds), t0, r0, str(ds.attrs.get("look_side", "right")))
+
+
+def zero_doppler_shift_lines(ds: xr.Dataset, doppler_centroid_hz: float, effective_velocity_m_s: float) -> int:
+    """Lines between zero-Doppler and beam-centre time at mid swath: Δη = −f_dc λ R(η_c) / (2 V_r²).
+
+    This fixes the origin of the SLC grid of a raw product (first line = first pulse − Δη): the
+    one definition used by ``read-raw`` and the focusing, so every algorithm writes the same grid.
+    """
+    lam = wavelength_m(ds)
+    r0 = float(raw_slant_range_m(ds)[int(ds.sizes["fast_time"]) // 2])
+    d = np.sqrt(1 - (lam * doppler_centroid_hz / (2 * effective_velocity_m_s)) ** 2)
+    deta = -doppler_centroid_hz * lam * (r0 / d) / (2 * effective_velocity_m_s**2)
+    return int(np.round(deta * float(ds.attrs["prf_hz"])))
+
+
+def output_first_range_m(ds: xr.Dataset, doppler_at_range: Callable[[FloatArray], ArrayLike],
+                         effective_velocity_m_s: float) -> float:
+    """First zero-Doppler range of the output grid: the raw near range moved in by the bulk
+    migration R(1 − D(f_dc)), rounded to whole samples, so that the targets whose beam-centre
+    echoes start in the raw window are inside the output (squint moves them by R0(1/D − 1))."""
+    near = raw_near_range_m(ds)
+    dr = raw_range_spacing_m(ds)
+    fdc = float(np.median(np.atleast_1d(np.asarray(doppler_at_range(np.array([near])), np.float64))))
+    d = np.sqrt(1 - (wavelength_m(ds) * fdc / (2 * effective_velocity_m_s)) ** 2)
+    m = int(np.round(near * (1 - d) / dr))
+    return near - m * dr

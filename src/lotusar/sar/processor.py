@@ -18,8 +18,7 @@ from lotusar.geodesy import local_up
 from lotusar.sar.focus import FocusParams, focus
 from lotusar.sar.model import orbit_of, zero_doppler_ground_points
 from lotusar.sar.readers.apps import estimate
-from lotusar.sar.readers.convert import from_raw_dataset, processing_attrs
-from lotusar.sar.readers.doppler import DopplerEstimate
+from lotusar.sar.readers.doppler import DopplerEstimate, processing_attrs
 from lotusar.xp import device_namespace, to_numpy
 
 
@@ -52,7 +51,7 @@ def estimate_doppler(ds: xr.Dataset) -> DopplerEstimate:
     """Doppler centroid of a raw Dataset from its echoes: the one estimator
     (:func:`lotusar.sar.readers.doppler.estimate_doppler_centroid`: ACCC per range block, the
     ambiguity by MLCC and the focus contrast of the range-Doppler image)."""
-    return estimate(from_raw_dataset(ds))
+    return estimate(ds)
 
 
 def focus_dataset(ds: xr.Dataset, algorithm: str = "rda", device: str = "cpu", window: str | None = None,
@@ -64,10 +63,9 @@ def focus_dataset(ds: xr.Dataset, algorithm: str = "rda", device: str = "cpu", w
     est = None
     has_geometry = "doppler_centroid_poly_hz" in ds.attrs or "doppler_centroid_hz" in ds.attrs
     if doppler == "data" or (doppler == "auto" and not has_geometry):
-        block = from_raw_dataset(ds)
-        est = estimate(block)
+        est = estimate(ds)
         if "slc_first_azimuth_time_s" not in ds.attrs:  # no recorded grid: the zero-Doppler one of read-raw
-            ds = ds.assign_attrs(processing_attrs(block, est))
+            ds = ds.assign_attrs(processing_attrs(ds, est))
     p = params_from_raw(ds, window)
     raw = ds["echoes"].values
     p = p.with_default_grid(*raw.shape)

@@ -1,7 +1,7 @@
 """Readers for real raw SAR data, and the focusing of those data sets.
 
-One module per format, each turning a mission's files into plain NumPy arrays and metadata
-(the SAR-core raw Dataset where the data are stripmap echoes):
+One module per format, each an adapter turning a mission's files into the raw product of
+:mod:`lotusar.sar.model` where the data are stripmap echoes (plain arrays otherwise):
 
 - :mod:`.s1_isp`    Sentinel-1 Level-0 instrument source packets (CCSDS headers, bypass, BAQ and
   FDBAQ decoding after S1-IF-ASD-PL-0007),
@@ -10,11 +10,11 @@ One module per format, each turning a mission's files into plain NumPy arrays an
 - :mod:`.gotcha`    AFRL Gotcha X-band phase history, with back-projection image formation.
 
 The Doppler centroid estimator of the SAR stage (ACCC, MLCC, ambiguity by focus contrast) is
-:mod:`.doppler`; :mod:`.convert` makes the raw product (:mod:`lotusar.sar.model`) of a block;
-focusing is the SAR core's (:mod:`lotusar.sar.focus`). Submodules are imported on use, so
+:mod:`.doppler` (it also records the zero-Doppler output grid of a raw product); focusing
+is the SAR core's (:mod:`lotusar.sar.focus`). Submodules are imported on use, so
 ``import lotusar.sar.readers`` stays cheap.
 """
 
 from __future__ import annotations
 
-__all__ = ["s1_isp", "nisar_l0b", "radarsat1", "gotcha", "doppler", "convert", "apps"]
+__all__ = ["s1_isp", "nisar_l0b", "radarsat1", "gotcha", "doppler", "apps"]

@@ -80,23 +80,25 @@ def read_raw(
     """Convert a real raw block to the SAR-core raw file format."""
     from lotusar.cliutil import print_json
     from lotusar.sar.io import write_raw
-    from lotusar.sar.readers import apps, convert
+    from lotusar.sar.readers import apps
+    from lotusar.sar.readers import doppler as dop
 
     _refuse_existing(out, overwrite)
-    block = apps.open_block(source, fmt)
-    ds = convert.to_raw_dataset(block)
+    ds = apps.open_block(source, fmt)
     if doppler:
         with _progress() as pr:
             pr.add_task("Doppler centroid estimation", total=None)
-            ds.attrs.update(convert.processing_attrs(block, apps.estimate(block)))
+            ds.attrs.update(dop.processing_attrs(ds, apps.estimate(ds)))
     write_raw(ds, out)
-    info = {"out": str(out), "mission": block.mission, "shape": list(block.shape), "orbit_source": ds.attrs["orbit_source"],
-            "doppler_centroid_hz": ds.attrs.get("doppler_centroid_hz"),
-            "near_range_m": block.near_range_m, "prf_hz": block.prf_hz, "chirp_rate_hz_s": block.chirp_rate_hz_per_s}
+    a = ds.attrs
+    shape = list(ds["echoes"].shape)
+    info = {"out": str(out), "mission": a["mission"], "shape": shape, "orbit_source": a["orbit_source"],
+            "doppler_centroid_hz": a.get("doppler_centroid_hz"),
+            "near_range_m": a["near_range_m"], "prf_hz": a["prf_hz"], "chirp_rate_hz_s": a["chirp_rate_hz_s"]}
     if json_out:
         print_json(info)
     else:
-        typer.echo(f"wrote {out} ({block.mission}, {block.shape[0]} x {block.shape[1]})")
+        typer.echo(f"wrote {out} ({a['mission']}, {shape[0]} x {shape[1]})")
 
 
 def doppler(
@@ -108,10 +110,10 @@ def doppler(
     from lotusar.cliutil import print_json, print_table
     from lotusar.sar.readers import apps
 
-    block = apps.open_block(source, fmt)
+    ds = apps.open_block(source, fmt)
     with _progress() as pr:
         pr.add_task("Doppler centroid estimation", total=None)
-        est = apps.estimate(block)
+        est = apps.estimate(ds)
     d = est.to_dict()
     if json_out:
         print_json(d)

@@ -31,11 +31,21 @@ from typing import Any
 
 import numpy as np
 import scipy.fft as sfft
+import xarray as xr
 
+from lotusar.constants import SPEED_OF_LIGHT_M_S as C_M_S
 from lotusar.sar.focus import FocusParams, focus
 from lotusar.sar.focus import range_compress as core_range_compress
-from lotusar.sar.readers.convert import C_M_S, block_state_vectors, fast_time0_s, focus_params
-from lotusar.sar.readers.model import RawBlock
+from lotusar.sar.model import (
+    Orbit,
+    chirp_replica,
+    orbit_of,
+    output_first_range_m,
+    raw_effective_velocity_m_s,
+    raw_near_range_m,
+    raw_range_spacing_m,
+    zero_doppler_shift_lines,
+)
 from lotusar.xp import fft_workers
 
 
@@ -104,24 +114,46 @@ class DopplerEstimate:
 MIN_SLOPE_SPAN_M = 1500.0
 
 
-def range_params(block: RawBlock) -> FocusParams:
-    """The range-compression part of the SAR core's :class:`FocusParams` for ``block`` (no orbit needed)."""
+def range_params(ds: xr.Dataset) -> FocusParams:
+    """The range-compression part of the SAR core's :class:`FocusParams` for a raw product (no orbit needed)."""
+    a = ds.attrs
     return FocusParams(
-        carrier_hz=block.carrier_hz, range_sampling_rate_hz=block.range_sampling_rate_hz, prf_hz=block.prf_hz,
-        chirp_rate_hz_s=block.chirp_rate_hz_per_s, pulse_length_s=block.pulse_length_s,
-        range_bandwidth_hz=block.range_bandwidth_hz, fast_time0_s=fast_time0_s(block),
-        azimuth_time0_s=float(block.azimuth_time_s[0]), sv=None, look_side=block.look_side,
-        replica=block.chirp_replica,
+        carrier_hz=float(a["carrier_hz"]), range_sampling_rate_hz=float(a["range_sampling_rate_hz"]),
+        prf_hz=float(a["prf_hz"]), chirp_rate_hz_s=float(a["chirp_rate_hz_s"]), pulse_length_s=float(a["pulse_length_s"]),
+        range_bandwidth_hz=float(a["range_bandwidth_hz"]), fast_time0_s=float(ds["fast_time"].values[0]),
+        azimuth_time0_s=float(ds["azimuth_time"].values[0]), sv=None, look_side=str(a.get("look_side", "right")),
+        replica=np.asarray(ds["chirp_replica"].values, np.complex64) if "chirp_replica" in ds else None,
     )
 
 
-def range_compress(block: RawBlock) -> np.ndarray:
-    """Range-compressed block by the SAR core (:func:`lotusar.sar.focus.range_compress`) on the
+def contrast_params(ds: xr.Dataset, sv: Orbit, doppler_slope_hz_per_m: float, doppler_hz: float,
+                    doppler_ref_range_m: float, *, azimuth_bandwidth_hz: float | None = None) -> FocusParams:
+    """Focusing parameters of a raw product with a trial Doppler model, on the zero-Doppler
+    output grid of :func:`processing_attrs` (same size as the raw product)."""
+    vr = raw_effective_velocity_m_s(ds)
+    prf = float(ds.attrs["prf_hz"])
+    n = zero_doppler_shift_lines(ds, doppler_hz, vr)
+    p = range_params(ds)
+    p.sv = sv
+    p.doppler_poly_hz = np.array([doppler_slope_hz_per_m, doppler_hz])
+    p.doppler_ref_range_m = doppler_ref_range_m
+    p.azimuth_bandwidth_hz = azimuth_bandwidth_hz
+    p.slc_time0_s = float(ds["azimuth_time"].values[0]) - n / prf
+    p.slc_lines = int(ds.sizes["azimuth_time"])
+    p.slc_range0_m = output_first_range_m(
+        ds, lambda r: doppler_hz + doppler_slope_hz_per_m * (np.asarray(r) - doppler_ref_range_m), vr)
+    p.slc_samples = int(ds.sizes["fast_time"])
+    return p
+
+
+def range_compress(ds: xr.Dataset) -> np.ndarray:
+    """Range-compressed raw product by the SAR core (:func:`lotusar.sar.focus.range_compress`) on the
     echo-start grid: column k holds the target whose echo starts at sample k (same size)."""
-    p = range_params(block)
-    rc = core_range_compress(np.asarray(block.echoes, np.complex64), p, np, vr_m_s=float(block.effective_velocity_m_s))
-    k = int(round((fast_time0_s(block) * -1 + 2 * block.near_range_m / C_M_S) * block.range_sampling_rate_hz))
-    return np.ascontiguousarray(rc[:, k : k + block.shape[1]])
+    p = range_params(ds)
+    fs = float(ds.attrs["range_sampling_rate_hz"])
+    rc = core_range_compress(np.asarray(ds["echoes"].values, np.complex64), p, np, vr_m_s=raw_effective_velocity_m_s(ds))
+    k = int(round((2 * raw_near_range_m(ds) / C_M_S - p.fast_time0_s) * fs))
+    return np.ascontiguousarray(rc[:, k : k + int(ds.sizes["fast_time"])])
 
 
 def image_contrast(img: np.ndarray) -> float:
@@ -162,15 +194,16 @@ def fit_baseband(f_hz: np.ndarray, weights: np.ndarray, x: np.ndarray, prf_hz: f
     return un, float(icpt), float(slope), x0
 
 
-def mlcc(block: RawBlock) -> float:
+def mlcc(ds: xr.Dataset) -> float:
     """Absolute Doppler centroid by multi-look cross-correlation of two range looks (Hz)."""
-    rc = range_compress(block)
-    nrep = block.replica().size
-    nv = max(block.shape[1] - nrep + 1, 16)
+    a = ds.attrs
+    rc = range_compress(ds)
+    nrep = chirp_replica(ds).size
+    nv = max(int(ds.sizes["fast_time"]) - nrep + 1, 16)
     nfr = rc.shape[1]
     X = sfft.fft(rc, axis=1, workers=fft_workers(np)["workers"])
-    fr = sfft.fftfreq(nfr, 1.0 / block.range_sampling_rate_hz)
-    b = block.range_bandwidth_hz
+    fr = sfft.fftfreq(nfr, 1.0 / float(a["range_sampling_rate_hz"]))
+    b = float(a["range_bandwidth_hz"])
     looks = []
     centres = []
     for m in ((fr > -b / 2) & (fr < 0), (fr > 0) & (fr < b / 2)):
@@ -179,11 +212,11 @@ def mlcc(block: RawBlock) -> float:
         s = sfft.ifft(np.where(m[None, :], X, 0), axis=1, workers=fft_workers(np)["workers"])[:, :nv]
         looks.append(np.sum(s[1:] * np.conj(s[:-1]), axis=0))
     dphi = np.angle(np.sum(looks[1] * np.conj(looks[0])))
-    return float(dphi / (2 * np.pi) * block.prf_hz * block.carrier_hz / (centres[1] - centres[0]))
+    return float(dphi / (2 * np.pi) * float(a["prf_hz"]) * float(a["carrier_hz"]) / (centres[1] - centres[0]))
 
 
 def estimate_doppler_centroid(
-    block: RawBlock,
+    ds: xr.Dataset,
     effective_velocity_m_s: float | None = None,
     *,
     block_samples: int = 256,
@@ -191,19 +224,20 @@ def estimate_doppler_centroid(
     contrast_lines: int | None = None,
     ambiguity: int | None = None,
 ) -> DopplerEstimate:
-    """Estimate the absolute Doppler centroid of ``block`` (ACCC per range block + ambiguity).
+    """Estimate the absolute Doppler centroid of a raw product (ACCC per range block + ambiguity).
 
     ``search``: candidates M_mlcc − search … M_mlcc + search are focused and compared by
     contrast. ``ambiguity``: skip the search and use this M (e.g. known from a previous block).
     ``contrast_lines``: focus only the first N azimuth lines for the contrast test (speed).
     """
-    prf = block.prf_hz
-    rc = range_compress(block)
-    nrep = block.replica().size
-    nvalid = block.echoes.shape[1] - nrep + 1
-    nvalid = nvalid if nvalid >= block_samples else block.echoes.shape[1]
+    prf = float(ds.attrs["prf_hz"])
+    rc = range_compress(ds)
+    nrep = chirp_replica(ds).size
+    nr = int(ds.sizes["fast_time"])
+    nvalid = nr - nrep + 1
+    nvalid = nvalid if nvalid >= block_samples else nr
     f, coh, centre = accc_blocks(rc, prf, block_samples, nvalid)
-    rng = block.near_range_m + centre * block.range_pixel_spacing_m
+    rng = raw_near_range_m(ds) + centre * raw_range_spacing_m(ds)
     un, base, slope, r0 = fit_baseband(f, coh, rng, prf)
     if np.ptp(rng) < MIN_SLOPE_SPAN_M:
         # too narrow a swath for a slope: one ACCC over the whole window, energy-weighted
@@ -218,18 +252,17 @@ def estimate_doppler_centroid(
         est.ambiguity = int(ambiguity)
         est.method = "accc (ambiguity given)"
         return est
-    est.mlcc_hz = mlcc(block)
+    est.mlcc_hz = mlcc(ds)
     m0 = int(np.round((est.mlcc_hz - base) / prf))
-    sub = block if contrast_lines is None else block.subset(azimuth=slice(0, min(contrast_lines, block.shape[0])))
-    if effective_velocity_m_s:
-        sub.effective_velocity_m_s = float(effective_velocity_m_s)
-    sv, _ = block_state_vectors(sub)
-    echoes = np.asarray(sub.echoes, np.complex64)
+    sub = ds if contrast_lines is None else ds.isel(azimuth_time=slice(0, min(contrast_lines, int(ds.sizes["azimuth_time"]))))
+    sub = sub.assign_attrs(effective_velocity_m_s=float(effective_velocity_m_s or raw_effective_velocity_m_s(sub)))
+    sv = orbit_of(sub)
+    echoes = np.asarray(sub["echoes"].values, np.complex64)
 
     def contrast(m: int) -> float:
         """Contrast of the SAR core's range-Doppler image with ambiguity ``m`` (fully illuminated columns)."""
         est.ambiguity = m
-        p = focus_params(sub, sv, est.slope_hz_per_m, est.centroid_hz, est.reference_range_m,
+        p = contrast_params(sub, sv, est.slope_hz_per_m, est.centroid_hz, est.reference_range_m,
                          azimuth_bandwidth_hz=0.85 * prf)
         img, _ = focus(echoes, replace(p, slc_samples=nvalid), "rda")
         return image_contrast(img)
@@ -247,3 +280,27 @@ def estimate_doppler_centroid(
         best = m
     est.ambiguity = max(est.candidates, key=est.candidates.get)
     return est
+
+
+def processing_attrs(ds: xr.Dataset, est: DopplerEstimate) -> dict[str, Any]:
+    """Raw-product attributes that let the SAR core's ``focus`` process a real block correctly.
+
+    The Doppler centroid estimated from the echoes (``est``, ambiguity resolved) as the
+    polynomial f_dc(R) = polyval([slope, f_dc], R − R_ref) and the zero-Doppler output grid
+    (:func:`lotusar.sar.model.zero_doppler_shift_lines`, :func:`~lotusar.sar.model.output_first_range_m`:
+    squinted targets lie Δη before the pulses).
+    """
+    vr = raw_effective_velocity_m_s(ds)
+    prf = float(ds.attrs["prf_hz"])
+    n = zero_doppler_shift_lines(ds, est.centroid_hz, vr)
+    return {
+        "doppler_centroid_hz": float(est.centroid_hz),
+        "doppler_centroid_poly_hz": np.array([est.slope_hz_per_m, est.centroid_hz]),
+        "doppler_centroid_ref_range_m": float(est.reference_range_m),
+        "doppler_ambiguity": int(est.ambiguity),
+        "doppler_source": f"data ({est.method}, lotusar.sar.readers.doppler)",
+        "slc_first_azimuth_time_s": float(ds["azimuth_time"].values[0]) - n / prf,
+        "slc_azimuth_lines": int(ds.sizes["azimuth_time"]),
+        "slc_first_slant_range_m": float(output_first_range_m(ds, est.at_range, vr)),
+        "slc_range_samples": int(ds.sizes["fast_time"]),
+    }

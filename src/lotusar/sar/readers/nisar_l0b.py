@@ -28,12 +28,12 @@ from typing import Any
 
 import h5py
 import numpy as np
+import xarray as xr
 
 from lotusar.constants import EARTH_ROTATION_RAD_S, SPEED_OF_LIGHT_M_S
 from lotusar.errors import InputFormatError
 from lotusar.sar import geometry as geo
-from lotusar.sar.readers.convert import block_state_vectors, orbit_effective_velocity
-from lotusar.sar.readers.model import RawBlock
+from lotusar.sar.model import orbit_of, raw_effective_velocity_m_s, raw_fast_time0_s, wavelength_m
 
 ALOS_BEAM343_OFF_NADIR_RAD = 0.598648
 
@@ -63,8 +63,10 @@ def _epoch_from_units(units: str, fname: str) -> str:
 
 
 def read_l0b(path: str | Path, frequency: str = "A", tx: str | None = None, rx: str | None = None,
-             antenna_file: str | Path | None = None, remove_dc: bool = True) -> RawBlock:
-    """Read one polarisation channel of a NISAR L0B file into a :class:`RawBlock`."""
+             antenna_file: str | Path | None = None, remove_dc: bool = True) -> xr.Dataset:
+    """Read one polarisation channel of a NISAR L0B file into the raw product of
+    :mod:`lotusar.sar.model` (its own ephemeris; attitude, calibration lines and the antenna
+    pattern as extra variables)."""
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(2, "No such file or directory", str(p))
@@ -138,26 +140,39 @@ def read_l0b(path: str | Path, frequency: str = "A", tx: str | None = None, rx: 
     dc = complex(echoes.mean()) if remove_dc else 0j
     if remove_dc:
         echoes -= np.complex64(dc)
-    block = RawBlock(
-        mission=f"{mission}-PALSAR" if mission == "ALOS" else mission,
-        echoes=echoes, carrier_hz=f0, prf_hz=prf, range_sampling_rate_hz=fs, chirp_rate_hz_per_s=k,
-        pulse_length_s=tp, near_range_m=float(rng[0]), azimuth_time_s=utc, reference_epoch_utc=epoch,
-        look_side=look if look in ("left", "right") else "right", speed_of_light_m_s=c,
-        orbit_time_s=ot, orbit_position_m=op, orbit_velocity_m_s=ov,
-        metadata={
-            "source": str(p), "polarisation": pol, "range_bandwidth_annotated_hz": bw, "nominal_prf_hz": prf_nom,
-            "dc_offset": [dc.real, dc.imag], "cal_lines": np.nonzero(cal)[0].tolist(),
-            "first_range_line_index": int(line_idx[0]), "orbit_pass_direction": passdir,
-            "attitude": att, "quantisation_bits": 5,
-            "look_angle_deg": float(np.rad2deg(ALOS_BEAM343_OFF_NADIR_RAD)),
-            "antenna_length_m": 8.9, "antenna_height_m": 3.1,
-        },
+    attrs: dict[str, Any] = {
+        "mission": f"{mission}-PALSAR" if mission == "ALOS" else mission, "source": str(p),
+        "reference_epoch_utc": epoch, "carrier_hz": f0, "range_sampling_rate_hz": fs, "prf_hz": prf,
+        "chirp_rate_hz_s": k, "pulse_length_s": tp, "range_bandwidth_hz": abs(k) * tp,
+        "look_side": look if look in ("left", "right") else "right", "squint_deg": 0.0,
+        "look_angle_deg": float(np.rad2deg(ALOS_BEAM343_OFF_NADIR_RAD)), "antenna_length_m": 8.9,
+        "antenna_height_m": 3.1, "quantisation_bits": 5, "quantisation": "none", "window": "none",
+        "orbit_source": "ephemeris", "near_range_m": float(rng[0]), "polarisation": pol,
+        "range_bandwidth_annotated_hz": bw, "nominal_prf_hz": prf_nom, "dc_offset": np.array([dc.real, dc.imag]),
+        "first_range_line_index": int(line_idx[0]), "orbit_pass_direction": passdir,
+        "timing_note": "fast_time is the pulse-centre time (SAR-core convention): 2R/c - T/2 at the echo start",
+    }
+    ds = xr.Dataset(
+        {"echoes": (("azimuth_time", "fast_time"), echoes),
+         "orbit_position": (("orbit_time", "xyz"), op), "orbit_velocity": (("orbit_time", "xyz"), ov),
+         "calibration_line": (("calibration_line_index",), np.nonzero(cal)[0].astype(np.int64))},
+        coords={"azimuth_time": utc, "fast_time": raw_fast_time0_s(float(rng[0]), tp, fs) + np.arange(rng.size) / fs,
+                "orbit_time": ot},
+        attrs=attrs,
     )
+    if att:
+        ds = ds.assign_coords(attitude_time=att["time_s"])
+        ds["attitude_euler_deg"] = (("attitude_time", "euler_axis"), att["euler_deg"])
+        ds["attitude_quaternion"] = (("attitude_time", "quaternion_axis"), att["quaternions"])
     ant = Path(antenna_file) if antenna_file else p.parent / "ALOS1_PALSAR_ANTPAT_BEAM343.h5"
     if ant.exists():
-        block.metadata["antenna"] = read_antenna_pattern(ant, rxp[2:])
-    block.effective_velocity_m_s = orbit_effective_velocity(block)
-    return block
+        pat = read_antenna_pattern(ant, rxp[2:])
+        for cut in ("elevation", "azimuth"):
+            ds[f"antenna_{cut}_angle_rad"] = ((f"antenna_{cut}",), pat[f"{cut}_angle_rad"])
+            ds[f"antenna_{cut}_copol_amplitude"] = ((f"antenna_{cut}",), pat[f"{cut}_copol_amplitude"])
+        ds.attrs["antenna_off_nadir_rad"] = float(pat["off_nadir_rad"])
+    ds.attrs["effective_velocity_m_s"] = raw_effective_velocity_m_s(ds)
+    return ds
 
 
 def read_antenna_pattern(path: str | Path, rx_pol: str = "H") -> dict[str, np.ndarray]:
@@ -182,14 +197,14 @@ def _rot(axis: int, angle: float) -> np.ndarray:
     return m
 
 
-def geometric_doppler_hz(block: RawBlock, off_nadir_rad: float | None = None, time_s: float | None = None) -> float:
+def geometric_doppler_hz(ds: xr.Dataset, off_nadir_rad: float | None = None, time_s: float | None = None) -> float:
     """Doppler centroid of the boresight from orbit + attitude (yaw-steered orbital frame), Hz."""
-    sv, _ = block_state_vectors(block)
-    t = float(np.mean(block.azimuth_time_s)) if time_s is None else time_s
+    sv = orbit_of(ds)
+    t = float(np.mean(ds["azimuth_time"].values)) if time_s is None else time_s
     r, v = sv.interpolate(np.array(t))
-    att = block.metadata.get("attitude") or {}
-    if att:
-        e = np.array([np.interp(t, att["time_s"], att["euler_deg"][:, k]) for k in range(3)])
+    if "attitude_euler_deg" in ds:
+        at, eu = ds["attitude_time"].values, ds["attitude_euler_deg"].values
+        e = np.array([np.interp(t, at, eu[:, k]) for k in range(3)])
     else:
         e = np.zeros(3)
     roll, pitch, yaw = np.deg2rad(e)
@@ -199,12 +214,12 @@ def geometric_doppler_hz(block: RawBlock, off_nadir_rad: float | None = None, ti
     y /= np.linalg.norm(y)
     x = np.cross(y, z)  # along the inertial velocity (orbital frame, x forward, z nadir, y = z × x)
     frame = np.stack([x, y, z], axis=1)
-    look = off_nadir_rad if off_nadir_rad is not None else float(block.metadata.get("look_angle_deg", 34.3)) * np.pi / 180
-    side = 1.0 if block.look_side == "right" else -1.0
+    look = off_nadir_rad if off_nadir_rad is not None else float(ds.attrs.get("look_angle_deg", 34.3)) * np.pi / 180
+    side = 1.0 if ds.attrs["look_side"] == "right" else -1.0
     # right-looking: boresight tilted from nadir towards +y (y = z × x points right of the track)
     b_body = np.array([0.0, side * np.sin(look), np.cos(look)])
     att_m = _rot(2, yaw) @ _rot(1, pitch) @ _rot(0, roll)
     b = frame @ (att_m @ b_body)
     p = geo.ray_ellipsoid(r, b, 0.0)
     u = (p - r) / np.linalg.norm(p - r)
-    return float(2.0 * np.dot(v, u) / block.wavelength_m)
+    return float(2.0 * np.dot(v, u) / wavelength_m(ds))
