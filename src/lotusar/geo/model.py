@@ -1,7 +1,12 @@
-"""The radar-geometry data model shared by every mission adapter.
+"""geo's view of the SAR product model (:mod:`lotusar.sar.model`).
 
-A :class:`RadarProduct` is one polarisation channel of a focused product in radar
-geometry:
+A :class:`RadarProduct` is one polarisation channel of a focused product in radar geometry,
+as calibration, geocoding and ARD consume it. Every SLC source is first an SLC product of
+:mod:`lotusar.sar.model` (lotusar SLC files, NISAR/UAVSAR RSLC through
+:func:`lotusar.geo.readers.nisar_slc`, Sentinel-1 SAFE SLC through
+:func:`lotusar.geo.readers.sentinel1_slc`) and is viewed here by
+:func:`lotusar.geo.readers.from_lotusar_dataset`; only Sentinel-1 GRD (ground range, which the
+SLC model does not cover) is built directly. The view holds:
 
 * ``image``: ``xarray.DataArray`` with dims ``("azimuth_time", "slant_range")`` (SLC,
   complex) or ``("azimuth_time", "ground_range")`` (GRD, amplitude); coordinates

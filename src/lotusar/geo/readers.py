@@ -1,8 +1,13 @@
 """Adapters from mission formats to :class:`lotusar.geo.model.RadarProduct`.
 
+NISAR/UAVSAR RSLC files are read into the SLC product of :mod:`lotusar.sar.model`
+(:func:`nisar_slc`) and viewed through :func:`from_lotusar_dataset`, the one path from an SLC
+product to a ``RadarProduct`` (lotusar SLC files take the same path).
+
 * lotusar / LOTUSat-1 SLC: :func:`lotusar.sar.io.read_slc` (SAR-core stage's format).
-* Sentinel-1 SAFE SLC (SM, IW/EW TOPS — bursts mosaicked) and GRD, through xarray-sentinel
-  (no SAFE re-parsing here).
+* Sentinel-1 SAFE SLC (SM, IW/EW TOPS — bursts mosaicked; an SLC product, :func:`sentinel1_slc`)
+  and GRD (ground range: a ``RadarProduct`` of its own), through xarray-sentinel (no SAFE
+  re-parsing here).
 * NISAR-format RSLC/SLC HDF5 (``science/LSAR/{RSLC,SLC}``): UAVSAR Winnipeg, ALOS-1 PALSAR.
 
 :func:`open_product` picks the adapter from what the path is.
@@ -175,6 +180,7 @@ def open_sentinel1(path, polarization: str | None = None, swath: str | None = No
         ptype = "GRD"
     meas.attrs.update(units="1", long_name=f"Sentinel-1 {ptype} digital number")
     meas.coords["azimuth_time"].attrs.update(long_name="zero-Doppler azimuth time", standard_name="time")
+    pol = group.split("/")[1].upper()
     info = {
         "mission": f"Sentinel-1{attrs.get('number', '')}", "platform": f"sentinel-1{str(attrs.get('number', '')).lower()}",
         "instrument_mode": attrs.get("mode"), "swath": attrs.get("swath"), "product_type": ptype,
@@ -185,7 +191,32 @@ def open_sentinel1(path, polarization: str | None = None, swath: str | None = No
         "range_pixel_spacing_m": attrs.get("range_pixel_spacing"), "azimuth_pixel_spacing_m": attrs.get("azimuth_pixel_spacing"),
         "source": str(p), "group": group,
     }
-    return RadarProduct(meas, orbit, wavelength, "right", ptype, group.split("/")[1].upper(), cal, None, srgr, info)
+    if ptype == "SLC":
+        slc = sentinel1_slc(meas, orb, f_hz, pol, info)
+        return from_lotusar_dataset(slc, source=str(p), calibration=cal, info=info)
+    return RadarProduct(meas, orbit, wavelength, "right", ptype, pol, cal, None, srgr, info)
+
+
+def sentinel1_slc(meas: xr.DataArray, orb: xr.Dataset, carrier_hz: float, polarization: str,
+                  info: dict | None = None) -> xr.Dataset:
+    """Adapter: a Sentinel-1 SLC measurement (xarray-sentinel, lazy, slant range in m) and its
+    orbit as the SLC product of :mod:`lotusar.sar.model` (times in s since
+    ``reference_epoch_utc``, the first line's second). The measurement's ``line``/``pixel``
+    coordinates stay on ``slc`` for the calibration LUTs; nothing is read."""
+    t = meas.coords["azimuth_time"].values.astype("datetime64[ns]")
+    epoch = t[0].astype("datetime64[s]").astype("datetime64[ns]")
+    sec = (t - epoch) / np.timedelta64(1, "ns") * 1e-9
+    ot = (orb.azimuth_time.values.astype("datetime64[ns]") - epoch) / np.timedelta64(1, "ns") * 1e-9
+    slc = meas.assign_coords(azimuth_time=("azimuth_time", sec, {"units": "s"}))
+    attrs = {"product_type": "lotusar-slc", "reference_epoch_utc": str(epoch.astype("datetime64[us]")),
+             "carrier_hz": carrier_hz, "look_side": "right", "polarisation": polarization}
+    attrs.update({k: v for k, v in (info or {}).items() if isinstance(v, (int, float, str))})
+    return xr.Dataset(
+        {"slc": slc,
+         "orbit_position": (("orbit_time", "xyz"), orb.position.transpose("azimuth_time", "axis").values),
+         "orbit_velocity": (("orbit_time", "xyz"), orb.velocity.transpose("azimuth_time", "axis").values)},
+        coords={"orbit_time": ot}, attrs=attrs,
+    )
 
 
 def s1_geolocation_grid(path, group: str) -> xr.Dataset:
@@ -204,11 +235,18 @@ def _s(v) -> str:
 
 def _epoch_from_units(units: str) -> np.datetime64:
     ref = units.split("since", 1)[1].strip().replace(" ", "T")
-    return np.datetime64(ref[:29], "ns")
+    return parse_datetime64(ref[:26], "time units epoch")
 
 
 def open_nisar(path, polarization: str | None = None, frequency: str = "A") -> RadarProduct:
-    """NISAR-format RSLC/SLC HDF5 (UAVSAR NISAR-simulated, ALOS-1 via ISCE3)."""
+    """NISAR-format RSLC/SLC HDF5 (UAVSAR NISAR-simulated, ALOS-1 via ISCE3): the view of its
+    SLC product (:func:`nisar_slc`)."""
+    return from_lotusar_dataset(nisar_slc(path, polarization, frequency), source=str(path))
+
+
+def nisar_slc(path, polarization: str | None = None, frequency: str = "A") -> xr.Dataset:
+    """Adapter: one channel of a NISAR-format RSLC/SLC HDF5 as the SLC product of
+    :mod:`lotusar.sar.model` (zero-Doppler times and orbit in s since ``reference_epoch_utc``)."""
     p = Path(path)
     h = h5py.File(p, "r")
     band = "LSAR" if "science/LSAR" in h else "SSAR"
@@ -232,7 +270,7 @@ def open_nisar(path, polarization: str | None = None, frequency: str = "A") -> R
     ob = b["metadata/orbit"]
     oepoch = _epoch_from_units(_s(ob["time"].attrs["units"]))
     otimes = oepoch + (ob["time"][()] * 1e9).astype("timedelta64[ns]")
-    orbit = Orbit.from_datetimes(otimes, ob["position"][()], ob["velocity"][()])
+    ob_pos, ob_vel = ob["position"][()], ob["velocity"][()]
     dset = sw[pol]
     raw = dset[()]
     if raw.dtype.names:  # compound (r, i) float16
@@ -240,22 +278,31 @@ def open_nisar(path, polarization: str | None = None, frequency: str = "A") -> R
         img = (raw[names[0]].astype(np.float32) + 1j * raw[names[1]].astype(np.float32)).astype(np.complex64)
     else:
         img = raw.astype(np.complex64)
-    times = epoch + np.round(t * 1e9).astype("timedelta64[ns]")
-    da = xr.DataArray(img, dims=("azimuth_time", "slant_range"),
-                      coords={"azimuth_time": times, "slant_range": ("slant_range", r, {"units": "m"})},
-                      attrs={"units": "1", "long_name": f"{kind} complex amplitude (|x|² = β⁰)"}, name=pol)
     ident = root["identification"]
     freq = float(sw["processedCenterFrequency"][()])
-    look = _s(ident["lookDirection"][()]).lower()
-    info = {"mission": _s(ident["missionId"][()]) if "missionId" in ident else "NISAR", "product_type": "SLC",
-            "orbit_state": _s(ident["orbitPassDirection"][()]).lower() if "orbitPassDirection" in ident else "",
-            "center_frequency_hz": freq, "frequency_band": "L" if band == "LSAR" else "S", "source": str(p),
-            "start_time": str(times[0]), "stop_time": str(times[-1]),
-            "range_pixel_spacing_m": float(sw["slantRangeSpacing"][()]),
-            "azimuth_pixel_spacing_m": float(sw["sceneCenterAlongTrackSpacing"][()]) if "sceneCenterAlongTrackSpacing" in sw else None}
+    attrs = {
+        "product_type": "lotusar-slc", "reference_epoch_utc": str(epoch.astype("datetime64[us]")), "carrier_hz": freq,
+        "look_side": _s(ident["lookDirection"][()]).lower(), "polarisation": pol,
+        "mission": _s(ident["missionId"][()]) if "missionId" in ident else "NISAR",
+        "orbit_state": _s(ident["orbitPassDirection"][()]).lower() if "orbitPassDirection" in ident else "",
+        "band": "L" if band == "LSAR" else "S", "source": str(p),
+        "range_pixel_spacing_m": float(sw["slantRangeSpacing"][()]),
+        "calibration_constant_db": 0.0, "calibration_source": f"NISAR {kind}: |SLC|² = β⁰",
+    }
+    if "sceneCenterAlongTrackSpacing" in sw:
+        attrs["azimuth_pixel_spacing_m"] = float(sw["sceneCenterAlongTrackSpacing"][()])
     h.close()
-    return RadarProduct(da, orbit, SPEED_OF_LIGHT_MPS / freq, look, "SLC", pol,
-                        Calibration(constant_db=0.0, source="NISAR RSLC: |SLC|² = β⁰"), None, None, info)
+    orbit_s = (otimes - epoch) / np.timedelta64(1, "ns") * 1e-9
+    return xr.Dataset(
+        {"slc": (("azimuth_time", "slant_range"), img,
+                 {"units": "1", "long_name": f"{kind} complex amplitude (|x|² = β⁰)"}),
+         "orbit_position": (("orbit_time", "xyz"), np.asarray(ob_pos, np.float64)),
+         "orbit_velocity": (("orbit_time", "xyz"), np.asarray(ob_vel, np.float64))},
+        coords={"azimuth_time": ("azimuth_time", np.asarray(t, np.float64), {"units": "s"}),
+                "slant_range": ("slant_range", np.asarray(r, np.float64), {"units": "m"}),
+                "orbit_time": orbit_s},
+        attrs=attrs,
+    )
 
 
 # ---------------------------------------------------------------- lotusar SLC
@@ -272,9 +319,13 @@ def _attr(attrs, *names, default=None):
     return default
 
 
-def from_lotusar_dataset(ds: xr.Dataset, source: str = "") -> RadarProduct:
-    """Adapt a lotusar SLC ``xarray.Dataset`` (complex ``slc`` over (azimuth_time,
-    slant_range), state vectors and timing in attrs or variables)."""
+def from_lotusar_dataset(ds: xr.Dataset, source: str = "", calibration: Calibration | None = None,
+                         info: dict | None = None) -> RadarProduct:
+    """View an SLC product of :mod:`lotusar.sar.model` (complex ``slc`` over (azimuth_time,
+    slant_range), state vectors and timing in attrs or variables; older spellings accepted) as a
+    :class:`RadarProduct`. ``calibration``/``info`` replace the constant calibration and the
+    generic metadata (Sentinel-1 LUTs, mission annotations); the ``line``/``pixel``
+    coordinates of the image are kept for the LUTs."""
     if "slc" not in ds:
         raise InputFormatError(f"{source}: no 'slc' variable in the lotusar SLC")
     a = dict(ds.attrs)
@@ -286,7 +337,8 @@ def from_lotusar_dataset(ds: xr.Dataset, source: str = "") -> RadarProduct:
     if not np.issubdtype(at.dtype, np.datetime64):
         t0 = parse_datetime64(str(_attr(a, "azimuth_time_epoch", "reference_epoch_utc", "epoch", "time_reference", "start_time")))
         at = t0 + np.round(np.asarray(at, dtype=np.float64) * 1e9).astype("timedelta64[ns]")
-    slc = slc.drop_vars([c for c in slc.coords if c not in ("azimuth_time", "slant_range")]).assign_coords(azimuth_time=at)
+    slc = slc.drop_vars([c for c in slc.coords if c not in ("azimuth_time", "slant_range", "line", "pixel")])
+    slc = slc.assign_coords(azimuth_time=("azimuth_time", at, {"long_name": "zero-Doppler azimuth time", "standard_name": "time"}))
     # state vectors: variables or attrs
     # names: the SAR-core SLC contract (docs/sar.md: orbit_position/orbit_velocity over orbit_time,
     # seconds since reference_epoch_utc) and older spellings
@@ -306,7 +358,7 @@ def from_lotusar_dataset(ds: xr.Dataset, source: str = "") -> RadarProduct:
     if not np.issubdtype(np.asarray(ot).dtype, np.datetime64):
         ot = np.asarray(ot)
         if ot.dtype.kind in "US O".replace(" ", ""):
-            ot = np.array([np.datetime64(str(x).rstrip("Z"), "ns") for x in ot])
+            ot = np.array([parse_datetime64(str(x), "orbit time") for x in ot])
         else:
             ref = parse_datetime64(str(_attr(a, "orbit_epoch", "azimuth_time_epoch", "reference_epoch_utc", "epoch", "start_time")))
             ot = ref + np.round(ot.astype(np.float64) * 1e9).astype("timedelta64[ns]")
@@ -323,10 +375,16 @@ def from_lotusar_dataset(ds: xr.Dataset, source: str = "") -> RadarProduct:
     if "reference_epoch_utc" in a and "start_time" not in a:
         a["start_time"] = str(at[0])
     k_db = float(_attr(a, "calibration_constant_db", "calibration_constant_dB", default=0.0))
-    info = {"mission": _attr(a, "mission", "platform", default="LOTUSat-1"), "product_type": "SLC",
+    base = {"mission": _attr(a, "mission", "platform", default="LOTUSat-1"), "product_type": "SLC",
             "orbit_state": str(_attr(a, "orbit_state", "pass_direction", default="")).lower(),
             "center_frequency_hz": SPEED_OF_LIGHT_MPS / float(wl), "source": source,
             "start_time": str(at[0]), "stop_time": str(at[-1]), "frequency_band": _attr(a, "band", default="X")}
+    for k in ("range_pixel_spacing_m", "azimuth_pixel_spacing_m"):
+        if k in a:
+            base[k] = float(a[k])
     pol = str(_attr(a, "polarization", "polarisation", default="VV")).upper()
-    return RadarProduct(slc, orbit, float(wl), look, "SLC", pol,
-                        Calibration(constant_db=k_db, source=f"constant calibration K = {k_db} dB"), None, None, info)
+    cal_src = str(_attr(a, "calibration_source", default=f"constant calibration K = {k_db} dB"))
+    if info:
+        base.update(info)
+    cal = calibration or Calibration(constant_db=k_db, source=cal_src)
+    return RadarProduct(slc, orbit, float(wl), look, "SLC", pol, cal, None, None, base)
