@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 MYPY_STRICT := src/lotusar/constants.py src/lotusar/geodesy.py src/lotusar/timeutil.py src/lotusar/errors.py \
 	src/lotusar/sar/model.py
 
-.PHONY: setup system web demo lint test bench clean
+.PHONY: setup system web demo docs lint test bench clean
 
 # Python environment with the pinned dependencies (requirements.lock) and lotusar itself.
 setup: $(VENV)/.installed
@@ -22,7 +22,8 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	touch $@
 
 # Debian packages the real-part tests use (PostgreSQL/PostGIS, headless Chromium, Node for the
-# web map's npm packages). Best effort: tests that need them skip cleanly when they are absent.
+# web map's npm packages). Under CI=true a test whose part is missing fails (tests/conftest.py);
+# elsewhere it skips with the reason.
 system:
 	-bash scripts/install-system-deps.sh
 
@@ -32,6 +33,11 @@ web:
 
 demo: setup web
 	$(BIN)/lotusar scenario run typhoon --scale full --out $(OUT)
+
+# The documentation site (Sphinx + executed tutorials, offline) into docs/site/_build/html,
+# served by `lotusar serve` at /guide.
+docs: setup
+	bash scripts/build-docs.sh
 
 # Static checks, before any test runs: ruff (pyproject.toml [tool.ruff]) and mypy.
 lint: setup

@@ -36,7 +36,7 @@ from lotusar.catalog.store import open_catalog
 from lotusar.errors import LotusarError, NotFoundError
 from lotusar.fleet import load_fleet
 from lotusar.service.common import ForbiddenError, ServiceConfig, UnauthorizedError, error_response, resolve_in_roots
-from lotusar.service.routers import plans, stac, tasking, tiles, webmap
+from lotusar.service.routers import guide, plans, stac, tasking, tiles, webmap
 from lotusar.service.security import GuardMiddleware, KeyStore, TokenBuckets
 from lotusar.service.tasking import Tasking
 
@@ -112,7 +112,7 @@ def create_app(config: ServiceConfig | None = None) -> GuardMiddleware:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _internal_error)
-    for r in (stac.router, tasking.router, plans.router, tiles.router, webmap.router):
+    for r in (stac.router, tasking.router, plans.router, tiles.router, webmap.router, guide.router):
         app.include_router(r)
 
     guarded = GuardMiddleware(app, max_body_bytes=cfg.max_body_bytes,
