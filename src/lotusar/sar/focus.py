@@ -45,7 +45,7 @@ from lotusar.errors import ValidationError
 from lotusar.sar import geometry as geo
 from lotusar.sar.model import Orbit, effective_velocity_m_s, zero_doppler_ground_points
 from lotusar.sar.windows import window as window_weights
-from lotusar.xp import array_namespace, fft_module, fft_workers
+from lotusar.xp import array_namespace, fft_module, fft_workers, to_numpy
 
 ALGORITHMS = ("rda", "csa", "wk", "bp")
 
@@ -491,6 +491,42 @@ def focus_wk(raw, p: FocusParams, xp=np, progress=None):
     return out[: p.slc_lines], model
 
 
+def backproject_pulse(out, line, antenna_m, pixels_m, *, range_origin_m: float, range_spacing_m: float,
+                      wavenumber_rad_m: float, reference_m, velocity_m_s=None, weight=None, xp=np) -> None:
+    """The one time-domain back-projection kernel (exact geometry, one pulse): add to ``out``
+    (pixels) the range profile ``line`` (sampled at ``range_origin_m + i·range_spacing_m``,
+    linear interpolation of an upsampled profile) at each pixel's exact range R = |x − a| to the
+    pulse's antenna position ``antenna_m`` (3 floats; airborne or orbital), times
+    exp(j k (R − ``reference_m``)) and the optional ``weight((dx, dy, dz), R)`` (d = x − a; pixels
+    of weight 0 are skipped). ``pixels_m``: the pixels' (x, y, z) as three arrays shaped like
+    ``out`` (components apart: a third faster than (…, 3) arrays). ``velocity_m_s``: bistatic
+    correction, the effective position a + v R/c. Used by :func:`focus_bp` (zero-Doppler grid)
+    and the Gotcha ground-plane image (:mod:`lotusar.sar.readers.gotcha`).
+    """
+    a = [float(c) for c in to_numpy(antenna_m)]
+    d = [pixels_m[k] - a[k] for k in range(3)]
+    rng = xp.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
+    if velocity_m_s is not None:  # effective position r(t_n + R/c): second pass with the pixel's own range
+        v = [float(c) for c in to_numpy(velocity_m_s)]
+        tau = rng / C
+        d = [d[k] - v[k] * tau for k in range(3)]
+        rng = xp.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
+    w = None if weight is None else weight(d, rng)
+    pos = (rng - range_origin_m) * (1.0 / range_spacing_m)
+    i0 = xp.floor(pos)
+    fr = (pos - i0).astype(np.float32)
+    i0 = i0.astype(np.int64)
+    ok = (i0 >= 0) & (i0 < line.shape[0] - 1)
+    if w is not None:
+        ok &= w > 0
+    i0 = xp.clip(i0, 0, line.shape[0] - 2)
+    val = line[i0] * (1 - fr) + line[i0 + 1] * fr
+    term = val * xp.exp(1j * (wavenumber_rad_m * (rng - reference_m)).astype(np.float32))
+    if w is not None:
+        term = term * w.astype(np.float32)
+    out += xp.where(ok, term, 0)
+
+
 def focus_bp(raw, p: FocusParams, xp=np, progress=None, upsample: int = 8):
     """Time-domain back-projection onto the zero-Doppler output grid with the exact orbit."""
     fft, kw = fft_module(xp), fft_workers(xp)
@@ -518,7 +554,7 @@ def focus_bp(raw, p: FocusParams, xp=np, progress=None, upsample: int = 8):
     t_pulse = p.azimuth_time0_s + np.arange(na) / prf
     nup = nr * upsample
     out = xp.zeros((nl, ns), np.complex64)
-    pix_x = xp.asarray(pix)
+    pix_x = [xp.asarray(np.ascontiguousarray(pix[..., k])) for k in range(3)]
     r_out_x = xp.asarray(r_out)[None, :]
     fdc_cols = xp.asarray(model.fdc_hz)[None, :]
     half_ap = 0.5 * bw / ka * 1.1 + 0.03 * abs(fdc) / ka + 2.0 / prf  # generous: the Doppler weight selects exactly
@@ -543,26 +579,15 @@ def focus_bp(raw, p: FocusParams, xp=np, progress=None, upsample: int = 8):
             if rows_hi <= rows_lo:
                 continue
             rows = slice(rows_lo, rows_hi)
-            # effective antenna position r(t_n + R/c) ~ r_n + v_n R/c (bistatic mid-point)
             r_n, v_n = p.sv.interpolate(np.array(t_pulse[n]))
-            r_n, v_n = xp.asarray(r_n), xp.asarray(v_n)
-            d = pix_x[rows] - r_n
-            if p.bistatic:  # effective position r(t_n + R/c): second pass with the pixel's own range
-                rng = xp.sqrt(xp.sum(d * d, axis=-1))
-                d = d - v_n * (rng / C)[..., None]
-            rng = xp.sqrt(xp.sum(d * d, axis=-1))
-            fd = 2.0 / lam * xp.sum(d * v_n, axis=-1) / rng
-            x = (fd - fdc_cols) / bw
-            w = window_weights(p.azimuth_window, x, p.window_coefficient)
-            pos = (2 * rng / C - p.fast_time0_s) / dt_up
-            i0 = xp.floor(pos).astype(np.int64)
-            fr = (pos - i0).astype(np.float32)
-            ok = (i0 >= 0) & (i0 < nup - 1) & (w > 0)
-            i0 = xp.clip(i0, 0, nup - 2)
-            line = up[n - c0]
-            val = line[i0] * (1 - fr) + line[i0 + 1] * fr
-            ph = (4 * np.pi / lam) * (rng - r_out_x)
-            out[rows] += xp.where(ok, val * xp.exp(1j * ph.astype(np.float32)) * w.astype(np.float32), 0)
+
+            def doppler_weight(d, rng, v_n=v_n):
+                fd = 2.0 / lam * (d[0] * v_n[0] + d[1] * v_n[1] + d[2] * v_n[2]) / rng
+                return window_weights(p.azimuth_window, (fd - fdc_cols) / bw, p.window_coefficient)
+
+            backproject_pulse(out[rows], up[n - c0], r_n, [c[rows] for c in pix_x], range_origin_m=C * p.fast_time0_s / 2,
+                              range_spacing_m=C * dt_up / 2, wavenumber_rad_m=4 * np.pi / lam, reference_m=r_out_x,
+                              velocity_m_s=v_n if p.bistatic else None, weight=doppler_weight, xp=xp)
         _progress(progress, (c1 - pulse_lo) / max(pulse_hi - pulse_lo, 1))
     # same gain as the frequency-domain algorithms (phase-only azimuth filter): sqrt(Ka)/PRF
     out *= xp.asarray((np.sqrt(model.azimuth_fm_rate_hz_s(lam)) / prf).astype(np.float32))[None, :]

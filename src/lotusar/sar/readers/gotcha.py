@@ -14,7 +14,9 @@ interpolation and multiplied by exp(+j4π f_min ΔR / c); the image is the sum o
 Resolution: slant range 0.886·c/(2B) (B = K·Δf ≈ 622 MHz → 0.213 m), cross range
 0.886·λc/(2Δθ) (Δθ the azimuth aperture), both projected on the ground plane z = 0 (÷ cos φ each, φ the elevation angle).
 
-Vectorised over pixels and chunks of pulses; one code path for NumPy and CuPy (``xp``).
+Range profiles are made for chunks of pulses; each pulse is added by the SAR core's one
+back-projection kernel (:func:`lotusar.sar.focus.backproject_pulse`, also used by the
+zero-Doppler ``bp``), vectorised over pixels; one code path for NumPy and CuPy (``xp``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from matplotlib.figure import Figure
 from lotusar.constants import SPEED_OF_LIGHT_M_S as C_M_S
 from lotusar.errors import InputFormatError, ValidationError
 from lotusar.fileio import atomic_path
+from lotusar.sar.focus import backproject_pulse
 from lotusar.xp import fft_module, to_numpy
 
 
@@ -171,28 +174,18 @@ def backproject(ph: PhaseHistory, grid, *, upsample: int = 8, autofocus: bool = 
         r0 = r0 + ph.r_correct_m
         fp = fp * np.exp(1j * ph.ph_correct_rad)[None, :]
     X, Y = np.meshgrid(x_ax, y_ax)
-    px = xp.asarray(X.ravel())
-    py = xp.asarray(Y.ravel())
-    img = xp.zeros(px.size, dtype=np.complex64)
+    pix = [xp.asarray(X.ravel()), xp.asarray(Y.ravel()), xp.zeros(X.size)]  # ground plane z = 0
+    img = xp.zeros(X.size, dtype=np.complex64)
     fp_x = xp.asarray(fp.astype(np.complex64))
-    ant = xp.asarray(ph.antenna_m)
-    r0_x = xp.asarray(r0)
+    ant = ph.antenna_m
     k4 = 4 * np.pi * fmin / C_M_S
     for c0 in range(0, npulse, pulse_chunk):
         c1 = min(c0 + pulse_chunk, npulse)
         prof = fft.fftshift(fft.ifft(fp_x[:, c0:c1], n=nfft, axis=0), axes=0).T  # (P, nfft)
-        a = ant[c0:c1]
-        d_r = xp.sqrt((a[:, 0:1] - px[None, :]) ** 2 + (a[:, 1:2] - py[None, :]) ** 2 + a[:, 2:3] ** 2) - r0_x[c0:c1, None]
-        pos = (d_r - r_axis0) / dr
-        i0 = xp.floor(pos)
-        frac = (pos - i0).astype(np.float32)
-        i0 = i0.astype(np.int64)
-        ok = (i0 >= 0) & (i0 < nfft - 1)
-        i0 = xp.clip(i0, 0, nfft - 2)
-        rows = xp.arange(c1 - c0)[:, None]
-        val = prof[rows, i0] * (1 - frac) + prof[rows, i0 + 1] * frac
-        ph_c = xp.exp(1j * (k4 * d_r)).astype(np.complex64)
-        img += xp.sum(xp.where(ok, val * ph_c, 0), axis=0).astype(np.complex64)
+        for n in range(c0, c1):
+            # profile n is sampled in differential range R − r0_n (motion-compensated to the scene centre)
+            backproject_pulse(img, prof[n - c0], ant[n], pix, range_origin_m=float(r0[n]) + r_axis0, range_spacing_m=dr,
+                              wavenumber_rad_m=k4, reference_m=float(r0[n]), xp=xp)
     image = to_numpy(img).reshape(len(y_ax), len(x_ax)).astype(np.complex64)
     meta = {"pulses": int(npulse), "frequency_samples": int(k), "upsample": upsample, "autofocus": bool(autofocus),
             "window": window, "centre_frequency_hz": ph.centre_frequency_hz, "bandwidth_hz": ph.bandwidth_hz,
