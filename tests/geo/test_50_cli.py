@@ -33,7 +33,7 @@ def test_cli_chain_on_uavsar(run_cli, shared_data, tmp_path):
         v = src.read(1)
         assert np.isfinite(v).mean() > 0.3
     item = json.loads(open(out["stac_item"]).read())
-    assert item["properties"]["proj:code"] == "EPSG:4326" or item["properties"].get("proj:epsg") == 4326
+    assert item["properties"].get("proj:code") == "EPSG:4326" or item["properties"].get("proj:epsg") == 4326
 
 
 def test_cli_geocode_alos_flat(run_cli, shared_data, tmp_path):

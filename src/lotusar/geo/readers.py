@@ -289,6 +289,8 @@ def nisar_slc(path, polarization: str | None = None, frequency: str = "A") -> xr
         "range_pixel_spacing_m": float(sw["slantRangeSpacing"][()]),
         "calibration_constant_db": 0.0, "calibration_source": f"NISAR {kind}: |SLC|² = β⁰",
     }
+    if "absoluteOrbitNumber" in ident:  # orbit number (UAVSAR: the flight line's number): sat:absolute_orbit
+        attrs["absolute_orbit"] = int(ident["absoluteOrbitNumber"][()])
     if "sceneCenterAlongTrackSpacing" in sw:
         attrs["azimuth_pixel_spacing_m"] = float(sw["sceneCenterAlongTrackSpacing"][()])
     h.close()
@@ -382,6 +384,9 @@ def from_lotusar_dataset(ds: xr.Dataset, source: str = "", calibration: Calibrat
     for k in ("range_pixel_spacing_m", "azimuth_pixel_spacing_m"):
         if k in a:
             base[k] = float(a[k])
+    for k in ("absolute_orbit", "relative_orbit"):
+        if a.get(k) is not None:
+            base[k] = int(a[k])
     pol = str(_attr(a, "polarization", "polarisation", default="VV")).upper()
     cal_src = str(_attr(a, "calibration_source", default=f"constant calibration K = {k_db} dB"))
     if info:
