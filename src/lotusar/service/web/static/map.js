@@ -205,7 +205,7 @@
     var box = $("flood-stats");
     if (state.floodStatsRows === 0) box.innerHTML = "";
     var html = "<div class='stats-item'><b>" + esc(st.item) + "</b> <small>" + esc(st.datetime) + "</small>" +
-      "<table class='stats'><tr><th>province / country</th><th>flooded km²</th><th>%</th></tr>";
+      "<table class='stats'><tr><th>province / country</th><th>flooded km²</th><th title='flooded share of the part of the unit the product imaged'>% of imaged</th></tr>";
     st.units.forEach(function (u) {
       html += "<tr class='stats-row' data-name='" + esc(u.name) + "'><td>" + esc(u.name) + (u.level === "country" ? " <small>(country)</small>" : "") +
         "</td><td class='n'>" + u.flooded_km2.toFixed(1) + "</td><td class='n'>" + (100 * u.flooded_fraction).toFixed(1) + "</td></tr>";
