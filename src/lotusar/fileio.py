@@ -8,11 +8,15 @@ half-written file under the final name.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+from lotusar.errors import InputFormatError
 
 
 @contextlib.contextmanager
@@ -57,3 +61,15 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
 def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
     """Write UTF-8 ``text`` to ``path`` atomically."""
     return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    """Parse a UTF-8 JSON file: FileNotFoundError (``<path>: no such file``) when it is absent,
+    InputFormatError naming the line when it is not JSON."""
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"{p}: no such file")
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise InputFormatError(f"{p}: line {e.lineno}: not valid JSON ({e.msg})") from None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 
 from shapely.errors import ShapelyError
@@ -21,7 +20,7 @@ from shapely.validation import explain_validity
 
 from lotusar.cliutil import to_json
 from lotusar.errors import InputFormatError, ValidationError
-from lotusar.fileio import write_text_atomic
+from lotusar.fileio import read_json, write_text_atomic
 from lotusar.orbit.doppler import records
 
 
@@ -61,11 +60,7 @@ def aoi_from_geojson(obj, source: str = "<geojson>"):
 def read_aoi(path: str | Path):
     """Read an AOI GeoJSON file → validated shapely (Multi)Polygon."""
     p = Path(path)
-    try:
-        obj = json.loads(p.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise InputFormatError(f"{p}: line {e.lineno}: not valid JSON ({e.msg})") from None
-    return aoi_from_geojson(obj, str(p))
+    return aoi_from_geojson(read_json(p), str(p))
 
 
 def write_track_csv(path, series: dict) -> Path:

@@ -27,7 +27,6 @@ epoch that is a whole minute, so every time written is an exact integer second.
 from __future__ import annotations
 
 import csv
-import json
 import math
 import time
 from collections import defaultdict
@@ -37,6 +36,7 @@ from pathlib import Path
 from ortools.sat.python import cp_model
 
 from lotusar.errors import InputFormatError, ValidationError
+from lotusar.fileio import read_json
 
 LONG_REQUEST_S = 8 * 3600          # requests of at least this length may be split ...
 LONG_TRACK_MIN_S = 4 * 3600        # ... into tracks of at least min(duration_min, 4 h)
@@ -92,10 +92,7 @@ def read_case(case_dir: str | Path) -> SatnetCase:
     for p in (prob, maint):
         if not p.exists():
             raise FileNotFoundError(f"{p}: no such file (a SatNet case holds problem.json and maintenance.csv)")
-    try:
-        rows = json.loads(prob.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise InputFormatError(f"{prob}: line {e.lineno}: not valid JSON ({e.msg})") from None
+    rows = read_json(prob)
     if not isinstance(rows, list) or not rows:
         raise InputFormatError(f"{prob}: expected a non-empty JSON array of requests")
     reqs = []

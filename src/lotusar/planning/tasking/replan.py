@@ -21,13 +21,13 @@ Only the new requests' opportunities are computed (the plan file carries the oth
 from __future__ import annotations
 
 import copy
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
 from lotusar.errors import InputFormatError, ValidationError
+from lotusar.fileio import read_json
 from lotusar.fleet import load_fleet
 from lotusar.planning.tasking.candidates import Candidate, DownlinkWindow, request_candidates, sar_satellites
 from lotusar.planning.tasking.core import Problem, SatParams, Schedule, greedy, insert_stable, recover_displaced
@@ -41,12 +41,7 @@ EXTRA_ORDERS = 6        # shuffled insertion orders tried while half the time li
 
 def read_plan(path) -> dict:
     p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"{p}: no such file")
-    try:
-        d = json.loads(p.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise InputFormatError(f"{p}: line {e.lineno}: not valid JSON ({e.msg})") from None
+    d = read_json(p)
     if not isinstance(d, dict) or d.get("format") != PLAN_FORMAT:
         raise InputFormatError(f"{p}: field 'format': not a lotusar tasking plan (expected {PLAN_FORMAT!r})")
     for k in ("window", "acquisitions", "requests", "replan_state"):

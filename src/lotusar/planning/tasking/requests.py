@@ -28,6 +28,7 @@ from shapely.geometry import box, mapping
 
 from lotusar.constants import EARTH_ROTATION_RAD_S
 from lotusar.errors import InputFormatError, LotusarError, ValidationError
+from lotusar.fileio import read_json
 from lotusar.fleet import load_fleet
 from lotusar.orbit.io import aoi_from_geojson
 from lotusar.planning.tasking.candidates import mode_kind
@@ -211,13 +212,7 @@ def parse_requests(obj: Any, source: str = "<requests>") -> list[TaskingRequest]
 
 def read_requests(path: str | Path) -> list[TaskingRequest]:
     p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"{p}: no such file")
-    try:
-        obj = json.loads(p.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise InputFormatError(f"{p}: line {e.lineno}: not valid JSON ({e.msg})") from None
-    return parse_requests(obj, str(p))
+    return parse_requests(read_json(p), str(p))
 
 
 def requests_to_json(requests: list[TaskingRequest]) -> list[dict]:
