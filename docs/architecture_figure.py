@@ -1,4 +1,4 @@
-"""Draw docs/architecture.png: lotusar's stages, the SAR product model and the shared vocabulary.
+"""Draw docs/architecture.svg (text, diffable): the stages, the SAR product model and the shared vocabulary.
 
 Run from the project root: ``.venv/bin/python docs/architecture_figure.py`` (matplotlib only).
 """
@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-OUT = Path(__file__).resolve().parent / "architecture.png"
+OUT = Path(__file__).resolve().parent / "architecture.svg"
 
 STAGES = [  # (label, package, what it hands on)
     ("fleet", "lotusar.fleet", "satellites, SAR modes,\nstations (TOML)"),
@@ -93,7 +94,9 @@ def draw(path: Path = OUT) -> Path:
     ax.text(10.0, vy + 0.33, "lotusar.orbit.Satellite: the one satellite type\n"
             "(TLE, OMM, fleet file) · SAR mode names only in the fleet file", fontsize=8, va="center")
     path = Path(path)
-    fig.savefig(path, format="png")
+    # fixed hash salt and no date: the same script gives the same file
+    with matplotlib.rc_context({"svg.hashsalt": "lotusar", "svg.fonttype": "none"}):
+        fig.savefig(path, format="svg", metadata={"Date": None})
     return path
 
 

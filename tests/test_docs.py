@@ -27,7 +27,7 @@ def _resolve(dotted: str) -> object:
 
 def test_architecture_page_has_its_picture():
     links = re.findall(r"\]\(([^)#:]+)\)", (DOCS / "architecture.md").read_text())
-    assert "architecture.png" in links and "architecture_figure.py" in links and "fleet.md" in links
+    assert "architecture.svg" in links and "architecture_figure.py" in links and "fleet.md" in links
 
 
 @pytest.mark.parametrize("page", ["architecture.md", "fleet.md", "orbit.md"])
