@@ -128,6 +128,19 @@ def _rgba(c: tuple) -> tuple[float, float, float, float]:
     return r, g, b, a
 
 
+def _finish_png(fig, ax, title: str, path: str | Path) -> Path:
+    """Title, no axes, tight layout; write the quicklook PNG atomically and free the figure."""
+    import matplotlib.pyplot as plt  # pyplot only where a quicklook is drawn (import cost)
+
+    ax.set_title(title)
+    ax.axis("off")
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+    return Path(path)
+
+
 def save_class_png(path: str | Path, classes: np.ndarray, background: np.ndarray | None, title: str,
                    colours: dict[int, tuple] = FLOOD_COLOURS, names: dict[int, str] | None = None) -> Path:
     """PNG map: grey backscatter under the coloured classes, with a legend."""
@@ -151,13 +164,7 @@ def save_class_png(path: str | Path, classes: np.ndarray, background: np.ndarray
     if names:
         ax.legend(handles=[Patch(color=_rgba(colours[k]), label=n) for k, n in names.items()
                            if k != 255 and k in colours], loc="lower right", fontsize=8)
-    ax.set_title(title)
-    ax.axis("off")
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png")
-    plt.close(fig)
-    return Path(path)
+    return _finish_png(fig, ax, title, path)
 
 
 def write_stac_item(path: str | Path, item_id: str, raster: Raster | None, assets: dict[str, dict],
@@ -212,10 +219,4 @@ def save_detections_png(path: str | Path, band: np.ndarray, rows, cols, confiden
     if len(rows):
         ax.scatter(cols, rows, s=120, facecolors="none", edgecolors=plt.cm.autumn(np.asarray(confidence)),
                    linewidths=1.5)
-    ax.set_title(title)
-    ax.axis("off")
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png")
-    plt.close(fig)
-    return Path(path)
+    return _finish_png(fig, ax, title, path)
