@@ -43,6 +43,9 @@ def site(tmp_path_factory):
     return out
 
 
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+
 def page_text(path: Path) -> str:
     s = re.sub(r"<(script|style)\b.*?</\1>", " ", path.read_text(), flags=re.S)
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", s)))
@@ -59,7 +62,8 @@ def test_every_tutorial_executes_and_shows_its_figures(site):
         assert "Traceback" not in text and "Error:" not in text, name
         imgs = re.findall(r'<img[^>]+src="([^"]+)"', page.read_text())
         figures = [site / "tutorials" / src for src in imgs if "_images/" in src]
-        assert len(figures) >= 2, (name, imgs)
+        # without ../shared/data a tutorial skips its real-data part (and says so): one figure then
+        assert len(figures) >= (2 if SHARED_DATA.is_dir() else 1), (name, imgs)
         for f in figures:
             data = f.read_bytes()
             assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5_000, f
